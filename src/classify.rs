@@ -1,0 +1,105 @@
+//! What kind of file is this? Name first (case-insensitive), content second for files named
+//! explicitly whose name says nothing.
+
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileKind {
+    Dockerfile,
+    Compose,
+}
+
+impl FileKind {
+    pub const ALL: [FileKind; 2] = [FileKind::Dockerfile, FileKind::Compose];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FileKind::Dockerfile => "dockerfile",
+            FileKind::Compose => "compose",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FileKind> {
+        FileKind::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+/// Classification by file name alone.
+pub fn by_name(path: &Path) -> Option<FileKind> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    if name == "dockerfile"
+        || name == "containerfile"
+        || name.ends_with(".dockerfile")
+        || name.ends_with(".containerfile")
+        || (name.starts_with("dockerfile.") && !is_not_a_dockerfile_suffix(&name))
+        || (name.starts_with("containerfile.") && !is_not_a_dockerfile_suffix(&name))
+    {
+        return Some(FileKind::Dockerfile);
+    }
+    let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+    if yaml && (name.starts_with("compose") || name.starts_with("docker-compose")) {
+        return Some(FileKind::Compose);
+    }
+    None
+}
+
+/// `Dockerfile.dockerignore` and editor or template leftovers are not Dockerfiles.
+fn is_not_a_dockerfile_suffix(name: &str) -> bool {
+    const NOT: &[&str] = &[".dockerignore", ".md", ".txt", ".j2", ".jinja", ".tmpl", ".template", ".tpl", ".bak", ".orig", ".swp", ".sh", ".py", ".json", ".yml", ".yaml", ".erb"];
+    NOT.iter().any(|s| name.ends_with(s))
+}
+
+/// YAML whose name says nothing is sniffed only when the user named the file explicitly, or
+/// when it is YAML with a top-level `services:`.
+pub fn could_be_yaml(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
+}
+
+/// Content sniffing for a file named explicitly: a Dockerfile starts (after comments and
+/// directives) with `FROM` or `ARG`; Compose has a top-level `services:` key.
+pub fn by_content(text: &str) -> Option<FileKind> {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    let word = first.split_whitespace().next()?.to_ascii_uppercase();
+    if word == "FROM" || (word == "ARG" && text.lines().any(|l| l.trim_start().to_ascii_uppercase().starts_with("FROM "))) {
+        return Some(FileKind::Dockerfile);
+    }
+    if has_top_level_services(text) {
+        return Some(FileKind::Compose);
+    }
+    None
+}
+
+pub fn has_top_level_services(text: &str) -> bool {
+    text.lines().any(|l| l.starts_with("services:"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for n in ["Dockerfile", "dockerfile", "Containerfile", "api.Dockerfile", "Dockerfile.prod", "DOCKERFILE.dev"] {
+            assert_eq!(by_name(Path::new(n)), Some(FileKind::Dockerfile), "{n}");
+        }
+        for n in ["compose.yaml", "docker-compose.yml", "Docker-Compose.prod.YML", "compose.override.yaml"] {
+            assert_eq!(by_name(Path::new(n)), Some(FileKind::Compose), "{n}");
+        }
+        for n in ["Dockerfile.dockerignore", "README.md", "values.yaml", "dockerfile.md"] {
+            assert_eq!(by_name(Path::new(n)), None, "{n}");
+        }
+    }
+
+    #[test]
+    fn content() {
+        assert_eq!(by_content("# c\nFROM alpine\n"), Some(FileKind::Dockerfile));
+        assert_eq!(by_content("ARG V=1\nFROM alpine:$V\n"), Some(FileKind::Dockerfile));
+        assert_eq!(by_content("services:\n  a: {}\n"), Some(FileKind::Compose));
+        assert_eq!(by_content("hello"), None);
+    }
+}

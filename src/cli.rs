@@ -1,0 +1,329 @@
+//! The command line (clap derive) and what each subcommand does. Returns the exit code:
+//! 0 nothing at or above `--fail-on`, 1 findings at or above it, 2 usage/config/I/O error.
+
+use crate::diagnostic::{escape_control, Severity};
+use crate::report::{self, Format};
+use crate::rules::eval::Engine;
+use crate::rules::load::{self, Rule};
+use crate::settings::Settings;
+use crate::{fix, Input};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "moat", version, about = "Configuration-hardening linter for self-hosted AI serving stacks")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint files and folders (default: the current folder).
+    Check(CheckArgs),
+    /// List the rules.
+    Rules {
+        #[arg(long, value_enum, default_value = "human")]
+        format: ListFormat,
+        /// Also load the rules in these folders.
+        #[arg(long = "rule-dir", value_name = "DIR")]
+        rule_dirs: Vec<PathBuf>,
+    },
+    /// Show the documentation of one rule.
+    Explain {
+        /// Rule id (`DF001`) or name (`dockerfile-runs-as-root`).
+        rule: String,
+        #[arg(long = "rule-dir", value_name = "DIR")]
+        rule_dirs: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Severity {
+        match s {
+            SeverityArg::Critical => Severity::Critical,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Info => Severity::Info,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files or folders; `-` reads standard input (name it with --stdin-filename).
+    pub paths: Vec<PathBuf>,
+    /// Output format (human on a terminal, concise otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Only these rules: ids, names or id prefixes (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Never these rules: ids, names or id prefixes.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value = "low")]
+    pub fail_on: SeverityArg,
+    /// Apply safe fixes.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix or --diff, apply unsafe fixes too.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff; write nothing.
+    #[arg(long)]
+    pub diff: bool,
+    /// Do not respect .gitignore and .ignore files.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// The file name to classify and report standard input as.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Also load the rules in these folders.
+    #[arg(long = "rule-dir", value_name = "DIR")]
+    pub rule_dirs: Vec<PathBuf>,
+}
+
+fn load_rules(dirs: &[PathBuf]) -> Result<Vec<Rule>, i32> {
+    let loaded = if dirs.is_empty() { load::embedded() } else { load::with_dirs(dirs) };
+    loaded.map_err(|errors| {
+        for e in errors {
+            eprintln!("moat: invalid rule: {e}");
+        }
+        2
+    })
+}
+
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules { format, rule_dirs } => match load_rules(&rule_dirs) {
+            Ok(rules) => {
+                let text = match format {
+                    ListFormat::Human => rules_table(&rules),
+                    ListFormat::Json => rules_json(&rules),
+                };
+                print(&text);
+                0
+            }
+            Err(code) => code,
+        },
+        Command::Explain { rule, rule_dirs } => match load_rules(&rule_dirs) {
+            Ok(rules) => match rules.iter().find(|r| r.id.eq_ignore_ascii_case(&rule) || *r.name == *rule) {
+                Some(r) => {
+                    print(&explain(r));
+                    0
+                }
+                None => {
+                    eprintln!("moat: no rule `{rule}` (see `moat rules`)");
+                    2
+                }
+            },
+            Err(code) => code,
+        },
+    }
+}
+
+fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`moat rules | head`) is not an error worth a panic.
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+fn check(args: CheckArgs) -> i32 {
+    let rules = match load_rules(&args.rule_dirs) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    for s in args.select.iter().chain(&args.ignore) {
+        let known = rules.iter().any(|r| r.id.to_ascii_uppercase().starts_with(&s.to_ascii_uppercase()) || *r.name == **s)
+            || matches!(s.as_str(), "parse-error" | "skipped" | "ALL" | "all");
+        if !known {
+            eprintln!("moat: `{s}` matches no rule id, name or prefix (see `moat rules`)");
+            return 2;
+        }
+    }
+    let settings = Settings {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        fail_on: args.fail_on.into(),
+        rule_dirs: args.rule_dirs.clone(),
+        no_ignore: args.no_ignore,
+        ..Settings::default()
+    };
+    let engine = Engine::new(rules);
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    let input = if stdin {
+        if args.paths.len() > 1 {
+            eprintln!("moat: `-` (standard input) cannot be combined with other paths");
+            return 2;
+        }
+        if args.fix {
+            eprintln!("moat: --fix cannot write to standard input; use --diff");
+            return 2;
+        }
+        let Some(name) = args.stdin_filename.clone() else {
+            eprintln!("moat: reading standard input needs --stdin-filename NAME to know its kind");
+            return 2;
+        };
+        let mut text = Vec::new();
+        if let Err(e) = std::io::stdin().take(crate::MAX_FILE_BYTES + 1).read_to_end(&mut text) {
+            eprintln!("moat: cannot read standard input: {e}");
+            return 2;
+        }
+        Input::Text { name, text }
+    } else {
+        let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+        Input::Paths(paths)
+    };
+    let mut report = match crate::check(&engine, &settings, input) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("moat: {e}");
+            return 2;
+        }
+    };
+    let mut code = 0;
+    if args.fix || args.diff {
+        let fixed = fix::fix_all(&engine, &settings, &report, args.unsafe_fixes);
+        for f in &fixed {
+            if args.diff {
+                print(&fix::unified_diff(f));
+            } else if let Err(e) = fix::write_atomically(f) {
+                eprintln!("moat: {}: cannot write fix: {e}", f.display);
+                code = 2;
+            }
+            if !f.converged {
+                eprintln!("moat: {}: fixes did not converge after {} passes", f.display, fix::MAX_PASSES);
+            }
+        }
+        if args.diff {
+            let n: usize = fixed.iter().map(|f| f.applied).sum();
+            eprintln!("moat: {n} fix(es) available in {} file(s)", fixed.len());
+            return if n > 0 { 1 } else { 0 };
+        }
+        if !fixed.is_empty() {
+            let n: usize = fixed.iter().map(|f| f.applied).sum();
+            eprintln!("moat: applied {n} fix(es) in {} file(s)", fixed.len());
+            // Report what remains, as it is now on disk.
+            let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![".".into()] } else { args.paths.clone() };
+            match crate::check(&engine, &settings, Input::Paths(paths)) {
+                Ok(r) => report = r,
+                Err(e) => {
+                    eprintln!("moat: {e}");
+                    return 2;
+                }
+            }
+        }
+    }
+    let terminal = std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if terminal { Format::Human } else { Format::Concise });
+    let color = terminal && std::env::var_os("NO_COLOR").is_none();
+    print(&report::render(format, &report, &engine.rules, color));
+    for e in &report.io_errors {
+        eprintln!("moat: {}", escape_control(e));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for e in &report.rule_errors {
+        if seen.insert(e.rule.clone()) {
+            eprintln!("moat: rule {} failed to evaluate: {}", e.rule, e.message);
+        }
+    }
+    if !report.io_errors.is_empty() || !report.rule_errors.is_empty() || code == 2 {
+        return 2;
+    }
+    if report.count_at_or_above(settings.fail_on) > 0 {
+        1
+    } else {
+        0
+    }
+}
+
+pub fn rules_table(rules: &[Rule]) -> String {
+    let mut out = String::new();
+    for r in rules {
+        out.push_str(&format!("{:<6} {:<9} {:<44} {}\n", r.id, r.severity, r.name, r.title));
+    }
+    out
+}
+
+fn rules_json(rules: &[Rule]) -> String {
+    let list: Vec<serde_json::Value> = rules
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": &*r.id, "name": &*r.name, "title": r.title, "area": r.area,
+                "severity": r.severity, "node": r.node.name(),
+                "kinds": r.kinds.iter().map(|k| k.name()).collect::<Vec<_>>(),
+                "references": &*r.references, "cwe": r.cwe, "sources": r.sources,
+                "fix": r.fix.as_ref().map(|f| f.applicability),
+                "what": r.what, "why": r.why.trim(),
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&list).expect("rules serialize");
+    s.push('\n');
+    s
+}
+
+pub fn explain(r: &Rule) -> String {
+    let mut out = format!("{} {} ({})\n{}\n\n", r.id, r.name, r.severity, r.title);
+    out.push_str(&format!("What it does\n  {}\n\nWhy is this bad?\n", r.what.trim()));
+    for line in r.why.trim().lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out.push_str(&format!("\nHow to fix\n  {}\n", r.help_text.trim()));
+    if let Some(fs) = &r.fix_safety {
+        out.push_str("\nFix safety\n");
+        for line in fs.trim().lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    for ex in &r.examples {
+        let kind = match ex.kind {
+            crate::rules::schema::ExampleKind::Bad => "Bad",
+            crate::rules::schema::ExampleKind::Good => "Good",
+        };
+        out.push_str(&format!("\n{kind} example ({})", ex.file));
+        if let Some(n) = &ex.note {
+            out.push_str(&format!(": {n}"));
+        }
+        out.push('\n');
+        for line in ex.code.lines() {
+            out.push_str(&format!("    {line}\n"));
+        }
+        if let Some(fixed) = &ex.fixed {
+            out.push_str("  after the fix:\n");
+            for line in fixed.lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
+        }
+    }
+    out.push_str("\nReferences\n");
+    for reference in r.references.iter() {
+        out.push_str(&format!("  - {reference}\n"));
+    }
+    if !r.sources.is_empty() {
+        out.push_str(&format!("\nEquivalent checks: {}\n", r.sources.join(", ")));
+    }
+    out
+}

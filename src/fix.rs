@@ -1,0 +1,132 @@
+//! Applying fixes: non-overlapping edits, re-lint, repeat until nothing applies (at most
+//! `MAX_PASSES`), then write each changed file atomically, keeping its permissions, BOM and
+//! every byte outside the edits.
+
+use crate::classify::{self, FileKind};
+use crate::diagnostic::{Applicability, Diagnostic};
+use crate::rules::eval::Engine;
+use crate::settings::Settings;
+use crate::source::SourceFile;
+use crate::Report;
+use std::io::Write;
+use std::path::PathBuf;
+
+pub const MAX_PASSES: usize = 8;
+
+#[derive(Debug)]
+pub struct FixedFile {
+    pub path: PathBuf,
+    pub display: String,
+    pub original: String,
+    pub fixed: String,
+    pub bom_len: usize,
+    pub applied: usize,
+    /// Still changing after `MAX_PASSES`: a rule's fix does not converge.
+    pub converged: bool,
+}
+
+fn allowed(d: &Diagnostic, unsafe_fixes: bool) -> bool {
+    d.fix.as_ref().is_some_and(|f| f.applicability == Applicability::Safe || unsafe_fixes)
+}
+
+/// Apply the non-overlapping edits of `diags` to `text`; returns how many fixes were applied.
+pub fn apply_edits(text: &str, diags: &[Diagnostic], unsafe_fixes: bool) -> (String, usize) {
+    let mut chosen: Vec<(usize, usize, &str)> = Vec::new();
+    let mut applied = 0;
+    for d in diags.iter().filter(|d| allowed(d, unsafe_fixes)) {
+        let fix = d.fix.as_ref().expect("allowed() checked the fix");
+        let overlaps = fix.edits.iter().any(|e| {
+            chosen.iter().any(|(s, en, _)| e.span.start < *en && *s < e.span.end || (e.span.start == *s && e.span.end == *en))
+        });
+        let in_bounds = fix.edits.iter().all(|e| {
+            e.span.end <= text.len() && text.is_char_boundary(e.span.start) && text.is_char_boundary(e.span.end)
+        });
+        if overlaps || !in_bounds {
+            continue; // the next pass will see it again
+        }
+        chosen.extend(fix.edits.iter().map(|e| (e.span.start, e.span.end, e.replacement.as_str())));
+        applied += 1;
+    }
+    chosen.sort_by_key(|(s, e, _)| (*s, *e));
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for (s, e, r) in chosen {
+        out.push_str(&text[pos..s]);
+        out.push_str(r);
+        pos = e;
+    }
+    out.push_str(&text[pos..]);
+    (out, applied)
+}
+
+fn kind_of(settings: &Settings, file: &SourceFile) -> Option<FileKind> {
+    classify::by_name(&file.path)
+        .or_else(|| settings.kind_for(&file.path))
+        .or_else(|| classify::by_content(&file.text))
+}
+
+/// Compute the fixed text of every file that has applicable fixes.
+pub fn fix_all(engine: &Engine, settings: &Settings, report: &Report, unsafe_fixes: bool) -> Vec<FixedFile> {
+    let mut out = Vec::new();
+    for (index, file) in report.files.iter().enumerate() {
+        let diags: Vec<Diagnostic> = report.diagnostics.iter().filter(|d| d.file == index).cloned().collect();
+        if !diags.iter().any(|d| allowed(d, unsafe_fixes)) {
+            continue;
+        }
+        let Some(kind) = kind_of(settings, file) else { continue };
+        let mut text = file.text.clone();
+        let mut current = diags;
+        let mut applied = 0;
+        let mut converged = false;
+        for _ in 0..MAX_PASSES {
+            let (next, n) = apply_edits(&text, &current, unsafe_fixes);
+            if n == 0 {
+                converged = true;
+                break;
+            }
+            applied += n;
+            text = next;
+            let relinted = SourceFile::new(file.path.clone(), file.display.clone(), text.clone(), file.bom_len);
+            current = Vec::new();
+            crate::lint_source(engine, &relinted, kind, 0, &mut current, &mut Vec::new());
+            current.retain(|d| settings.enabled(&d.rule, &d.name));
+        }
+        if text != file.text {
+            out.push(FixedFile {
+                path: file.path.clone(),
+                display: file.display.clone(),
+                original: file.text.clone(),
+                fixed: text,
+                bom_len: file.bom_len,
+                applied,
+                converged,
+            });
+        }
+    }
+    out
+}
+
+/// Replace the file's content atomically: a temporary file in the same folder, the original
+/// permissions, then a rename. The BOM that was stripped on reading is written back.
+pub fn write_atomically(f: &FixedFile) -> std::io::Result<()> {
+    let dir = f.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let perms = std::fs::metadata(&f.path)?.permissions();
+    let mut tmp = tempfile::Builder::new().prefix(".moat-fix").tempfile_in(dir)?;
+    if f.bom_len > 0 {
+        tmp.write_all(&[0xEF, 0xBB, 0xBF])?;
+    }
+    tmp.write_all(f.fixed.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    std::fs::set_permissions(tmp.path(), perms)?;
+    tmp.persist(&f.path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// A unified diff of the change, for `--diff`.
+pub fn unified_diff(f: &FixedFile) -> String {
+    similar::TextDiff::from_lines(&f.original, &f.fixed)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{}", f.display), &format!("b/{}", f.display))
+        .to_string()
+}

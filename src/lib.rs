@@ -1,0 +1,290 @@
+//! moat: a configuration-hardening linter for self-hosted AI serving stacks.
+//!
+//! The pipeline, one module per stage: discover → classify → parse → model → rules →
+//! diagnostics → filter → fix / report. `check` runs it; `main.rs` only maps the result to
+//! an exit code.
+
+pub mod classify;
+pub mod cli;
+pub mod diagnostic;
+pub mod discover;
+pub mod fix;
+pub mod model;
+pub mod parse;
+pub mod report;
+pub mod rules;
+pub mod settings;
+pub mod source;
+
+use classify::FileKind;
+use diagnostic::{Diagnostic, Severity, PARSE_ERROR, SKIPPED};
+use model::nodes::{self, Node};
+use rayon::prelude::*;
+use rules::eval::{Engine, EvalError};
+use settings::Settings;
+use source::{SourceFile, Span};
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are reported and skipped: configuration is never this big, and a
+/// hostile file must not cost unbounded memory.
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Everything one run produced.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub files: Vec<SourceFile>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// I/O problems (unreadable file, walk errors): reported, and the run exits 2.
+    pub io_errors: Vec<String>,
+    /// Rules that failed to evaluate (bugs in a rule), reported once each.
+    pub rule_errors: Vec<EvalError>,
+}
+
+impl Report {
+    pub fn count_at_or_above(&self, level: Severity) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity >= level).count()
+    }
+}
+
+/// An input to lint: a path on disk, or text from standard input under a given name.
+pub enum Input {
+    Paths(Vec<PathBuf>),
+    Text { name: PathBuf, text: Vec<u8> },
+}
+
+#[derive(Debug)]
+pub enum Error {
+    Discover(discover::DiscoverError),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Discover(e) => e.fmt(f),
+        }
+    }
+}
+
+struct Pending {
+    path: PathBuf,
+    explicit: bool,
+    bytes: Option<Vec<u8>>,
+}
+
+/// Lint the inputs: discover, read and classify files, then parse, model and evaluate rules
+/// per file in parallel. Diagnostics come back filtered and sorted.
+pub fn check(engine: &Engine, settings: &Settings, input: Input) -> Result<Report, Error> {
+    let mut report = Report::default();
+    let pending: Vec<Pending> = match input {
+        Input::Paths(paths) => {
+            let (candidates, notes) = discover::discover(&paths, settings.no_ignore).map_err(Error::Discover)?;
+            report.io_errors.extend(notes);
+            candidates
+                .into_iter()
+                .map(|c| Pending { path: c.path, explicit: c.explicit, bytes: None })
+                .collect()
+        }
+        Input::Text { name, text } => vec![Pending { path: name, explicit: true, bytes: Some(text) }],
+    };
+
+    let results: Vec<Option<FileResult>> = pending
+        .into_par_iter()
+        .map(|p| lint_pending(engine, settings, p))
+        .collect();
+    for r in results.into_iter().flatten() {
+        let index = report.files.len();
+        report.io_errors.extend(r.io_error);
+        if let Some(source) = r.source {
+            report.files.push(source);
+            report.diagnostics.extend(r.diagnostics.into_iter().map(|mut d| {
+                d.file = index;
+                for l in &mut d.labels {
+                    l.file = index;
+                }
+                if let Some(f) = &mut d.fix {
+                    for e in &mut f.edits {
+                        e.file = index;
+                    }
+                }
+                d
+            }));
+        }
+        report.rule_errors.extend(r.rule_errors);
+    }
+    report.diagnostics.retain(|d| settings.enabled(&d.rule, &d.name));
+    for d in &mut report.diagnostics {
+        if let Some(s) = settings.severity_override(&d.rule, &d.name) {
+            d.severity = s;
+        }
+    }
+    sort(&mut report);
+    Ok(report)
+}
+
+fn sort(report: &mut Report) {
+    let files = &report.files;
+    report
+        .diagnostics
+        .sort_by(|a, b| (&files[a.file].display, a.span.start, &a.rule).cmp(&(&files[b.file].display, b.span.start, &b.rule)));
+}
+
+struct FileResult {
+    source: Option<SourceFile>,
+    diagnostics: Vec<Diagnostic>,
+    io_error: Option<String>,
+    rule_errors: Vec<EvalError>,
+}
+
+fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let rel = cwd
+        .as_deref()
+        .and_then(|c| path.strip_prefix(c).ok())
+        .unwrap_or(path);
+    rel.to_string_lossy().replace('\\', "/")
+}
+
+fn lint_pending(engine: &Engine, settings: &Settings, p: Pending) -> Option<FileResult> {
+    let by_name = classify::by_name(&p.path).or_else(|| settings.kind_for(&p.path));
+    // Walked files whose name says nothing are only read when they may be Compose YAML.
+    if by_name.is_none() && !p.explicit && !classify::could_be_yaml(&p.path) {
+        return None;
+    }
+    let display = display_path(&p.path);
+    let bytes = match p.bytes {
+        Some(b) => b,
+        None => match read_limited(&p.path) {
+            Ok(b) => b,
+            Err(ReadError::TooLarge(size)) => {
+                return Some(note(&p.path, display, format!("skipped: {size} bytes is over the {MAX_FILE_BYTES}-byte limit for a configuration file")));
+            }
+            Err(ReadError::Io(e)) => {
+                return Some(FileResult {
+                    source: None,
+                    diagnostics: Vec::new(),
+                    io_error: Some(format!("{display}: cannot read: {e}")),
+                    rule_errors: Vec::new(),
+                })
+            }
+        },
+    };
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Some(note(&p.path, display, format!("skipped: {} bytes is over the {MAX_FILE_BYTES}-byte limit for a configuration file", bytes.len())));
+    }
+    let (text, bom_len) = match decode(&bytes) {
+        Ok(t) => t,
+        Err(why) => {
+            // Only report what we would have linted; an unnamed binary file is not ours.
+            if by_name.is_some() || p.explicit {
+                return Some(note(&p.path, display, format!("skipped: {why}")));
+            }
+            return None;
+        }
+    };
+    let kind = match by_name {
+        Some(k) => k,
+        None => match classify::by_content(&text) {
+            Some(FileKind::Compose) => FileKind::Compose,
+            Some(k) if p.explicit => k,
+            _ if p.explicit => {
+                return Some(note(&p.path, display, "skipped: not a file kind moat knows (name it by convention or map it in `[kinds]`)".into()));
+            }
+            _ => return None,
+        },
+    };
+    let source = SourceFile::new(p.path.clone(), display, text, bom_len);
+    let mut diagnostics = Vec::new();
+    let mut rule_errors = Vec::new();
+    if source.text.trim().is_empty() {
+        diagnostics.push(Diagnostic::input_problem(SKIPPED, Severity::Info, 0, Span::default(), "empty file: nothing to lint".into()));
+    } else {
+        lint_source(engine, &source, kind, 0, &mut diagnostics, &mut rule_errors);
+    }
+    Some(FileResult { source: Some(source), diagnostics, io_error: None, rule_errors })
+}
+
+fn note(path: &Path, display: String, message: String) -> FileResult {
+    FileResult {
+        source: Some(SourceFile::new(path.to_path_buf(), display, String::new(), 0)),
+        diagnostics: vec![Diagnostic::input_problem(SKIPPED, Severity::Info, 0, Span::default(), message)],
+        io_error: None,
+        rule_errors: Vec::new(),
+    }
+}
+
+enum ReadError {
+    TooLarge(u64),
+    Io(std::io::Error),
+}
+
+fn read_limited(path: &Path) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::Io(std::io::Error::other("not a regular file")));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // Read one byte past the limit so a file that grew since stat is still caught.
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    Ok(bytes)
+}
+
+/// UTF-8 text, BOM stripped. Anything else is named, not guessed at.
+fn decode(bytes: &[u8]) -> Result<(String, usize), String> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err("UTF-16 text; moat reads UTF-8 (convert the file)".into());
+    }
+    let (body, bom) = match bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        Some(rest) => (rest, 3),
+        None => (bytes, 0),
+    };
+    if body.contains(&0) {
+        return Err("binary file (contains NUL bytes)".into());
+    }
+    match std::str::from_utf8(body) {
+        Ok(s) => Ok((s.to_string(), bom)),
+        Err(e) => Err(format!("not valid UTF-8 (first bad byte at offset {})", e.valid_up_to() + bom)),
+    }
+}
+
+/// Parse, model and evaluate one file that is already read and classified. Diagnostics carry
+/// `file` as given; callers renumber.
+pub fn lint_source(engine: &Engine, source: &SourceFile, kind: FileKind, file: usize, out: &mut Vec<Diagnostic>, errors: &mut Vec<EvalError>) {
+    let mut node_list: Vec<Node> = Vec::new();
+    let facts = nodes::file_facts(&source.display, kind.name());
+    match kind {
+        FileKind::Dockerfile => match parse::dockerfile::parse(&source.text) {
+            Ok(df) => {
+                let stem = source.path.file_name().and_then(|n| n.to_str()).unwrap_or("Dockerfile");
+                if let Some(service) = model::dockerfile::service_from_dockerfile(&df, &source.text, stem) {
+                    nodes::service_nodes(&service, file, &facts, &mut node_list);
+                }
+                nodes::dockerfile_nodes(&df, &source.text, file, &facts, &mut node_list);
+            }
+            Err(e) => out.push(parse_error(file, e.span, &e.message)),
+        },
+        FileKind::Compose => match parse::yaml::parse_documents(&source.text) {
+            Ok(docs) => {
+                for doc in docs.iter().filter(|d| !d.is_null()) {
+                    let (services, problems) = model::compose::services_from_compose(&source.text, doc);
+                    for p in problems {
+                        out.push(parse_error(file, p.span, &p.message));
+                    }
+                    for s in &services {
+                        nodes::service_nodes(s, file, &facts, &mut node_list);
+                    }
+                }
+            }
+            Err(e) => out.push(parse_error(file, e.span, &e.message)),
+        },
+    }
+    engine.evaluate(kind, &node_list, out, errors);
+}
+
+fn parse_error(file: usize, span: Span, message: &str) -> Diagnostic {
+    Diagnostic::input_problem(PARSE_ERROR, Severity::High, file, span, message.to_string())
+}

@@ -1,0 +1,93 @@
+//! Image references: `[registry/]repository[:tag][@digest]`, as Docker reads them.
+
+use super::ImageRef;
+use crate::source::Span;
+
+/// Parse `text` (the reference after interpolation). `raw` is kept for messages; a reference
+/// that still holds a `$` after interpolation is marked unresolved and not split further.
+pub fn parse_image_ref(raw: &str, text: &str, span: Span) -> ImageRef {
+    let mut image = ImageRef {
+        raw: raw.to_string(),
+        text: text.to_string(),
+        span,
+        ..ImageRef::default()
+    };
+    let text = text.trim();
+    if text.is_empty() || text.contains('$') {
+        image.unresolved = true;
+        image.repository = text.to_string();
+        return image;
+    }
+    let (name, digest) = match text.split_once('@') {
+        Some((n, d)) => (n, Some(d.to_string())),
+        None => (text, None),
+    };
+    image.digest = digest;
+    // A tag follows the last `:` only when no `/` comes after it (`host:5000/img` is a port).
+    let (name, tag) = match name.rfind(':') {
+        Some(i) if !name[i..].contains('/') => (&name[..i], Some(name[i + 1..].to_string())),
+        _ => (name, None),
+    };
+    image.tag = tag.filter(|t| !t.is_empty());
+    let (registry, repository) = match name.split_once('/') {
+        Some((first, rest))
+            if first.contains('.') || first.contains(':') || first == "localhost" =>
+        {
+            (Some(first.to_string()), rest.to_string())
+        }
+        _ => (None, name.to_string()),
+    };
+    let repository = match registry.as_deref() {
+        None | Some("docker.io") | Some("index.docker.io") | Some("registry-1.docker.io") => repository
+            .strip_prefix("library/")
+            .map(str::to_string)
+            .unwrap_or(repository),
+        _ => repository,
+    };
+    image.registry = registry.filter(|r| !matches!(r.as_str(), "docker.io" | "index.docker.io" | "registry-1.docker.io"));
+    image.repository = repository.to_ascii_lowercase();
+    image
+}
+
+impl ImageRef {
+    /// No tag and no digest, or the `latest` tag without a digest: what runs changes over time.
+    pub fn floating(&self) -> bool {
+        !self.unresolved
+            && self.digest.is_none()
+            && self.repository != "scratch"
+            && self.tag.as_deref().is_none_or(|t| t == "latest")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> ImageRef {
+        parse_image_ref(s, s, Span::default())
+    }
+
+    #[test]
+    fn splits_registry_repository_tag_digest() {
+        let i = p("ghcr.io/chroma-core/chroma:0.5.7@sha256:abc");
+        assert_eq!(i.registry.as_deref(), Some("ghcr.io"));
+        assert_eq!(i.repository, "chroma-core/chroma");
+        assert_eq!(i.tag.as_deref(), Some("0.5.7"));
+        assert_eq!(i.digest.as_deref(), Some("sha256:abc"));
+        let i = p("localhost:5000/app");
+        assert_eq!((i.registry.as_deref(), i.tag), (Some("localhost:5000"), None));
+        let i = p("docker.io/library/redis:7");
+        assert_eq!((i.registry, i.repository.as_str()), (None, "redis"));
+        assert_eq!(p("ollama/ollama").repository, "ollama/ollama");
+    }
+
+    #[test]
+    fn floating_tags() {
+        assert!(p("redis").floating());
+        assert!(p("redis:latest").floating());
+        assert!(!p("redis:latest@sha256:abc").floating());
+        assert!(!p("redis:7").floating());
+        assert!(!p("scratch").floating());
+        assert!(!p("${IMAGE}").floating());
+    }
+}

@@ -1,0 +1,199 @@
+//! The normalized model that rules query. Its centre is the service: a Compose service or a
+//! Dockerfile's final stage. Parsers fill these structs; `nodes.rs` turns them into the
+//! JSON-shaped facts (with a span per fact) that CEL conditions read.
+
+pub mod commands;
+pub mod compose;
+pub mod dockerfile;
+pub mod image;
+pub mod interpolate;
+pub mod nodes;
+pub mod secrets;
+pub mod shell;
+pub mod shellwords;
+
+use crate::source::Span;
+use serde::Serialize;
+
+/// A value with the span of the text that set it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Spanned { value, span }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    Compose,
+    Dockerfile,
+}
+
+/// A parsed image reference, e.g. `ghcr.io/chroma-core/chroma:0.5.7@sha256:...`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageRef {
+    /// The text as written (before interpolation).
+    pub raw: String,
+    /// After `${VAR:-default}` interpolation where defaults exist.
+    pub text: String,
+    /// Span of the reference text (inside quotes when quoted).
+    pub span: Span,
+    /// `None` means Docker Hub.
+    pub registry: Option<String>,
+    /// With `library/` implied for official Docker Hub images removed: `redis`, `ollama/ollama`.
+    pub repository: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+    /// A variable without a default remains: registry, repository or tag are not known.
+    pub unresolved: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Port {
+    /// The whole entry as written (`"127.0.0.1:8080:80/tcp"` or the long-syntax mapping).
+    pub span: Span,
+    /// Span of the short-syntax string's content (no quotes), where a fix may rewrite it.
+    pub edit_span: Option<Span>,
+    pub text: String,
+    pub host_ip: Option<String>,
+    pub host_port: Option<String>,
+    pub container_port: String,
+    pub protocol: String,
+    /// Published on the host (a Compose `ports:` entry with or without a host port);
+    /// false for Dockerfile `EXPOSE` and Compose `expose:`.
+    pub published: bool,
+}
+
+impl Port {
+    /// Published on an address other than loopback (no host IP means all interfaces).
+    pub fn on_all_interfaces(&self) -> bool {
+        self.published
+            && match self.host_ip.as_deref() {
+                None | Some("") | Some("0.0.0.0") | Some("::") | Some("[::]") => true,
+                Some(ip) => !is_loopback(ip),
+            }
+    }
+}
+
+pub fn is_loopback(ip: &str) -> bool {
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    ip == "localhost" || ip == "::1" || ip.starts_with("127.")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EnvSource {
+    /// Compose `environment:` list entry `KEY=VALUE` or map entry `KEY: VALUE`.
+    Compose,
+    /// Dockerfile `ENV`.
+    Env,
+    /// Dockerfile `ARG` with a default.
+    Arg,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvVar {
+    pub name: String,
+    pub name_span: Span,
+    /// `None` when the entry passes the variable through from the host (`- KEY`, `KEY:`).
+    pub value: Option<String>,
+    /// Span of the value's text (inside quotes), when there is one.
+    pub value_span: Option<Span>,
+    /// The whole entry.
+    pub span: Span,
+    pub source: EnvSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MountKind {
+    Bind,
+    Volume,
+    Tmpfs,
+    Npipe,
+    Cluster,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    pub span: Span,
+    pub kind: MountKind,
+    /// Host path for binds (as written, `~`, `./` and variables kept), volume name, or none.
+    pub source: Option<String>,
+    pub source_span: Option<Span>,
+    pub target: String,
+    pub read_only: bool,
+    /// `rshared`, `shared`, `slave`, ... when set.
+    pub propagation: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    pub span: Span,
+    /// Arguments: the list form's items, or the string form split like a shell would.
+    pub args: Vec<Spanned<String>>,
+    pub shell_form: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Healthcheck {
+    pub span: Span,
+    /// `disable: true`, `test: ["NONE"]` or Dockerfile `HEALTHCHECK NONE`.
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Service {
+    pub name: String,
+    /// The service key in Compose, the `FROM` instruction of a Dockerfile's final stage.
+    pub span: Span,
+    pub origin: Option<Origin>,
+    pub image: Option<ImageRef>,
+    /// Compose `build:` context (and dockerfile) when present.
+    pub build: Option<Spanned<String>>,
+    pub ports: Vec<Port>,
+    pub env: Vec<EnvVar>,
+    pub env_files: Vec<Spanned<String>>,
+    pub command: Option<Command>,
+    pub entrypoint: Option<Command>,
+    pub user: Option<Spanned<String>>,
+    pub privileged: Option<Spanned<bool>>,
+    pub cap_add: Vec<Spanned<String>>,
+    pub cap_drop: Vec<Spanned<String>>,
+    pub security_opt: Vec<Spanned<String>>,
+    pub network_mode: Option<Spanned<String>>,
+    pub pid: Option<Spanned<String>>,
+    pub ipc: Option<Spanned<String>>,
+    pub uts: Option<Spanned<String>>,
+    pub userns_mode: Option<Spanned<String>>,
+    pub mounts: Vec<Mount>,
+    pub devices: Vec<Spanned<String>>,
+    pub read_only: Option<Spanned<bool>>,
+    pub tmpfs: Vec<Spanned<String>>,
+    /// `mem_limit`, or `deploy.resources.limits.memory`.
+    pub mem_limit: Option<Spanned<String>>,
+    pub pids_limit: Option<Spanned<String>>,
+    pub healthcheck: Option<Healthcheck>,
+    pub secrets: Vec<Spanned<String>>,
+    pub restart: Option<Spanned<String>>,
+    pub profiles: Vec<String>,
+    pub extends: Option<Spanned<String>>,
+}
+
+impl Service {
+    /// Reachable from other hosts: a port published on a non-loopback address, or the host's
+    /// network namespace (every listening port is then on the host's interfaces).
+    pub fn exposed(&self) -> bool {
+        self.ports.iter().any(Port::on_all_interfaces) || self.host_network()
+    }
+
+    pub fn host_network(&self) -> bool {
+        self.network_mode.as_ref().is_some_and(|m| m.value == "host")
+    }
+}

@@ -1,0 +1,423 @@
+//! Model → rule nodes: each node is a set of JSON-shaped facts (the CEL variables) and the
+//! span of every fact a diagnostic may point at. This is the one contract between the model
+//! and the rule files; `NodeKind::vars` and `NodeKind::span_keys` are what the rule loader
+//! checks conditions and `at` keys against.
+
+use super::commands;
+use super::secrets;
+use super::shell;
+use super::{EnvSource, EnvVar, ImageRef, Mount, Port, Service};
+use crate::parse::dockerfile::{Dockerfile, Form, Instruction};
+use crate::source::Span;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NodeKind {
+    Service,
+    Port,
+    Env,
+    Mount,
+    Image,
+    Instruction,
+    Command,
+}
+
+impl NodeKind {
+    pub const ALL: [NodeKind; 7] = [
+        NodeKind::Service,
+        NodeKind::Port,
+        NodeKind::Env,
+        NodeKind::Mount,
+        NodeKind::Image,
+        NodeKind::Instruction,
+        NodeKind::Command,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeKind::Service => "service",
+            NodeKind::Port => "port",
+            NodeKind::Env => "env",
+            NodeKind::Mount => "mount",
+            NodeKind::Image => "image",
+            NodeKind::Instruction => "instruction",
+            NodeKind::Command => "command",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<NodeKind> {
+        NodeKind::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    /// CEL variables this node provides.
+    pub fn vars(self) -> &'static [&'static str] {
+        match self {
+            NodeKind::Service => &["service", "file"],
+            NodeKind::Port => &["port", "service", "file"],
+            NodeKind::Env => &["env", "service", "file"],
+            NodeKind::Mount => &["mount", "service", "file"],
+            NodeKind::Image => &["image", "file"],
+            NodeKind::Instruction => &["instruction", "file"],
+            NodeKind::Command => &["command", "instruction", "file"],
+        }
+    }
+
+    /// Span keys a rule's `at`, labels and fix edits may name.
+    pub fn span_keys(self) -> &'static [&'static str] {
+        match self {
+            NodeKind::Service => SERVICE_SPANS,
+            NodeKind::Port => &["port", "port.value", "service", "service.image"],
+            NodeKind::Env => &["env", "env.name", "env.value", "service", "service.image"],
+            NodeKind::Mount => &["mount", "mount.source", "service"],
+            NodeKind::Image => &["image"],
+            NodeKind::Instruction => &["instruction", "instruction.keyword", "instruction.args", "instruction.remote_source"],
+            NodeKind::Command => &["command", "command.name", "instruction"],
+        }
+    }
+}
+
+const SERVICE_SPANS: &[&str] = &[
+    "service", "service.image", "service.user", "service.ports", "service.exposed_ports",
+    "service.privileged", "service.cap_add", "service.security_opt", "service.network_mode",
+    "service.pid", "service.ipc", "service.uts", "service.userns_mode", "service.read_only",
+    "service.mem_limit", "service.healthcheck",
+];
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub file: usize,
+    pub vars: Vec<(&'static str, Value)>,
+    pub spans: HashMap<&'static str, Vec<Span>>,
+}
+
+impl Node {
+    fn new(kind: NodeKind, file: usize, file_facts: &Value) -> Self {
+        Node {
+            kind,
+            file,
+            vars: vec![("file", file_facts.clone())],
+            spans: HashMap::new(),
+        }
+    }
+    fn span(&mut self, key: &'static str, span: Span) {
+        self.spans.entry(key).or_default().push(span);
+    }
+    fn opt_span(&mut self, key: &'static str, span: Option<Span>) {
+        if let Some(s) = span {
+            self.span(key, s);
+        }
+    }
+}
+
+pub fn file_facts(path: &str, kind: &str) -> Value {
+    json!({ "path": path, "kind": kind })
+}
+
+fn image_facts(i: &ImageRef) -> Value {
+    json!({
+        "raw": i.raw, "text": i.text, "registry": i.registry, "repository": i.repository,
+        "tag": i.tag, "digest": i.digest, "unresolved": i.unresolved, "floating": i.floating(),
+    })
+}
+
+fn port_facts(p: &Port) -> Value {
+    json!({
+        "text": p.text, "host_ip": p.host_ip, "host_port": p.host_port,
+        "container_port": p.container_port, "protocol": p.protocol, "published": p.published,
+        "all_interfaces": p.on_all_interfaces(), "editable": p.edit_span.is_some(),
+    })
+}
+
+fn mount_facts(m: &Mount) -> Value {
+    let source = m.source.as_deref().unwrap_or("");
+    json!({
+        "kind": m.kind, "source": m.source, "target": m.target, "read_only": m.read_only,
+        "propagation": m.propagation,
+        "host_path": if m.kind == super::MountKind::Bind { normalize_host_path(source) } else { Value::Null },
+    })
+}
+
+/// `/var/run//docker.sock/` → `/var/run/docker.sock`, so rules compare one spelling.
+fn normalize_host_path(p: &str) -> Value {
+    let mut out = String::new();
+    for part in p.split('/') {
+        if part.is_empty() || part == "." && !out.is_empty() {
+            continue;
+        }
+        out.push('/');
+        out.push_str(part);
+    }
+    if !p.starts_with('/') {
+        out.remove(0);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    Value::String(out)
+}
+
+fn env_facts(e: &EnvVar) -> Value {
+    let value = e.value.as_deref().unwrap_or("");
+    json!({
+        "name": e.name, "value": e.value, "source": e.source,
+        "secret_name": secrets::secret_name(&e.name),
+        "literal": e.value.as_deref().is_some_and(secrets::literal_value),
+        "token_kind": secrets::token_kind(value).unwrap_or(""),
+        "disables_tls": commands::env_disables_tls(&e.name, value),
+    })
+}
+
+/// Users that mean root: `root`, `0`, with or without a group.
+pub fn is_root_user(user: &str) -> bool {
+    let name = user.split(':').next().unwrap_or("").trim();
+    name == "root" || name == "0"
+}
+
+fn service_facts(s: &Service) -> Value {
+    let caps = |v: &[super::Spanned<String>]| -> Vec<String> {
+        v.iter()
+            .map(|c| c.value.trim().to_ascii_uppercase().trim_start_matches("CAP_").to_string())
+            .collect()
+    };
+    let opts: Vec<String> = s.security_opt.iter().map(|o| o.value.replace(':', "=")).collect();
+    let opt_is = |prefix: &str, val: &str| opts.iter().any(|o| o.split_once('=').is_some_and(|(k, v)| k == prefix && v == val));
+    let text = |v: &Option<super::Spanned<String>>| v.as_ref().map(|x| x.value.clone());
+    json!({
+        "name": s.name,
+        "origin": s.origin,
+        "image": s.image.as_ref().map(image_facts),
+        "build": text(&s.build),
+        "user": text(&s.user),
+        "user_is_root": s.user.as_ref().is_some_and(|u| is_root_user(&u.value)),
+        "ports": s.ports.iter().map(port_facts).collect::<Vec<_>>(),
+        "exposed": s.exposed(),
+        "privileged": s.privileged.as_ref().is_some_and(|p| p.value),
+        "cap_add": caps(&s.cap_add),
+        "cap_drop": caps(&s.cap_drop),
+        "security_opt": opts,
+        "no_new_privileges": opts.iter().any(|o| o == "no-new-privileges" || o == "no-new-privileges=true"),
+        "seccomp_unconfined": opt_is("seccomp", "unconfined"),
+        "apparmor_unconfined": opt_is("apparmor", "unconfined"),
+        "network_mode": text(&s.network_mode),
+        "pid": text(&s.pid), "ipc": text(&s.ipc), "uts": text(&s.uts), "userns_mode": text(&s.userns_mode),
+        "read_only": s.read_only.as_ref().is_some_and(|r| r.value),
+        "mem_limit": text(&s.mem_limit),
+        "pids_limit": text(&s.pids_limit),
+        "healthcheck": s.healthcheck.as_ref().is_some_and(|h| !h.disabled),
+        "healthcheck_disabled": s.healthcheck.as_ref().is_some_and(|h| h.disabled),
+        "secrets": s.secrets.iter().map(|x| x.value.clone()).collect::<Vec<_>>(),
+        "env_names": s.env.iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
+        "profiles": s.profiles,
+        "extends": text(&s.extends),
+    })
+}
+
+fn service_spans(node: &mut Node, s: &Service) {
+    node.span("service", s.span);
+    node.opt_span("service.image", s.image.as_ref().map(|i| i.span));
+    node.opt_span("service.user", s.user.as_ref().map(|u| u.span));
+    for p in &s.ports {
+        node.span("service.ports", p.span);
+        if p.on_all_interfaces() {
+            node.span("service.exposed_ports", p.span);
+        }
+    }
+    node.opt_span("service.privileged", s.privileged.as_ref().map(|p| p.span));
+    for c in &s.cap_add {
+        node.span("service.cap_add", c.span);
+    }
+    for o in &s.security_opt {
+        node.span("service.security_opt", o.span);
+    }
+    node.opt_span("service.network_mode", s.network_mode.as_ref().map(|p| p.span));
+    node.opt_span("service.pid", s.pid.as_ref().map(|p| p.span));
+    node.opt_span("service.ipc", s.ipc.as_ref().map(|p| p.span));
+    node.opt_span("service.uts", s.uts.as_ref().map(|p| p.span));
+    node.opt_span("service.userns_mode", s.userns_mode.as_ref().map(|p| p.span));
+    node.opt_span("service.read_only", s.read_only.as_ref().map(|p| p.span));
+    node.opt_span("service.mem_limit", s.mem_limit.as_ref().map(|p| p.span));
+    node.opt_span("service.healthcheck", s.healthcheck.as_ref().map(|p| p.span));
+}
+
+/// Nodes for one service: the service itself, and one per port, env entry and mount.
+pub fn service_nodes(s: &Service, file: usize, file_facts: &Value, out: &mut Vec<Node>) {
+    let facts = service_facts(s);
+    let base = |kind| {
+        let mut n = Node::new(kind, file, file_facts);
+        n.vars.push(("service", facts.clone()));
+        service_spans(&mut n, s);
+        n
+    };
+    out.push(base(NodeKind::Service));
+    for p in &s.ports {
+        let mut n = base(NodeKind::Port);
+        n.vars.push(("port", port_facts(p)));
+        n.span("port", p.span);
+        n.opt_span("port.value", p.edit_span);
+        out.push(n);
+    }
+    for e in &s.env {
+        let mut n = base(NodeKind::Env);
+        n.vars.push(("env", env_facts(e)));
+        n.span("env", e.span);
+        n.span("env.name", e.name_span);
+        n.opt_span("env.value", e.value_span);
+        out.push(n);
+    }
+    for m in &s.mounts {
+        let mut n = base(NodeKind::Mount);
+        n.vars.push(("mount", mount_facts(m)));
+        n.span("mount", m.span);
+        n.opt_span("mount.source", m.source_span);
+        out.push(n);
+    }
+    if let Some(image) = &s.image {
+        if s.origin == Some(super::Origin::Compose) {
+            out.push(image_node(image, &s.name, file, file_facts));
+        }
+    }
+}
+
+pub fn image_node(image: &ImageRef, context: &str, file: usize, file_facts: &Value) -> Node {
+    let mut n = Node::new(NodeKind::Image, file, file_facts);
+    let mut facts = image_facts(image);
+    facts["context"] = json!(context);
+    n.vars.push(("image", facts));
+    n.span("image", image.span);
+    n
+}
+
+/// Instruction and command nodes of a Dockerfile, and image nodes for each `FROM` that names
+/// an image rather than an earlier stage.
+pub fn dockerfile_nodes(df: &Dockerfile, src: &str, file: usize, file_facts: &Value, out: &mut Vec<Node>) {
+    let stages = df.stages();
+    let global = df.global_args();
+    let lookup = |name: &str| global.iter().find(|a| a.name == name).and_then(|a| a.default.clone());
+    for (i, stage) in stages.iter().enumerate() {
+        let base = &stage.base.text;
+        let earlier = stages[..i]
+            .iter()
+            .any(|s| s.name.as_ref().is_some_and(|n| n.text.eq_ignore_ascii_case(base)));
+        if earlier {
+            continue;
+        }
+        let resolved = super::interpolate::interpolate(base, &lookup);
+        let mut image = super::image::parse_image_ref(base, &resolved.text, stage.base.span);
+        image.unresolved |= resolved.unresolved;
+        let context = match &stage.name {
+            Some(n) => format!("stage `{}`", n.text),
+            None => format!("stage {}", i + 1),
+        };
+        out.push(image_node(&image, &context, file, file_facts));
+    }
+    for ins in &df.instructions {
+        instruction_nodes(ins, src, file, file_facts, out);
+        if let Some(inner) = &ins.onbuild {
+            instruction_nodes(inner, src, file, file_facts, out);
+        }
+    }
+}
+
+fn instruction_nodes(ins: &Instruction, src: &str, file: usize, file_facts: &Value, out: &mut Vec<Node>) {
+    let args: Vec<&str> = ins.args.iter().map(|w| w.text.as_str()).collect();
+    let mut node = Node::new(NodeKind::Instruction, file, file_facts);
+    let flags: serde_json::Map<String, Value> = ins
+        .flags
+        .iter()
+        .map(|f| (f.name.clone(), json!(f.value.clone().unwrap_or_default())))
+        .collect();
+    let remote = if matches!(ins.keyword.as_str(), "ADD") {
+        ins.args
+            .iter()
+            .take(ins.args.len().saturating_sub(1))
+            .find(|w| is_remote_url(&w.text))
+    } else {
+        None
+    };
+    let instruction = json!({
+        "keyword": ins.keyword,
+        "args": args,
+        "text": ins.text.text,
+        "exec_form": matches!(ins.form, Form::Exec),
+        "flags": flags,
+        "remote_source": remote.map(|w| w.text.clone()),
+        "heredoc": !ins.heredocs.is_empty(),
+    });
+    node.vars.push(("instruction", instruction.clone()));
+    node.span("instruction", ins.span);
+    node.span("instruction.keyword", ins.keyword_span);
+    for w in &ins.args {
+        node.span("instruction.args", w.span);
+    }
+    node.opt_span("instruction.remote_source", remote.map(|w| w.span));
+    out.push(node);
+
+    if ins.keyword != "RUN" {
+        return;
+    }
+    // Shell form: the joined text; heredoc bodies: scripts of their own.
+    let mut scripts: Vec<(String, Box<dyn Fn(std::ops::Range<usize>) -> Span + '_>)> = Vec::new();
+    match ins.form {
+        Form::Shell => scripts.push((ins.text.text.clone(), Box::new(|r| ins.text.span_of(r)))),
+        Form::Exec => {
+            // ["sh", "-c", "script"]: the script is one JSON string; point at it whole.
+            if args.len() >= 3 && matches!(args[0], "sh" | "/bin/sh" | "bash" | "/bin/bash") && args[1] == "-c" {
+                let span = ins.args[2].span;
+                scripts.push((args[2].to_string(), Box::new(move |_| span)));
+            }
+        }
+    }
+    for h in &ins.heredocs {
+        let start = h.body_span.start;
+        let text = src.get(h.body_span.start..h.body_span.end).unwrap_or("").to_string();
+        if text == h.body {
+            scripts.push((text, Box::new(move |r| Span::new(start + r.start, start + r.end))));
+        } else {
+            let span = h.body_span;
+            scripts.push((h.body.clone(), Box::new(move |_| span)));
+        }
+    }
+    for (text, map) in &scripts {
+        let cmds = shell::commands(text);
+        for (i, cmd) in cmds.iter().enumerate() {
+            let Some(name) = cmd.name() else { continue };
+            let mut n = Node::new(NodeKind::Command, file, file_facts);
+            let piped_to = if cmd.piped { cmds.get(i + 1).and_then(|c| c.name()) } else { None };
+            n.vars.push(("instruction", instruction.clone()));
+            n.vars.push((
+                "command",
+                json!({
+                    "name": name,
+                    "args": cmd.words.iter().skip(1).map(|w| w.text.clone()).collect::<Vec<_>>(),
+                    "assignments": cmd.assignments.iter().map(|w| w.text.clone()).collect::<Vec<_>>(),
+                    "text": text.get(cmd.range.clone()).unwrap_or(""),
+                    "piped_to": piped_to,
+                    "disables_tls": commands::disables_tls(cmd).unwrap_or_default(),
+                    "disables_signatures": commands::disables_signatures(cmd).unwrap_or_default(),
+                }),
+            ));
+            n.span("command", map(cmd.range.clone()));
+            n.span("command.name", map(cmd.words[0].range.clone()));
+            n.span("instruction", ins.span);
+            out.push(n);
+        }
+    }
+}
+
+fn is_remote_url(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("ftp://")
+}
+
+/// Env nodes also exist for Dockerfile ENV/ARG through the final-stage service; ARG/ENV in
+/// earlier stages matter for secrets too (they stay in the build history), so every stage's
+/// entries become env nodes of a service named after their stage.
+pub fn env_source_label(source: EnvSource) -> &'static str {
+    match source {
+        EnvSource::Compose => "environment",
+        EnvSource::Env => "ENV",
+        EnvSource::Arg => "ARG",
+    }
+}

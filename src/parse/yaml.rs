@@ -1,0 +1,428 @@
+//! YAML with a byte span on every key and value, on top of serde-saphyr.
+//!
+//! serde-saphyr parses and resolves anchors, aliases and `<<` merge keys under hard budgets
+//! (alias expansion, depth, node count); we deserialize into our own spanned tree so that the
+//! Compose, Kubernetes and Helm readers can walk untyped YAML and still point at exact bytes.
+
+use crate::source::Span;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+use std::fmt;
+
+/// Depth budget: well under what a rayon worker's 2 MB stack survives in our recursive walks.
+const MAX_DEPTH: usize = 64;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum YValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<YNode>),
+    /// Entries in document order; keys from a `<<` merge come after the explicit ones and
+    /// never override them (YAML merge-key semantics).
+    Map(Vec<(YNode, YNode)>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct YNode {
+    pub value: YValue,
+    /// Where the node is used: for an alias or a merged key, the `*alias` or `<<` site.
+    pub span: Span,
+    /// Where its text is written: the anchored definition for aliases and merged keys.
+    pub defined: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    pub message: String,
+    pub span: Span,
+}
+
+impl YNode {
+    /// True when the node comes from an alias or merge rather than being written here.
+    pub fn is_aliased(&self) -> bool {
+        self.span != self.defined
+    }
+
+    pub fn get(&self, key: &str) -> Option<&YNode> {
+        match &self.value {
+            YValue::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Entry (key node, value node) by key.
+    pub fn entry(&self, key: &str) -> Option<(&YNode, &YNode)> {
+        match &self.value {
+            YValue::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    pub fn entries(&self) -> &[(YNode, YNode)] {
+        match &self.value {
+            YValue::Map(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    pub fn items(&self) -> &[YNode] {
+        match &self.value {
+            YValue::Seq(items) => items,
+            _ => &[],
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            YValue::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.value {
+            YValue::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn is_map(&self) -> bool {
+        matches!(self.value, YValue::Map(_))
+    }
+    pub fn is_seq(&self) -> bool {
+        matches!(self.value, YValue::Seq(_))
+    }
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, YValue::Null)
+    }
+
+    /// A scalar as text: strings as parsed; numbers and booleans as written in the source
+    /// (so `0777` stays `0777` and `1e3` stays `1e3`), falling back to their parsed value.
+    pub fn scalar_text(&self, src: &str) -> Option<String> {
+        match &self.value {
+            YValue::Str(s) => Some(s.clone()),
+            YValue::Int(_) | YValue::Float(_) | YValue::Bool(_) => {
+                let raw = src.get(self.defined.start..self.defined.end).unwrap_or("");
+                if !raw.is_empty() {
+                    return Some(raw.trim().to_string());
+                }
+                Some(match &self.value {
+                    YValue::Int(i) => i.to_string(),
+                    YValue::Float(f) => f.to_string(),
+                    YValue::Bool(b) => b.to_string(),
+                    _ => unreachable!(),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Span of a scalar's content without surrounding quotes, when it is written on one line
+    /// without escapes, so that a fix may replace exactly the value. `None` when the node is
+    /// an alias (editing would change the anchor) or the text is not a plain copy.
+    pub fn content_span(&self, src: &str) -> Option<Span> {
+        if self.is_aliased() {
+            return None;
+        }
+        let raw = src.get(self.span.start..self.span.end)?;
+        let value = self.as_str()?;
+        let (inner, offset) = match raw.as_bytes().first() {
+            Some(b'"') | Some(b'\'') if raw.len() >= 2 => (&raw[1..raw.len() - 1], 1),
+            _ => (raw, 0),
+        };
+        (inner == value).then(|| Span::new(self.span.start + offset, self.span.start + offset + inner.len()))
+    }
+}
+
+impl<'de> Deserialize<'de> for YValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = YValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any YAML value")
+            }
+            fn visit_unit<E>(self) -> Result<YValue, E> {
+                Ok(YValue::Null)
+            }
+            fn visit_none<E>(self) -> Result<YValue, E> {
+                Ok(YValue::Null)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<YValue, D::Error> {
+                YValue::deserialize(d)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<YValue, E> {
+                Ok(YValue::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<YValue, E> {
+                Ok(YValue::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<YValue, E> {
+                Ok(i64::try_from(v).map_or(YValue::Float(v as f64), YValue::Int))
+            }
+            fn visit_i128<E>(self, v: i128) -> Result<YValue, E> {
+                Ok(i64::try_from(v).map_or(YValue::Float(v as f64), YValue::Int))
+            }
+            fn visit_u128<E>(self, v: u128) -> Result<YValue, E> {
+                Ok(i64::try_from(v).map_or(YValue::Float(v as f64), YValue::Int))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<YValue, E> {
+                Ok(YValue::Float(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<YValue, E> {
+                Ok(YValue::Str(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<YValue, E> {
+                Ok(YValue::Str(v))
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<YValue, E> {
+                Ok(YValue::Str(String::from_utf8_lossy(v).into_owned()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<YValue, A::Error> {
+                let mut items: Vec<Spanned<YValue>> = Vec::new();
+                while let Some(x) = a.next_element()? {
+                    items.push(x);
+                }
+                Ok(YValue::Seq(items.into_iter().map(node).collect()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<YValue, A::Error> {
+                let mut entries: Vec<(YNode, YNode)> = Vec::new();
+                while let Some((k, v)) = a.next_entry::<Spanned<YValue>, Spanned<YValue>>()? {
+                    let (k, v) = (node(k), node(v));
+                    // A key merged in by `<<` never overrides one written in the mapping.
+                    if let Some(existing) = entries.iter_mut().find(|(ek, _)| ek.value == k.value) {
+                        if k.is_aliased() && !existing.0.is_aliased() {
+                            continue;
+                        }
+                        *existing = (k, v);
+                    } else {
+                        entries.push((k, v));
+                    }
+                }
+                Ok(YValue::Map(entries))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn loc_span(loc: &serde_saphyr::Location) -> Span {
+    let s = loc.span();
+    let start = s.byte_offset().unwrap_or(0) as usize;
+    Span::new(start, start + s.byte_len().unwrap_or(0) as usize)
+}
+
+fn node(s: Spanned<YValue>) -> YNode {
+    let mut span = loc_span(&s.referenced);
+    let mut defined = loc_span(&s.defined);
+    // Collections are reported with an empty span at their start; extend them over their
+    // children so a diagnostic on a mapping underlines something.
+    let child_end = match &s.value {
+        YValue::Seq(items) => items.iter().map(|n| n.defined.end.max(n.span.end)).max(),
+        YValue::Map(entries) => entries
+            .iter()
+            .filter(|(k, _)| !k.is_aliased())
+            .map(|(_, v)| v.span.end)
+            .max(),
+        _ => None,
+    };
+    if let Some(end) = child_end {
+        if defined.is_empty() && end > defined.start {
+            defined.end = end;
+        }
+        if span.is_empty() && end > span.start {
+            span.end = end;
+        }
+    }
+    YNode {
+        value: s.value,
+        span,
+        defined,
+    }
+}
+
+fn options() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    let mut budget = options.budget.clone().unwrap_or_default();
+    budget.max_depth = MAX_DEPTH;
+    budget.flow_nesting_limit = budget.flow_nesting_limit.min(MAX_DEPTH);
+    options.budget = Some(budget);
+    options
+}
+
+/// Parse every document of a YAML stream. Empty documents become `Null` nodes.
+pub fn parse_documents(src: &str) -> Result<Vec<YNode>, YamlError> {
+    // serde-saphyr's recursion guard counts nesting as it descends; a cheap pre-scan of flow
+    // brackets rejects 100k-deep input before the parser spends time building an error snippet.
+    if let Some(at) = flow_depth_exceeds(src, MAX_DEPTH).or_else(|| block_depth_exceeds(src, MAX_DEPTH)) {
+        return Err(YamlError {
+            message: format!("nesting deeper than {MAX_DEPTH} levels"),
+            span: Span::new(at, at + 1),
+        });
+    }
+    match serde_saphyr::from_multiple_with_options::<Spanned<YValue>>(src, options()) {
+        Ok(docs) => Ok(docs.into_iter().map(node).collect()),
+        Err(e) => {
+            let span = e
+                .location()
+                .map(|l| {
+                    let s = loc_span(&l);
+                    if s.is_empty() {
+                        let end = (s.start + 1).min(src.len());
+                        Span::new(s.start.min(end), end)
+                    } else {
+                        s
+                    }
+                })
+                .unwrap_or_default();
+            Err(YamlError {
+                message: first_line(&e.without_snippet().to_string()),
+                span,
+            })
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("invalid YAML").trim().to_string()
+}
+
+/// Offset of the first line nested (by indentation and `- ` markers) deeper than `limit`.
+/// serde-saphyr bounds depth too, but its recursive descent can exhaust a 2 MB thread stack
+/// in unoptimised builds before its own budget trips; this scan is linear and has no stack.
+fn block_depth_exceeds(src: &str, limit: usize) -> Option<usize> {
+    let mut indents: Vec<usize> = Vec::new();
+    let mut scalar_indent: Option<usize> = None;
+    let mut offset = 0;
+    for line in src.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        let trimmed = body.trim_start_matches(' ');
+        let indent = body.len() - trimmed.len();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if let Some(si) = scalar_indent {
+            if indent > si {
+                continue; // inside a block scalar: text, not structure
+            }
+            scalar_indent = None;
+        }
+        while indents.last().is_some_and(|&top| top >= indent) {
+            indents.pop();
+        }
+        indents.push(indent);
+        let mut rest = trimmed;
+        let mut col = indent;
+        while let Some(r) = rest.strip_prefix("- ") {
+            let skipped = r.len() - r.trim_start_matches(' ').len();
+            col += 2 + skipped;
+            indents.push(col);
+            rest = &r[skipped..];
+        }
+        if indents.len() > limit {
+            return Some(start + indent);
+        }
+        let t = rest.trim_end();
+        let header = t.rsplit(' ').next().unwrap_or("");
+        if header.starts_with('|') || header.starts_with('>') {
+            scalar_indent = Some(indent);
+        }
+    }
+    None
+}
+
+/// Offset of the first flow bracket nested deeper than `limit`, ignoring quoted text and
+/// comments only roughly: it is a guard, the parser remains the judge.
+fn flow_depth_exceeds(src: &str, limit: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in src.bytes().enumerate() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit * 4 {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'\n' => {}
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_of_keys_values_and_merges() {
+        let src = "x: &c\n  image: \"redis:7\"\n  a: 1\nweb:\n  <<: *c\n  a: 2\n";
+        let docs = parse_documents(src).unwrap();
+        let web = docs[0].get("web").unwrap();
+        let image = web.get("image").unwrap();
+        assert_eq!(&src[image.defined.start..image.defined.end], "\"redis:7\"");
+        assert!(image.is_aliased());
+        assert_eq!(web.get("a").unwrap().value, YValue::Int(2));
+        let x_image = docs[0].get("x").unwrap().get("image").unwrap();
+        assert_eq!(x_image.content_span(src).map(|s| &src[s.start..s.end]), Some("redis:7"));
+    }
+
+    #[test]
+    fn octal_looking_modes_keep_their_text() {
+        let src = "mode: 0777\n";
+        let docs = parse_documents(src).unwrap();
+        assert_eq!(docs[0].get("mode").unwrap().scalar_text(src).as_deref(), Some("0777"));
+    }
+
+    #[test]
+    fn multi_document_offsets_are_absolute() {
+        let src = "a: 1\n---\nkind: Pod\n";
+        let docs = parse_documents(src).unwrap();
+        assert_eq!(docs.len(), 2);
+        let kind = docs[1].get("kind").unwrap();
+        assert_eq!(&src[kind.span.start..kind.span.end], "Pod");
+    }
+
+    #[test]
+    fn billion_laughs_and_deep_nesting_fail_fast() {
+        let mut s = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        for i in 1..10u8 {
+            let prev = (b'a' + i - 1) as char;
+            let cur = (b'a' + i) as char;
+            let refs = vec![format!("*{prev}"); 9].join(",");
+            s.push_str(&format!("{cur}: &{cur} [{refs}]\n"));
+        }
+        assert!(parse_documents(&s).is_err());
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        assert!(parse_documents(&deep).is_err());
+        let block: String = (0..3000).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+        assert!(parse_documents(&block).is_err());
+        let seqs: String = (0..3000).map(|i| format!("{}- \n", " ".repeat(i * 2))).collect();
+        assert!(parse_documents(&seqs).is_err());
+        let inline = "- ".repeat(5000) + "x\n";
+        assert!(parse_documents(&inline).is_err());
+        // Deeply indented text inside a block scalar is not nesting.
+        let script: String = (0..200).map(|i| format!("    {}x\n", " ".repeat(i))).collect();
+        assert!(parse_documents(&format!("a: |\n{script}")).is_ok());
+    }
+
+    #[test]
+    fn errors_carry_a_location() {
+        let src = "a: [1, 2\nb: c\n";
+        let e = parse_documents(src).unwrap_err();
+        assert!(!e.message.is_empty());
+        assert!(e.span.start <= src.len());
+    }
+}

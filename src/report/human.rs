@@ -1,0 +1,150 @@
+//! The terminal view: miette snippets with the primary label, secondary labels and help.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules::load::Rule;
+use crate::source::SourceFile;
+use crate::Report;
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use std::fmt;
+
+struct Rendered<'a> {
+    d: &'a Diagnostic,
+    message: String,
+    help: Option<String>,
+    source: NamedSource<String>,
+    labels: Vec<LabeledSpan>,
+    url: Option<String>,
+}
+
+impl fmt::Debug for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl std::error::Error for Rendered<'_> {}
+
+impl miette::Diagnostic for Rendered<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(format!("{}[{}] {}", self.d.severity, self.d.rule, self.d.name)))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity {
+            Severity::Critical | Severity::High => miette::Severity::Error,
+            Severity::Medium | Severity::Low => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.url.as_ref().map(|u| Box::new(u) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+/// The file's text with every terminal control character replaced by `?` bytes of the same
+/// length, so snippets cannot drive the terminal and spans still line up.
+fn sanitized(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let dangerous = (c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if dangerous {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn source_span(file: &SourceFile, s: crate::source::Span) -> SourceSpan {
+    let start = s.start.min(file.text.len());
+    let end = s.end.clamp(start, file.text.len());
+    SourceSpan::new(start.into(), end - start)
+}
+
+pub fn render(report: &Report, rules: &[Rule], color: bool) -> String {
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100);
+    let mut out = String::new();
+    let mut texts: Vec<Option<String>> = vec![None; report.files.len()];
+    for d in &report.diagnostics {
+        let file = &report.files[d.file];
+        let text = texts[d.file].get_or_insert_with(|| sanitized(&file.text)).clone();
+        let esc = crate::diagnostic::escape_control;
+        let mut labels = vec![LabeledSpan::new_primary_with_span(Some(esc(&d.message)), source_span(file, d.span))];
+        // Labels in other files cannot share this snippet; they are listed in the help.
+        let mut elsewhere = Vec::new();
+        for l in &d.labels {
+            if l.file == d.file {
+                labels.push(LabeledSpan::new_with_span(Some(esc(&l.message)), source_span(file, l.span)));
+            } else {
+                let other = &report.files[l.file];
+                let p = other.position(l.span.start);
+                elsewhere.push(format!("{}:{}:{}: {}", esc(&other.display), p.line, p.column, esc(&l.message)));
+            }
+        }
+        let mut help = d.help.as_deref().map(esc);
+        if let Some(f) = &d.fix {
+            let kind = match f.applicability {
+                crate::diagnostic::Applicability::Safe => "safe fix",
+                crate::diagnostic::Applicability::Unsafe => "unsafe fix",
+            };
+            let line = format!("{kind}: {}", esc(&f.description));
+            help = Some(match help {
+                Some(h) => format!("{h}\n{line}"),
+                None => line,
+            });
+        }
+        if !elsewhere.is_empty() {
+            let extra = elsewhere.join("\n");
+            help = Some(match help {
+                Some(h) => format!("{h}\n{extra}"),
+                None => extra,
+            });
+        }
+        let url = rules.iter().find(|r| r.id == d.rule).map(|r| format!("moat explain {}", r.id));
+        let rendered = Rendered {
+            d,
+            message: format!("{}: {}", esc(&file.display), esc(&d.message)),
+            help,
+            source: NamedSource::new(esc(&file.display), text),
+            labels,
+            url,
+        };
+        let _ = handler.render_report(&mut out, &rendered);
+        out.push('\n');
+    }
+    out.push_str(&summary(report));
+    out
+}
+
+pub fn summary(report: &Report) -> String {
+    if report.diagnostics.is_empty() {
+        return format!("moat: {} file(s) checked, no problems found\n", report.files.len());
+    }
+    let parts: Vec<String> = Severity::ALL
+        .iter()
+        .map(|s| (s, report.diagnostics.iter().filter(|d| d.severity == *s).count()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    format!(
+        "moat: {} file(s) checked, {} problem(s): {}\n",
+        report.files.len(),
+        report.diagnostics.len(),
+        parts.join(", ")
+    )
+}

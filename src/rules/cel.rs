@@ -1,0 +1,205 @@
+//! CEL, compiled once per run: conditions and the `{…}` placeholders of message and fix
+//! templates.
+
+use cel::{Context, Env, Program, Value};
+use std::sync::{Arc, OnceLock};
+
+pub fn env() -> Arc<Env> {
+    static ENV: OnceLock<Arc<Env>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Env::stdlib();
+        // lowerAscii, split, join, ...: rule authors expect them; failing to add is a bug.
+        env.add_extension(cel::extensions::strings)
+            .expect("the strings extension registers once");
+        Arc::new(env)
+    })
+    .clone()
+}
+
+#[derive(Debug)]
+pub struct Expr {
+    pub source: String,
+    program: Program,
+}
+
+/// Compile `source`; `vars` are the variables the node provides, so that a misspelt one is a
+/// load error rather than a rule that silently never fires.
+pub fn compile(source: &str, vars: &[&str]) -> Result<Expr, String> {
+    let program = env()
+        .compile(source)
+        .map_err(|e| format!("CEL does not compile: {}", e.to_string().trim()))?;
+    let refs = program.references();
+    let bound = comprehension_vars(source);
+    let unknown: Vec<String> = refs
+        .variables()
+        .into_iter()
+        .filter(|v| !vars.contains(v) && !bound.iter().any(|b| b == v))
+        .map(str::to_string)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(format!(
+            "CEL refers to unknown variable(s) {} (this node provides: {})",
+            unknown.join(", "),
+            vars.join(", ")
+        ));
+    }
+    Ok(Expr {
+        source: source.to_string(),
+        program,
+    })
+}
+
+/// Names bound by `list.exists(x, …)` and the other comprehension macros.
+fn comprehension_vars(source: &str) -> Vec<String> {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"\.(?:all|exists|exists_one|existsOne|map|filter)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,")
+            .expect("valid pattern")
+    });
+    re.captures_iter(source).map(|c| c[1].to_string()).collect()
+}
+
+/// JSON facts → CEL values. Numbers become `int` where they fit, so conditions can compare
+/// them with integer literals (serde's route would make them `uint`).
+pub fn to_cel(v: &serde_json::Value) -> Value {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(0.0)),
+        },
+        J::String(s) => Value::String(Arc::new(s.clone())),
+        J::Array(items) => Value::List(Arc::new(items.iter().map(to_cel).collect())),
+        J::Object(map) => {
+            let m: std::collections::HashMap<String, Value> = map.iter().map(|(k, v)| (k.clone(), to_cel(v))).collect();
+            Value::from(m)
+        }
+    }
+}
+
+impl Expr {
+    pub fn eval(&self, ctx: &Context) -> Result<Value, String> {
+        self.program.execute(ctx).map_err(|e| format!("{e}"))
+    }
+
+    pub fn eval_bool(&self, ctx: &Context) -> Result<bool, String> {
+        match self.eval(ctx)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(format!("`{}` gave {:?}, not a bool", self.source, other.type_of())),
+        }
+    }
+}
+
+/// A text with `{expr}` placeholders; `{{` and `}}` are literal braces.
+#[derive(Debug)]
+pub struct Template {
+    parts: Vec<Part>,
+}
+
+#[derive(Debug)]
+enum Part {
+    Text(String),
+    Expr(Expr),
+}
+
+impl Template {
+    pub fn compile(text: &str, vars: &[&str]) -> Result<Template, String> {
+        let mut parts = Vec::new();
+        let mut literal = String::new();
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '{' if chars.peek().map(|p| p.1) == Some('{') => {
+                    chars.next();
+                    literal.push('{');
+                }
+                '}' if chars.peek().map(|p| p.1) == Some('}') => {
+                    chars.next();
+                    literal.push('}');
+                }
+                '{' => {
+                    let close = find_close(&text[i + 1..])
+                        .ok_or_else(|| format!("unclosed `{{` in template at byte {i}"))?;
+                    let inner = &text[i + 1..i + 1 + close];
+                    if !literal.is_empty() {
+                        parts.push(Part::Text(std::mem::take(&mut literal)));
+                    }
+                    parts.push(Part::Expr(compile(inner, vars)?));
+                    while chars.peek().is_some_and(|(j, _)| *j <= i + 1 + close) {
+                        chars.next();
+                    }
+                }
+                '}' => return Err(format!("stray `}}` in template at byte {i}")),
+                c => literal.push(c),
+            }
+        }
+        if !literal.is_empty() {
+            parts.push(Part::Text(literal));
+        }
+        Ok(Template { parts })
+    }
+
+    pub fn render(&self, ctx: &Context) -> Result<String, String> {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Expr(e) => out.push_str(&display(&e.eval(ctx)?)),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Closing `}` of a placeholder, skipping braces inside CEL string literals and map literals.
+fn find_close(s: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '{') => depth += 1,
+            (None, '}') if depth == 0 => return Some(i),
+            (None, '}') => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+pub fn display(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => String::new(),
+        Value::List(items) => items.iter().map(display).collect::<Vec<_>>().join(", "),
+        other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_render_placeholders_and_braces() {
+        let t = Template::compile("service `{s.name}` {{literal}} {s.n + 1}", &["s"]).unwrap();
+        let mut ctx = Context::with_env(env());
+        ctx.add_variable_from_value("s", to_cel(&serde_json::json!({"name": "web", "n": 1})));
+        assert_eq!(t.render(&ctx).unwrap(), "service `web` {literal} 2");
+    }
+
+    #[test]
+    fn unknown_variables_are_rejected() {
+        assert!(compile("servce.user == null", &["service"]).unwrap_err().contains("servce"));
+        assert!(compile("service.user ==", &["service"]).is_err());
+        assert!(compile("[1,2].exists(x, x > service.n)", &["service"]).is_ok());
+    }
+}

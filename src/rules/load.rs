@@ -1,0 +1,365 @@
+//! Loading and validating rule files: the embedded set and users' `--rule-dir` folders go
+//! through the same checks, so a broken custom rule fails at load with its file and line.
+
+use super::cel::{compile, Expr, Template};
+use super::schema::{ExampleKind, RuleFile, Status};
+use crate::classify::FileKind;
+use crate::diagnostic::{Applicability, Severity};
+use crate::model::nodes::NodeKind;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Folder (area) → id prefix.
+pub const AREAS: &[(&str, &str)] = &[
+    ("dockerfile", "DF"),
+    ("compose", "DC"),
+    ("kubernetes", "KS"),
+    ("helm", "HV"),
+    ("redis", "RD"),
+    ("ollama", "OL"),
+    ("chromadb", "CH"),
+    ("triton", "TR"),
+    ("nvidia", "NV"),
+    ("advisory", "AV"),
+];
+
+#[derive(Debug)]
+pub struct Rule {
+    pub id: Arc<str>,
+    pub name: Arc<str>,
+    pub title: String,
+    pub area: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub since: String,
+    pub cwe: Vec<String>,
+    pub sources: Vec<String>,
+    pub references: Arc<[String]>,
+    pub tags: Vec<String>,
+    pub node: NodeKind,
+    pub kinds: Vec<FileKind>,
+    pub condition: Expr,
+    pub at: Vec<&'static str>,
+    pub labels: Vec<CompiledLabel>,
+    pub escalate: Vec<(Expr, Severity)>,
+    pub message: Template,
+    pub help: Template,
+    pub help_text: String,
+    pub what: String,
+    pub why: String,
+    pub fix_safety: Option<String>,
+    pub fix: Option<CompiledFix>,
+    pub examples: Vec<super::schema::Example>,
+    /// Where the rule came from: `rules/redis/RD001-….toml` or a user's path.
+    pub origin: String,
+}
+
+#[derive(Debug)]
+pub struct CompiledLabel {
+    pub at: &'static str,
+    pub message: Template,
+    pub when: Option<Expr>,
+}
+
+#[derive(Debug)]
+pub struct CompiledFix {
+    pub applicability: Applicability,
+    pub description: Template,
+    pub when: Option<Expr>,
+    pub edits: Vec<(&'static str, Template)>,
+}
+
+/// A rule file that cannot be used, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    pub origin: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for RuleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.origin, self.line, self.column, self.message)
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+
+/// The rules shipped in the binary.
+pub fn embedded() -> Result<Vec<Rule>, Vec<RuleError>> {
+    load_all(EMBEDDED.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect())
+}
+
+/// The embedded rules plus every `*.toml` below each folder in `dirs`.
+pub fn with_dirs(dirs: &[PathBuf]) -> Result<Vec<Rule>, Vec<RuleError>> {
+    let mut sources: Vec<(String, String)> =
+        EMBEDDED.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
+    for dir in dirs {
+        let mut files = Vec::new();
+        if let Err(e) = collect_toml(dir, &mut files) {
+            return Err(vec![RuleError { origin: dir.display().to_string(), line: 1, column: 1, message: e }]);
+        }
+        files.sort();
+        for f in files {
+            match std::fs::read_to_string(&f) {
+                Ok(t) => sources.push((f.display().to_string(), t)),
+                Err(e) => {
+                    return Err(vec![RuleError { origin: f.display().to_string(), line: 1, column: 1, message: e.to_string() }])
+                }
+            }
+        }
+    }
+    load_all(sources)
+}
+
+fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read rule folder: {e}"))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_toml(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+pub fn load_all(sources: Vec<(String, String)>) -> Result<Vec<Rule>, Vec<RuleError>> {
+    let mut rules = Vec::new();
+    let mut errors = Vec::new();
+    for (origin, text) in &sources {
+        match load_one(origin, text) {
+            Ok(r) => rules.push(r),
+            Err(e) => errors.extend(e),
+        }
+    }
+    // Ids and names are unique across the embedded set and every rule folder.
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for r in &rules {
+        for key in [r.id.to_string(), r.name.to_string()] {
+            if let Some(prev) = seen.insert(key.clone(), r.origin.clone()) {
+                errors.push(RuleError {
+                    origin: r.origin.clone(),
+                    line: 1,
+                    column: 1,
+                    message: format!("`{key}` is already used by {prev}"),
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        rules.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(rules)
+    } else {
+        Err(errors)
+    }
+}
+
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let offset = crate::source::floor_char_boundary(text, offset.min(text.len()));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn load_one(origin: &str, text: &str) -> Result<Rule, Vec<RuleError>> {
+    let err = |span: std::ops::Range<usize>, message: String| {
+        let (line, column) = position(text, span.start);
+        RuleError { origin: origin.to_string(), line, column, message }
+    };
+    let file: RuleFile = toml::from_str(text).map_err(|e| {
+        vec![err(e.span().unwrap_or(0..0), e.message().to_string())]
+    })?;
+    let mut errors = Vec::new();
+
+    let path = Path::new(origin);
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let area = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .to_string();
+    let id = file.id.get_ref().clone();
+    let name = file.name.get_ref().clone();
+    let id_ok = id.len() == 5 && id[..2].chars().all(|c| c.is_ascii_uppercase()) && id[2..].chars().all(|c| c.is_ascii_digit());
+    if !id_ok {
+        errors.push(err(file.id.span(), format!("id `{id}` must be two capital letters and three digits, like `RD001`")));
+    }
+    match AREAS.iter().find(|(a, _)| *a == area) {
+        Some((_, prefix)) if !id.starts_with(prefix) => errors.push(err(
+            file.id.span(),
+            format!("a rule in `{area}/` must have an id starting with `{prefix}`, not `{id}`"),
+        )),
+        None => errors.push(err(
+            0..0,
+            format!(
+                "rule files live in an area folder ({}), not `{area}/`",
+                AREAS.iter().map(|(a, _)| *a).collect::<Vec<_>>().join(", ")
+            ),
+        )),
+        _ => {}
+    }
+    if stem != format!("{id}-{name}") {
+        errors.push(err(file.id.span(), format!("file name must be `{id}-{name}.toml`, found `{stem}.toml`")));
+    }
+    let kebab = !name.is_empty()
+        && name.split('-').all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+    if !kebab {
+        errors.push(err(file.name.span(), format!("name `{name}` must be kebab-case")));
+    }
+    if file.references.get_ref().is_empty() {
+        errors.push(err(file.references.span(), "at least one reference is required".into()));
+    }
+    for (field, value) in [("docs.what", &file.docs.what), ("docs.why", &file.docs.why)] {
+        if value.get_ref().trim().is_empty() {
+            errors.push(err(value.span(), format!("`{field}` must not be empty")));
+        }
+    }
+    if file.fix.is_some() && file.docs.fix_safety.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        errors.push(err(0..0, "a rule with `[fix]` must explain `docs.fix-safety`".into()));
+    }
+    let bad = file.examples.iter().filter(|e| e.kind == ExampleKind::Bad).count();
+    let good = file.examples.len() - bad;
+    if bad == 0 || good == 0 {
+        errors.push(err(0..0, format!("needs at least one bad and one good `[[example]]` (has {bad} bad, {good} good)")));
+    }
+
+    let node = match NodeKind::parse(file.applies_to.node.get_ref()) {
+        Some(n) => n,
+        None => {
+            errors.push(err(
+                file.applies_to.node.span(),
+                format!(
+                    "unknown node `{}` (known: {})",
+                    file.applies_to.node.get_ref(),
+                    NodeKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+            return Err(errors);
+        }
+    };
+    let mut kinds = Vec::new();
+    for k in file.applies_to.kinds.get_ref() {
+        match FileKind::parse(k) {
+            Some(kind) => kinds.push(kind),
+            None => errors.push(err(file.applies_to.kinds.span(), format!("unknown file kind `{k}`"))),
+        }
+    }
+    for ex in &file.examples {
+        if let Some(k) = crate::classify::by_name(Path::new(&ex.file)) {
+            if !kinds.contains(&k) {
+                errors.push(err(0..0, format!("example file `{}` is a {} file, not one of applies-to.kinds", ex.file, k.name())));
+            }
+        } else {
+            errors.push(err(0..0, format!("example file name `{}` is not recognised as any kind", ex.file)));
+        }
+    }
+    for k in &kinds {
+        if !file.examples.iter().any(|e| crate::classify::by_name(Path::new(&e.file)) == Some(*k)) {
+            errors.push(err(file.applies_to.kinds.span(), format!("kind `{}` has no example", k.name())));
+        }
+    }
+
+    let vars = node.vars();
+    let span_key = |key: &toml::Spanned<String>, errors: &mut Vec<RuleError>| -> Option<&'static str> {
+        let found = node.span_keys().iter().find(|k| **k == key.get_ref().as_str()).copied();
+        if found.is_none() {
+            errors.push(err(
+                key.span(),
+                format!("`{}` is not a span of a `{}` node (known: {})", key.get_ref(), node.name(), node.span_keys().join(", ")),
+            ));
+        }
+        found
+    };
+    let cel = |src: &toml::Spanned<String>, errors: &mut Vec<RuleError>| -> Option<Expr> {
+        compile(src.get_ref(), vars).map_err(|m| errors.push(err(src.span(), m))).ok()
+    };
+    let template = |src: &toml::Spanned<String>, errors: &mut Vec<RuleError>| -> Option<Template> {
+        Template::compile(src.get_ref(), vars).map_err(|m| errors.push(err(src.span(), m))).ok()
+    };
+
+    let condition = cel(&file.matcher.condition, &mut errors);
+    let mut at = Vec::new();
+    if let Some(keys) = &file.matcher.at {
+        for key in keys.get_ref() {
+            let spanned = toml::Spanned::new(keys.span(), key.clone());
+            if let Some(k) = span_key(&spanned, &mut errors) {
+                at.push(k);
+            }
+        }
+    }
+    if at.is_empty() {
+        at.push(node.span_keys()[0]);
+    }
+    let mut labels = Vec::new();
+    for l in &file.matcher.labels {
+        let at = span_key(&l.at, &mut errors);
+        let message = template(&l.message, &mut errors);
+        let when = l.when.as_ref().map(|w| cel(w, &mut errors));
+        if let (Some(at), Some(message)) = (at, message) {
+            labels.push(CompiledLabel { at, message, when: when.flatten() });
+        }
+    }
+    let escalate: Vec<(Expr, Severity)> = file
+        .escalate
+        .iter()
+        .filter_map(|e| cel(&e.when, &mut errors).map(|x| (x, e.severity)))
+        .collect();
+    let message = template(&file.message.text, &mut errors);
+    let help = template(&file.message.help, &mut errors);
+    let fix = file.fix.as_ref().map(|f| {
+        let description = template(&f.description, &mut errors);
+        let when = f.when.as_ref().and_then(|w| cel(w, &mut errors));
+        let edits: Vec<(&'static str, Template)> = f
+            .edits
+            .iter()
+            .filter_map(|e| Some((span_key(&e.at, &mut errors)?, template(&e.replace, &mut errors)?)))
+            .collect();
+        if f.edits.is_empty() {
+            errors.push(err(f.description.span(), "`[fix]` needs at least one edit".into()));
+        }
+        description.map(|description| CompiledFix { applicability: f.applicability, description, when, edits })
+    });
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let (Some(condition), Some(message), Some(help)) = (condition, message, help) else {
+        return Err(vec![err(0..0, "rule did not compile".into())]);
+    };
+    Ok(Rule {
+        id: Arc::from(id.as_str()),
+        name: Arc::from(name.as_str()),
+        title: file.title,
+        area,
+        severity: file.severity,
+        status: file.status,
+        since: file.since,
+        cwe: file.cwe,
+        sources: file.sources,
+        references: Arc::from(file.references.into_inner()),
+        tags: file.tags,
+        node,
+        kinds,
+        condition,
+        at,
+        labels,
+        escalate,
+        message,
+        help,
+        help_text: file.message.help.into_inner(),
+        what: file.docs.what.into_inner(),
+        why: file.docs.why.into_inner(),
+        fix_safety: file.docs.fix_safety,
+        fix: fix.flatten(),
+        examples: file.examples,
+        origin: origin.to_string(),
+    })
+}

@@ -1,0 +1,6 @@
+//! The declarative rule engine: rule files (schema), loading and validation, CEL, evaluation.
+
+pub mod cel;
+pub mod eval;
+pub mod load;
+pub mod schema;

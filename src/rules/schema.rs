@@ -1,0 +1,134 @@
+//! The rule file format (one TOML file per rule), deserialized strictly: an unknown key is an
+//! error with its file and line, so a typo never silently disables part of a rule.
+
+use crate::diagnostic::{Applicability, Severity};
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleFile {
+    pub id: Spanned<String>,
+    pub name: Spanned<String>,
+    pub title: String,
+    pub severity: Severity,
+    #[serde(default = "stable")]
+    pub status: Status,
+    pub since: String,
+    #[serde(default)]
+    pub cwe: Vec<String>,
+    /// Peer equivalents, e.g. `hadolint:DL3007`, `kics:<uuid>`.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    pub references: Spanned<Vec<String>>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub applies_to: AppliesTo,
+    #[serde(rename = "match")]
+    pub matcher: Match,
+    /// Raise the severity when a condition holds (e.g. the service is exposed).
+    #[serde(default)]
+    pub escalate: Vec<Escalate>,
+    pub message: Message,
+    pub docs: Docs,
+    pub fix: Option<FixTemplate>,
+    #[serde(default, rename = "example")]
+    pub examples: Vec<Example>,
+}
+
+fn stable() -> Status {
+    Status::Stable
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Stable,
+    Preview,
+    Deprecated,
+    Removed,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AppliesTo {
+    pub node: Spanned<String>,
+    pub kinds: Spanned<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Match {
+    pub condition: Spanned<String>,
+    /// Span keys tried in order; the first the node has is the primary location.
+    pub at: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    pub labels: Vec<LabelTemplate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LabelTemplate {
+    pub at: Spanned<String>,
+    pub message: Spanned<String>,
+    pub when: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Escalate {
+    pub when: Spanned<String>,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Message {
+    pub text: Spanned<String>,
+    pub help: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Docs {
+    pub what: Spanned<String>,
+    pub why: Spanned<String>,
+    pub fix_safety: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FixTemplate {
+    pub applicability: Applicability,
+    pub description: Spanned<String>,
+    pub when: Option<Spanned<String>>,
+    pub edits: Vec<EditTemplate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EditTemplate {
+    pub at: Spanned<String>,
+    /// Template: `{…}` placeholders are CEL over the node.
+    pub replace: Spanned<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExampleKind {
+    Bad,
+    Good,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Example {
+    pub kind: ExampleKind,
+    /// File name: drives classification as in a real repository.
+    pub file: String,
+    pub code: String,
+    /// For bad examples with a fix: the file after the fix.
+    pub fixed: Option<String>,
+    /// What the example shows, for `moat explain`.
+    pub note: Option<String>,
+}

@@ -1,0 +1,70 @@
+//! Command-line flags merged once into what the pipeline needs. (The `.moat.toml` layer
+//! plugs in here.)
+
+use crate::classify::FileKind;
+use crate::diagnostic::Severity;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Ids, names or id prefixes; empty means every rule.
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub fail_on: Severity,
+    pub rule_dirs: Vec<PathBuf>,
+    pub no_ignore: bool,
+    pub severity: Vec<(String, Severity)>,
+    pub kinds: Vec<(globset::GlobMatcher, FileKind)>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            select: Vec::new(),
+            ignore: Vec::new(),
+            fail_on: Severity::Low,
+            rule_dirs: Vec::new(),
+            no_ignore: false,
+            severity: Vec::new(),
+            kinds: Vec::new(),
+        }
+    }
+}
+
+/// `DF` matches `DF001`; `DF00` matches `DF001`..`DF009`; a name matches itself.
+fn matches(selector: &str, id: &str, name: &str) -> bool {
+    let s = selector.trim();
+    s.eq_ignore_ascii_case(name) || (!s.is_empty() && id.to_ascii_uppercase().starts_with(&s.to_ascii_uppercase()))
+        || s.eq_ignore_ascii_case("ALL")
+}
+
+impl Settings {
+    pub fn enabled(&self, id: &str, name: &str) -> bool {
+        let selected = self.select.is_empty() || self.select.iter().any(|s| matches(s, id, name));
+        // Input problems (parse errors, skipped files) are always selected, but may be ignored.
+        let selected = selected || id == crate::diagnostic::PARSE_ERROR || id == crate::diagnostic::SKIPPED;
+        selected && !self.ignore.iter().any(|s| matches(s, id, name))
+    }
+
+    pub fn severity_override(&self, id: &str, name: &str) -> Option<Severity> {
+        self.severity.iter().rev().find(|(k, _)| k == id || k == name).map(|(_, s)| *s)
+    }
+
+    pub fn kind_for(&self, path: &Path) -> Option<FileKind> {
+        self.kinds.iter().find(|(g, _)| g.is_match(path)).map(|(_, k)| *k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn select_and_ignore_by_id_prefix_and_name() {
+        let s = Settings { select: vec!["DF".into()], ignore: vec!["dockerfile-no-healthcheck".into()], ..Settings::default() };
+        assert!(s.enabled("DF001", "x"));
+        assert!(!s.enabled("DC001", "y"));
+        assert!(!s.enabled("DF013", "dockerfile-no-healthcheck"));
+        assert!(s.enabled("parse-error", "parse-error"));
+    }
+}
