@@ -492,9 +492,12 @@ impl<'a> Reader<'a> {
         Some(Port {
             span: self.whole(item),
             edit_span: None,
+            // The equivalent short syntax, so messages read the same for both spellings.
             text: {
-                let d = self.extent(item, true);
-                self.src.get(d.start..d.end).unwrap_or("").to_string()
+                let ip = host_ip.as_deref().map(|ip| if ip.contains(':') { format!("[{ip}]:") } else { format!("{ip}:") });
+                let published = host_port.as_deref().map(|p| format!("{p}:"));
+                let proto = if protocol == "tcp" { String::new() } else { format!("/{protocol}") };
+                format!("{}{}{container_port}{proto}", ip.unwrap_or_default(), published.unwrap_or_default())
             },
             host_ip,
             host_port,
@@ -1211,7 +1214,7 @@ mod tests {
             (Some("127.0.0.1"), Some("8080"), "80", "udp")
         );
         assert!(p.published && !p.on_all_interfaces() && p.edit_span.is_none());
-        assert!(p.text.starts_with("target: 80") && p.text.contains("mode: host"));
+        assert_eq!(p.text, "127.0.0.1:8080:80/udp");
         assert_eq!(s.ports[1].host_port.as_deref(), Some("8443-8444"));
         assert!(s.ports[2].on_all_interfaces() && s.ports[2].host_port.is_none());
         let e: Vec<_> = s.ports[3..]

@@ -127,6 +127,12 @@ fn port_facts(p: &Port) -> Value {
         "text": p.text, "host_ip": p.host_ip, "host_port": p.host_port,
         "container_port": p.container_port, "protocol": p.protocol, "published": p.published,
         "all_interfaces": p.on_all_interfaces(), "editable": p.edit_span.is_some(),
+        "loopback_text": format!(
+            "127.0.0.1:{}:{}{}",
+            p.host_port.as_deref().unwrap_or(""),
+            p.container_port,
+            if p.protocol == "tcp" { String::new() } else { format!("/{}", p.protocol) }
+        ),
     })
 }
 

@@ -545,18 +545,18 @@ pub fn parse(src: &str) -> Result<Dockerfile, ParseError> {
                             );
                         }
                         match name.as_str() {
-                            "escape" => {
-                                match value.as_str() {
-                                    "\\" => escape = b'\\',
-                                    "`" => escape = b'`',
-                                    _ => return err(
+                            "escape" => match value.as_str() {
+                                "\\" => escape = b'\\',
+                                "`" => escape = b'`',
+                                _ => {
+                                    return err(
                                         format!(
                                             "invalid escape token '{value}' does not match ` or \\"
                                         ),
                                         value_span,
-                                    ),
+                                    )
                                 }
-                            }
+                            },
                             "syntax" => df.syntax = Some((value.clone(), value_span)),
                             _ => {}
                         }
@@ -672,7 +672,21 @@ fn lex_instruction(full: &LogicalText, escape: char, top: bool) -> Result<Instru
     let keyword_span = full.span_of(kstart..kend);
     let span = full.span_of(kstart..tend);
     if !KEYWORDS.contains(&keyword.as_str()) {
-        return err(format!("unknown instruction: {keyword}"), keyword_span);
+        // Keep the message short when the "keyword" is a long run of garbage.
+        let mut shown = keyword.as_str();
+        if shown.len() > 64 {
+            let mut cut = 64;
+            while !shown.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            shown = &shown[..cut];
+        }
+        let more = if shown.len() < keyword.len() {
+            "…"
+        } else {
+            ""
+        };
+        return err(format!("unknown instruction: {shown}{more}"), keyword_span);
     }
     if !top && matches!(keyword.as_str(), "ONBUILD" | "FROM" | "MAINTAINER") {
         let message = if keyword == "ONBUILD" {
@@ -1595,6 +1609,10 @@ mod tests {
         let src = "FROM x\n--mount=type=cache RUN x\n";
         let e = parse(src).unwrap_err();
         assert_eq!(at(src, e.span), "--mount=type=cache");
+        let long = format!("FROM x\n{}é\n", "x".repeat(100_000));
+        let e = parse(&long).unwrap_err();
+        assert!(e.message.len() < 100 && e.message.ends_with('…'));
+        assert_eq!(e.span, Span::new(7, long.len() - 1));
         // No instructions at all.
         for src in ["", "\n\n", "# only\n# comments\n", "# syntax=x\n", "  \\\n"] {
             assert_eq!(

@@ -84,7 +84,7 @@ pub fn render(report: &Report, rules: &[Rule], color: bool) -> String {
         let file = &report.files[d.file];
         let text = texts[d.file].get_or_insert_with(|| sanitized(&file.text)).clone();
         let esc = crate::diagnostic::escape_control;
-        let mut labels = vec![LabeledSpan::new_primary_with_span(Some(esc(&d.message)), source_span(file, d.span))];
+        let mut labels = vec![LabeledSpan::new_primary_with_span(None, source_span(file, d.span))];
         // Labels in other files cannot share this snippet; they are listed in the help.
         let mut elsewhere = Vec::new();
         for l in &d.labels {

@@ -70,7 +70,7 @@ struct Summary {
     by_severity: serde_json::Map<String, serde_json::Value>,
 }
 
-pub(crate) fn span(file: &SourceFile, s: Span) -> JsonSpan {
+fn span(file: &SourceFile, s: Span) -> JsonSpan {
     JsonSpan { start: file.position(s.start), end: file.position(s.end) }
 }
 
