@@ -31,7 +31,9 @@ pub fn by_name(path: &Path) -> Option<FileKind> {
         || name == "containerfile"
         || name.ends_with(".dockerfile")
         || name.ends_with(".containerfile")
-        || (name.starts_with("dockerfile.") && !is_not_a_dockerfile_suffix(&name))
+        // `Dockerfile.prod`, and `Dockerfile_gpu` / `Dockerfile-dev` as projects also write them.
+        || (["dockerfile.", "dockerfile_", "dockerfile-"].iter().any(|p| name.starts_with(p))
+            && !is_not_a_dockerfile_suffix(&name))
         || (name.starts_with("containerfile.") && !is_not_a_dockerfile_suffix(&name))
     {
         return Some(FileKind::Dockerfile);
@@ -84,7 +86,7 @@ mod tests {
 
     #[test]
     fn names() {
-        for n in ["Dockerfile", "dockerfile", "Containerfile", "api.Dockerfile", "Dockerfile.prod", "DOCKERFILE.dev"] {
+        for n in ["Dockerfile", "dockerfile", "Containerfile", "api.Dockerfile", "Dockerfile.prod", "DOCKERFILE.dev", "Dockerfile_tei", "Dockerfile-cuda"] {
             assert_eq!(by_name(Path::new(n)), Some(FileKind::Dockerfile), "{n}");
         }
         for n in ["compose.yaml", "docker-compose.yml", "Docker-Compose.prod.YML", "compose.override.yaml"] {

@@ -272,6 +272,7 @@ pub fn parse_documents(src: &str) -> Result<Vec<YNode>, YamlError> {
     match serde_saphyr::from_multiple_with_options::<Spanned<YValue>>(src, options()) {
         Ok(docs) => Ok(docs.into_iter().map(node).collect()),
         Err(e) => {
+            let message = first_line(&e.without_snippet().to_string());
             let span = e
                 .location()
                 .map(|l| {
@@ -283,13 +284,25 @@ pub fn parse_documents(src: &str) -> Result<Vec<YNode>, YamlError> {
                         s
                     }
                 })
+                .filter(|s| s.start > 0 || s.end > 1)
+                .or_else(|| span_from_message(src, &message))
                 .unwrap_or_default();
-            Err(YamlError {
-                message: first_line(&e.without_snippet().to_string()),
-                span,
-            })
+            Err(YamlError { message, span })
         }
     }
+}
+
+/// Some errors (an alias to an unknown anchor) carry their position only in the message.
+fn span_from_message(src: &str, message: &str) -> Option<Span> {
+    let rest = &message[message.find("at line ")? + 8..];
+    let (line, rest) = rest.split_once(", column ")?;
+    let line: usize = line.trim().parse().ok()?;
+    let column: usize = rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok()?;
+    let line_start = src.split_inclusive('\n').take(line.checked_sub(1)?).map(str::len).sum::<usize>();
+    let line_text = src[line_start..].lines().next().unwrap_or("");
+    let offset = line_start + line_text.char_indices().nth(column.saturating_sub(1)).map_or(line_text.len(), |(i, _)| i);
+    let end = (offset + 1).min(src.len());
+    Some(Span::new(offset.min(end), end))
 }
 
 fn first_line(s: &str) -> String {
@@ -416,6 +429,13 @@ mod tests {
         // Deeply indented text inside a block scalar is not nesting.
         let script: String = (0..200).map(|i| format!("    {}x\n", " ".repeat(i))).collect();
         assert!(parse_documents(&format!("a: |\n{script}")).is_ok());
+    }
+
+    #[test]
+    fn unknown_alias_points_at_the_alias() {
+        let src = "a: 1\nb: *nope\n";
+        let e = parse_documents(src).unwrap_err();
+        assert_eq!(e.span.start, 8, "{e:?}");
     }
 
     #[test]
