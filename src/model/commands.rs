@@ -145,6 +145,299 @@ pub fn disables_signatures(cmd: &SimpleCommand) -> Option<String> {
     }
 }
 
+/// The download tool writes what it fetches to standard output: `curl URL` (no `-o`/`-O`),
+/// `wget -O- URL`, `wget -qO - URL`, `-o /dev/stdout`. False for other commands.
+pub fn fetches_to_stdout(cmd: &SimpleCommand) -> bool {
+    let is_stdout = |v: &str| v == "-" || v == "/dev/stdout";
+    let a: Vec<&str> = args(cmd).collect();
+    match cmd.name() {
+        Some("curl") => {
+            // Short options of curl that take a value (the rest of a cluster, or the next word).
+            const VALUED: &str = "AbcCdDeEFHKmoPQrTuUwxXyYz";
+            let mut to_file = false;
+            let mut i = 0;
+            while i < a.len() {
+                let w = a[i];
+                i += 1;
+                if w == "--" {
+                    break;
+                }
+                if let Some(long) = w.strip_prefix("--") {
+                    let (name, value) = match long.split_once('=') {
+                        Some((n, v)) => (n, Some(v)),
+                        None => (long, None),
+                    };
+                    match name {
+                        "output" => {
+                            let v = value.or_else(|| a.get(i).copied()).unwrap_or("");
+                            i += usize::from(value.is_none());
+                            to_file = !is_stdout(v);
+                        }
+                        "remote-name" | "remote-name-all" | "remote-header-name" => to_file = true,
+                        _ => {}
+                    }
+                } else if let Some(cluster) = w.strip_prefix('-').filter(|c| !c.is_empty()) {
+                    for (k, c) in cluster.char_indices() {
+                        if c == 'O' || c == 'J' {
+                            to_file = true;
+                        } else if VALUED.contains(c) {
+                            let rest = &cluster[k + 1..];
+                            let v = if rest.is_empty() {
+                                i += 1;
+                                a.get(i - 1).copied().unwrap_or("")
+                            } else {
+                                rest
+                            };
+                            if c == 'o' {
+                                to_file = !is_stdout(v);
+                            }
+                            break;
+                        }
+                    }
+                }
+            }
+            !to_file
+        }
+        Some("wget") => {
+            // Short options of wget that take a value.
+            const VALUED: &str = "aBeiOoPQtTUwY";
+            let mut stdout = false;
+            let mut i = 0;
+            while i < a.len() {
+                let w = a[i];
+                i += 1;
+                if w == "--" {
+                    break;
+                }
+                if let Some(long) = w.strip_prefix("--") {
+                    if let Some(v) = long.strip_prefix("output-document=") {
+                        stdout = is_stdout(v);
+                    } else if long == "output-document" {
+                        stdout = a.get(i).is_some_and(|v| is_stdout(v));
+                        i += 1;
+                    }
+                } else if let Some(cluster) = w.strip_prefix('-').filter(|c| !c.is_empty()) {
+                    for (k, c) in cluster.char_indices() {
+                        if VALUED.contains(c) {
+                            let rest = &cluster[k + 1..];
+                            let v = if rest.is_empty() {
+                                i += 1;
+                                a.get(i - 1).copied().unwrap_or("")
+                            } else {
+                                rest
+                            };
+                            if c == 'O' {
+                                stdout = is_stdout(v);
+                            }
+                            break;
+                        }
+                    }
+                }
+            }
+            stdout
+        }
+        _ => false,
+    }
+}
+
+/// When this command (the reader end of a pipe) runs its standard input as a program: the
+/// words up to and including the interpreter, e.g. `bash`, `sudo -E bash`, `python3`.
+/// `sh -s -- -y`, `bash -`, `python3 -` and `php -- --install-dir=x` read the program from
+/// stdin; `bash -c '…'`, `python3 -c '…'`, `python3 -m json.tool`, `perl -e '…'`, `sh x.sh`
+/// and `python3 parse.py` read stdin as data.
+pub fn stdin_interpreter(cmd: &SimpleCommand) -> Option<String> {
+    let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
+    let mut start = 0;
+    // Wrappers that run the next word as the program: sudo, doas, env.
+    loop {
+        let name = words.get(start).map(|w| w.rsplit('/').next().unwrap_or(w))?;
+        let (with_value, assignments): (&[&str], bool) = match name {
+            "sudo" => (&["-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T", "-R"], false),
+            "doas" => (&["-u", "-C"], false),
+            "env" => (&["-u", "-C", "-S"], true),
+            _ => break,
+        };
+        let mut i = start + 1;
+        while let Some(w) = words.get(i) {
+            if *w == "--" {
+                i += 1;
+                break;
+            }
+            if with_value.contains(w) {
+                i += 2;
+            } else if w.starts_with('-') || (assignments && w.contains('=')) {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        start = i;
+    }
+    let prog = words.get(start)?;
+    let base = prog.rsplit('/').next().unwrap_or(prog);
+    let rest = &words[start + 1..];
+    let runs_stdin = match base {
+        "sh" | "bash" | "zsh" | "ash" | "dash" | "ksh" | "mksh" => shell_reads_stdin(rest),
+        _ if base.starts_with("python") && base[6..].chars().all(|c| c.is_ascii_digit() || c == '.') => {
+            interpreter_reads_stdin(rest, &["-c", "-m"], &["-W", "-X", "-Q"])
+        }
+        "perl" => interpreter_reads_stdin(rest, &["-e", "-E"], &[]),
+        "ruby" => interpreter_reads_stdin(rest, &["-e"], &["-r", "-I", "-C"]),
+        "node" | "nodejs" => interpreter_reads_stdin(rest, &["-e", "--eval", "-p", "--print"], &["-r", "--require"]),
+        "php" => interpreter_reads_stdin(rest, &["-r", "-f", "-R", "-F", "-B", "-E"], &["-d", "-c", "-z"]),
+        _ => false,
+    };
+    runs_stdin.then(|| words[..=start].join(" "))
+}
+
+/// `sh` and friends: a `c` in an option cluster means the program is an argument; `-s` or no
+/// script operand (or `-`) means it is read from stdin.
+fn shell_reads_stdin(args: &[&str]) -> bool {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        if *a == "-" || *a == "--" {
+            return true;
+        }
+        if matches!(*a, "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file") {
+            i += 2;
+            continue;
+        }
+        if let Some(cluster) = a.strip_prefix('-').or_else(|| a.strip_prefix('+')) {
+            if !a.starts_with("--") && cluster.contains('c') {
+                return false;
+            }
+            if !a.starts_with("--") && cluster.contains('s') {
+                return true;
+            }
+            i += 1;
+            continue;
+        }
+        // A script file: stdin is its input, not its program.
+        return false;
+    }
+    true
+}
+
+/// Interpreters other than shells: `code` options give the program on the command line;
+/// `valued` options take the next word. No script operand, or `-`, means stdin.
+fn interpreter_reads_stdin(args: &[&str], code: &[&str], valued: &[&str]) -> bool {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        if *a == "-" || *a == "--" {
+            return true;
+        }
+        if code.iter().any(|c| a == c || (c.len() == 2 && !a.starts_with("--") && a.starts_with(c))) {
+            return false;
+        }
+        if valued.contains(a) {
+            i += 2;
+            continue;
+        }
+        if a.starts_with('-') {
+            i += 1;
+            continue;
+        }
+        return false;
+    }
+    true
+}
+
+/// How this command makes files writable by every user, if it does: `chmod 777`, `chmod
+/// -R a+rwx`, `chmod o+w`, `mkdir -m 777`, `install -m 0666`. Modes with the sticky bit
+/// (`1777`, `+t`) are the shared-directory idiom (`/tmp`) and are not reported; `chmod +w`
+/// without a `who` is masked by the umask and is not reported either.
+pub fn world_writable(cmd: &SimpleCommand) -> Option<String> {
+    let name = cmd.name()?;
+    let a: Vec<&str> = args(cmd).collect();
+    let mut mode: Option<&str> = None;
+    let mut operands: Vec<&str> = Vec::new();
+    match name {
+        "chmod" => {
+            let mut opts_done = false;
+            for w in &a {
+                if !opts_done && *w == "--" {
+                    opts_done = true;
+                } else if !opts_done && w.starts_with("--") {
+                    // `--reference=FILE` copies a mode we cannot see.
+                    if w.starts_with("--reference") {
+                        return None;
+                    }
+                } else if !opts_done && w.starts_with('-') && w.len() > 1 && w[1..].chars().all(|c| "RfvcH".contains(c)) {
+                } else if mode.is_none() {
+                    mode = Some(w);
+                } else {
+                    operands.push(w);
+                }
+            }
+        }
+        "mkdir" | "install" => {
+            let mut i = 0;
+            while i < a.len() {
+                let w = a[i];
+                if let Some(m) = w.strip_prefix("--mode=") {
+                    mode = Some(m);
+                } else if w == "-m" || w == "--mode" {
+                    mode = a.get(i + 1).copied();
+                    i += 1;
+                } else if let Some(m) = w.strip_prefix("-m").filter(|m| !m.is_empty() && !w.starts_with("--")) {
+                    mode = Some(m);
+                } else if !w.starts_with('-') {
+                    operands.push(w);
+                }
+                i += 1;
+            }
+        }
+        _ => return None,
+    }
+    let mode = mode?;
+    if !grants_others_write(mode) {
+        return None;
+    }
+    let what = match operands.as_slice() {
+        [] => String::new(),
+        [one] => format!(" `{one}`"),
+        [first, rest @ ..] => format!(" `{first}` and {} more", rest.len()),
+    };
+    let verb = if name == "chmod" { "makes" } else { "creates" };
+    Some(format!("`{name} {mode}` {verb}{what} writable by every user"))
+}
+
+/// The mode gives "others" write permission without the sticky bit.
+fn grants_others_write(mode: &str) -> bool {
+    if !mode.is_empty() && mode.len() <= 4 && mode.chars().all(|c| ('0'..='7').contains(&c)) {
+        let v = u32::from_str_radix(mode, 8).unwrap_or(0);
+        return v & 0o002 != 0 && v & 0o1000 == 0;
+    }
+    let mut others_w = false;
+    let mut sticky = false;
+    for clause in mode.split(',') {
+        let who_end = clause.find(['+', '-', '=']).unwrap_or(clause.len());
+        let who = &clause[..who_end];
+        if !who.chars().all(|c| "ugoa".contains(c)) {
+            return false;
+        }
+        let others = who.contains('o') || who.contains('a');
+        let mut rest = &clause[who_end..];
+        while let Some(op) = rest.chars().next() {
+            let perms_end = rest[1..].find(['+', '-', '=']).map_or(rest.len(), |e| e + 1);
+            let perms = &rest[1..perms_end];
+            if perms.contains('t') && op != '-' {
+                sticky = true;
+            }
+            if others {
+                match op {
+                    '+' if perms.contains('w') => others_w = true,
+                    '=' => others_w = perms.contains('w'),
+                    '-' if perms.contains('w') => others_w = false,
+                    _ => {}
+                }
+            }
+            rest = &rest[perms_end..];
+        }
+    }
+    others_w && !sticky
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +478,71 @@ mod tests {
         for t in ["apk add --no-cache x", "apt-get install -y x", "yum install -y x", "rpm -i x.rpm"] {
             assert!(sig(t).is_none(), "{t}");
         }
+    }
+
+    fn first(t: &str) -> crate::model::shell::SimpleCommand {
+        commands(t).into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn downloads_to_stdout() {
+        for t in [
+            "curl -fsSL https://x", "curl https://x -sSf", "curl -o - https://x", "curl -fsSLo- https://x",
+            "wget -O- https://x", "wget -qO- https://x", "wget -q -O - https://x", "wget --output-document=- x",
+            "wget -O /dev/stdout x", "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs",
+        ] {
+            assert!(fetches_to_stdout(&first(t)), "{t}");
+        }
+        for t in [
+            "curl -fsSLo /tmp/x https://x", "curl -O https://x", "curl -fsSLO https://x", "curl --output x https://x",
+            "curl -H 'X: y' -o f https://x", "wget https://x", "wget -q https://x", "wget -O x.sh https://x",
+            "wget -qO x https://x", "tar -xz",
+        ] {
+            assert!(!fetches_to_stdout(&first(t)), "{t}");
+        }
+    }
+
+    #[test]
+    fn stdin_interpreters() {
+        for (t, want) in [
+            ("sh", "sh"), ("bash -", "bash"), ("sh -s -- -y", "sh"), ("bash -s -- -M -N", "bash"),
+            ("sudo bash", "sudo bash"), ("sudo -E bash -", "sudo -E bash"), ("sudo -u app sh", "sudo -u app sh"),
+            ("env FOO=1 /bin/sh", "env FOO=1 /bin/sh"), ("python3", "python3"), ("python3 -", "python3"),
+            ("python3.11 - --user", "python3.11"), ("perl", "perl"), ("ruby", "ruby"), ("php -- --install-dir=/usr/bin", "php"),
+            ("bash -x", "bash"), ("bash -o pipefail", "bash"), ("node", "node"),
+        ] {
+            assert_eq!(stdin_interpreter(&first(t)).as_deref(), Some(want), "{t}");
+        }
+        for t in [
+            "bash -c 'echo hi'", "sh -ec 'x'", "sh install.sh", "python3 -c 'import json,sys'", "python -m json.tool",
+            "python3 parse.py", "perl -ne 'print'", "ruby -e 'p 1'", "php -r 'echo 1;'", "tar -xz", "sudo tee /x",
+            "jq -r .tag_name", "sudo", "pythonista",
+        ] {
+            assert_eq!(stdin_interpreter(&first(t)), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn world_writable_modes() {
+        for t in [
+            "chmod 777 /app", "chmod -R 777 /app", "chmod 0777 -R /var/lib/mpd", "chmod a+rwx x", "chmod o+w x",
+            "chmod ugo+rwx x", "chmod -R a+rwX /data", "chmod u+x,o+w x", "chmod 666 f", "chmod 2777 d",
+            "chmod a=rwx x", "mkdir -m 777 /d", "mkdir -pm777 /d", "install -m 0666 a /b", "mkdir --mode=a+w /d",
+            "chmod -- 777 x",
+        ] {
+            assert!(world_writable(&first(t)).is_some(), "{t}");
+        }
+        for t in [
+            "chmod 755 /app", "chmod +x run.sh", "chmod +w f", "chmod 1777 /tmp", "chmod -R 1777 \"$GOPATH\"",
+            "chmod a+rwxt /shared", "chmod o-w x", "chmod g+w x", "chmod 775 x", "chmod o+w,o-w x", "chmod o=r x",
+            "chmod --reference=a b", "mkdir -p /d", "install -m 0755 a /b", "chmod -R g=u /app", "chmod 640 f",
+            "chown 777 x",
+        ] {
+            assert!(world_writable(&first(t)).is_none(), "{t}");
+        }
+        assert_eq!(
+            world_writable(&first("chmod -R 777 /app /data")).as_deref(),
+            Some("`chmod 777` makes `/app` and 1 more writable by every user")
+        );
     }
 }

@@ -1145,10 +1145,6 @@ mod tests {
         assert_eq!(s[2].build.as_ref().unwrap().value, ".");
     }
 
-    fn port(src: &str, i: usize) -> Port {
-        one(src).ports.remove(i)
-    }
-
     #[test]
     fn short_ports() {
         let src = "services:\n  web:\n    ports:\n      - \"80\"\n      - \"8080:80\"\n      - 127.0.0.1:8080:80\n      - \"[::1]:8080:80\"\n      - \"::1:8080:80\"\n      - \"8000-8010:8000-8010\"\n      - \"9090-9091:8080-8081/udp\"\n      - 8080\n      - 22:22\n      - \"${PORT:-3000}:3000\"\n      - \"${BIND}:${HP}:80\"\n      - \"0.0.0.0::53/UDP\"\n";

@@ -464,4 +464,59 @@ mod tests {
         assert_eq!(s.env.len(), 20_000 + 19_999);
         assert!(t.elapsed().as_secs() < 20);
     }
+
+    #[test]
+    fn truncations_and_line_drops_never_panic() {
+        let sample = "ARG B=node:20\nARG T\nFROM ${B} AS base\nENV A=\"1 2\" C=3\nUSER \"app\"\nEXPOSE 80/udp $P\nHEALTHCHECK NONE\nFROM base AS b2\nCMD [\"x\"]\nFROM b2\nENTRYPOINT run é\n";
+        let ok = |src: &str, s: Span| {
+            s.start <= s.end
+                && s.end <= src.len()
+                && src.is_char_boundary(s.start)
+                && src.is_char_boundary(s.end)
+        };
+        let lines: Vec<&str> = sample.split_inclusive('\n').collect();
+        let mut inputs: Vec<String> = (0..=sample.len())
+            .filter(|&i| sample.is_char_boundary(i))
+            .map(|i| sample[..i].to_string())
+            .collect();
+        for skip in 0..lines.len() {
+            inputs.push(
+                lines
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != skip)
+                    .map(|(_, l)| *l)
+                    .collect(),
+            );
+        }
+        for src in &inputs {
+            let Ok(df) = parse(src) else { continue };
+            let Some(s) = service_from_dockerfile(&df, src, "f") else {
+                continue;
+            };
+            let mut spans = vec![s.span, s.image.as_ref().unwrap().span];
+            spans.extend(
+                s.env
+                    .iter()
+                    .flat_map(|e| [Some(e.name_span), e.value_span, Some(e.span)])
+                    .flatten(),
+            );
+            spans.extend(
+                s.ports
+                    .iter()
+                    .flat_map(|p| [Some(p.span), p.edit_span])
+                    .flatten(),
+            );
+            spans.extend(s.user.iter().map(|u| u.span));
+            spans.extend(
+                s.command
+                    .iter()
+                    .chain(&s.entrypoint)
+                    .flat_map(|c| c.args.iter().map(|a| a.span)),
+            );
+            for sp in spans {
+                assert!(ok(src, sp), "{sp:?} {src:?}");
+            }
+        }
+    }
 }

@@ -8,6 +8,7 @@ pub mod dockerfile;
 pub mod image;
 pub mod interpolate;
 pub mod nodes;
+pub mod runtime;
 pub mod secrets;
 pub mod shell;
 pub mod shellwords;

@@ -8,6 +8,7 @@ use super::secrets;
 use super::shell;
 use super::{EnvSource, EnvVar, ImageRef, Mount, Port, Service};
 use crate::parse::dockerfile::{Dockerfile, Form, Instruction};
+use crate::rules::cel::to_cel;
 use crate::source::Span;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -88,7 +89,9 @@ const SERVICE_SPANS: &[&str] = &[
 pub struct Node {
     pub kind: NodeKind,
     pub file: usize,
-    pub vars: Vec<(&'static str, Value)>,
+    /// CEL values, built once per fact set and shared (cheap `Arc` clones) across the nodes
+    /// of a service, so a service with many ports or variables costs linear, not quadratic.
+    pub vars: Vec<(&'static str, cel::Value)>,
     pub spans: HashMap<&'static str, Vec<Span>>,
 }
 
@@ -97,7 +100,7 @@ impl Node {
         Node {
             kind,
             file,
-            vars: vec![("file", file_facts.clone())],
+            vars: vec![("file", to_cel(file_facts))],
             spans: HashMap::new(),
         }
     }
@@ -172,6 +175,9 @@ fn env_facts(e: &EnvVar) -> Value {
         "literal": e.value.as_deref().is_some_and(secrets::literal_value),
         "token_kind": secrets::token_kind(value).unwrap_or(""),
         "disables_tls": commands::env_disables_tls(&e.name, value),
+        // In effect in the final image (always, for Compose). `false` for an `ENV`/`ARG` of an
+        // earlier build stage, or one redefined later: it still shaped the build and its history.
+        "effective": true,
     })
 }
 
@@ -249,7 +255,7 @@ fn service_spans(node: &mut Node, s: &Service) {
 
 /// Nodes for one service: the service itself, and one per port, env entry and mount.
 pub fn service_nodes(s: &Service, file: usize, file_facts: &Value, out: &mut Vec<Node>) {
-    let facts = service_facts(s);
+    let facts = to_cel(&service_facts(s));
     let base = |kind| {
         let mut n = Node::new(kind, file, file_facts);
         n.vars.push(("service", facts.clone()));
@@ -259,14 +265,14 @@ pub fn service_nodes(s: &Service, file: usize, file_facts: &Value, out: &mut Vec
     out.push(base(NodeKind::Service));
     for p in &s.ports {
         let mut n = base(NodeKind::Port);
-        n.vars.push(("port", port_facts(p)));
+        n.vars.push(("port", to_cel(&port_facts(p))));
         n.span("port", p.span);
         n.opt_span("port.value", p.edit_span);
         out.push(n);
     }
     for e in &s.env {
         let mut n = base(NodeKind::Env);
-        n.vars.push(("env", env_facts(e)));
+        n.vars.push(("env", to_cel(&env_facts(e))));
         n.span("env", e.span);
         n.span("env.name", e.name_span);
         n.opt_span("env.value", e.value_span);
@@ -274,7 +280,7 @@ pub fn service_nodes(s: &Service, file: usize, file_facts: &Value, out: &mut Vec
     }
     for m in &s.mounts {
         let mut n = base(NodeKind::Mount);
-        n.vars.push(("mount", mount_facts(m)));
+        n.vars.push(("mount", to_cel(&mount_facts(m))));
         n.span("mount", m.span);
         n.opt_span("mount.source", m.source_span);
         out.push(n);
@@ -290,7 +296,7 @@ pub fn image_node(image: &ImageRef, context: &str, file: usize, file_facts: &Val
     let mut n = Node::new(NodeKind::Image, file, file_facts);
     let mut facts = image_facts(image);
     facts["context"] = json!(context);
-    n.vars.push(("image", facts));
+    n.vars.push(("image", to_cel(&facts)));
     n.span("image", image.span);
     n
 }
@@ -318,15 +324,88 @@ pub fn dockerfile_nodes(df: &Dockerfile, src: &str, file: usize, file_facts: &Va
         };
         out.push(image_node(&image, &context, file, file_facts));
     }
+    stage_env_nodes(df, src, &stages, file, file_facts, out);
+    // `SHELL ["powershell", …]` makes shell-form `RUN` something other than a POSIX shell; a
+    // stage built `FROM` an earlier one inherits its shell.
+    let mut posix = true;
+    let mut stage_posix: HashMap<String, bool> = HashMap::new();
+    let mut current: Option<String> = None;
     for ins in &df.instructions {
-        instruction_nodes(ins, src, file, file_facts, out);
+        match ins.keyword.as_str() {
+            "FROM" => {
+                let base = ins.args.first().map(|w| w.text.to_ascii_lowercase()).unwrap_or_default();
+                posix = stage_posix.get(&base).copied().unwrap_or(true);
+                current = match ins.args.get(1) {
+                    Some(w) if w.text.eq_ignore_ascii_case("as") => ins.args.get(2).map(|n| n.text.to_ascii_lowercase()),
+                    _ => None,
+                };
+            }
+            "SHELL" => posix = ins.args.first().is_none_or(|w| is_posix_shell(&w.text)),
+            _ => {}
+        }
+        if let Some(c) = &current {
+            stage_posix.insert(c.clone(), posix);
+        }
+        instruction_nodes(ins, posix, src, file, file_facts, out);
         if let Some(inner) = &ins.onbuild {
-            instruction_nodes(inner, src, file, file_facts, out);
+            instruction_nodes(inner, posix, src, file, file_facts, out);
         }
     }
 }
 
-fn instruction_nodes(ins: &Instruction, src: &str, file: usize, file_facts: &Value, out: &mut Vec<Node>) {
+/// `powershell`, `pwsh` and `cmd` are not POSIX shells; anything else is taken to be one.
+fn is_posix_shell(program: &str) -> bool {
+    let base = program.rsplit(['/', '\\']).next().unwrap_or(program).to_ascii_lowercase();
+    !matches!(base.trim_end_matches(".exe"), "powershell" | "pwsh" | "cmd")
+}
+
+/// Env nodes for the `ENV` and `ARG` definitions the final-stage service does not hold: those
+/// of other stages and those redefined later (`env.effective` is false). A secret or a TLS
+/// switch there still shaped the build and stays in the Dockerfile and the build history.
+fn stage_env_nodes(df: &Dockerfile, src: &str, stages: &[crate::parse::dockerfile::Stage], file: usize, file_facts: &Value, out: &mut Vec<Node>) {
+    let covered: std::collections::HashSet<Span> = super::dockerfile::service_from_dockerfile(df, src, "")
+        .map(|s| s.env.iter().map(|e| e.span).collect())
+        .unwrap_or_default();
+    let mut stage: Option<(usize, &crate::parse::dockerfile::Stage)> = None;
+    for (k, ins) in df.instructions.iter().enumerate() {
+        let next = stage.map_or(0, |(i, _)| i + 1);
+        if stages.get(next).is_some_and(|s| s.index == k) {
+            stage = Some((next, &stages[next]));
+        }
+        let vars: Vec<EnvVar> = super::dockerfile::env_of(ins).into_iter().filter(|e| !covered.contains(&e.span)).collect();
+        if vars.is_empty() {
+            continue;
+        }
+        let service = Service {
+            name: match stage {
+                Some((_, s)) if s.name.is_some() => s.name.as_ref().map(|n| n.text.clone()).unwrap_or_default(),
+                Some((i, _)) => format!("stage {}", i + 1),
+                None => "global ARG".to_string(),
+            },
+            span: stage.map_or(ins.span, |(_, s)| df.instructions[s.index].span),
+            origin: Some(super::Origin::Dockerfile),
+            ..Service::default()
+        };
+        let facts = to_cel(&service_facts(&service));
+        for e in &vars {
+            let mut n = Node::new(NodeKind::Env, file, file_facts);
+            n.vars.push(("service", facts.clone()));
+            service_spans(&mut n, &service);
+            let mut env = env_facts(e);
+            env["effective"] = json!(false);
+            n.vars.push(("env", to_cel(&env)));
+            n.span("env", e.span);
+            n.span("env.name", e.name_span);
+            n.opt_span("env.value", e.value_span);
+            out.push(n);
+        }
+    }
+}
+
+/// Maps a byte range of a script back to the Dockerfile's source.
+type ToSource<'a> = Box<dyn Fn(std::ops::Range<usize>) -> Span + 'a>;
+
+fn instruction_nodes(ins: &Instruction, posix: bool, src: &str, file: usize, file_facts: &Value, out: &mut Vec<Node>) {
     let args: Vec<&str> = ins.args.iter().map(|w| w.text.as_str()).collect();
     let mut node = Node::new(NodeKind::Instruction, file, file_facts);
     let flags: serde_json::Map<String, Value> = ins
@@ -351,7 +430,15 @@ fn instruction_nodes(ins: &Instruction, src: &str, file: usize, file_facts: &Val
         "remote_source": remote.map(|w| w.text.clone()),
         "heredoc": !ins.heredocs.is_empty(),
     });
-    node.vars.push(("instruction", instruction.clone()));
+    node.vars.push(("instruction", to_cel(&instruction)));
+    // Command nodes see the instruction without its text and arguments: a RUN of 100k
+    // commands must not copy the whole line into each of them.
+    let instruction = to_cel(&json!({
+        "keyword": ins.keyword,
+        "exec_form": matches!(ins.form, Form::Exec),
+        "flags": instruction["flags"],
+        "heredoc": !ins.heredocs.is_empty(),
+    }));
     node.span("instruction", ins.span);
     node.span("instruction.keyword", ins.keyword_span);
     for w in &ins.args {
@@ -363,52 +450,153 @@ fn instruction_nodes(ins: &Instruction, src: &str, file: usize, file_facts: &Val
     if ins.keyword != "RUN" {
         return;
     }
-    // Shell form: the joined text; heredoc bodies: scripts of their own.
-    let mut scripts: Vec<(String, Box<dyn Fn(std::ops::Range<usize>) -> Span + '_>)> = Vec::new();
+    // Shell form: the joined text; heredoc bodies: scripts of their own when a shell runs them;
+    // exec form: `["sh", "-c", "script"]`, or the command itself.
+    let mut scripts: Vec<(String, Vec<shell::SimpleCommand>, ToSource<'_>)> = Vec::new();
     match ins.form {
-        Form::Shell => scripts.push((ins.text.text.clone(), Box::new(|r| ins.text.span_of(r)))),
-        Form::Exec => {
-            // ["sh", "-c", "script"]: the script is one JSON string; point at it whole.
-            if args.len() >= 3 && matches!(args[0], "sh" | "/bin/sh" | "bash" | "/bin/bash") && args[1] == "-c" {
-                let span = ins.args[2].span;
-                scripts.push((args[2].to_string(), Box::new(move |_| span)));
-            }
+        Form::Shell if posix => {
+            let cmds = shell::commands(&ins.text.text);
+            scripts.push((ins.text.text.clone(), cmds, Box::new(|r| ins.text.span_of(r))));
         }
+        Form::Shell => {}
+        Form::Exec => match exec_shell_script(&args) {
+            // The script is one JSON string; point at it whole.
+            Some(k) => {
+                let span = ins.args[k].span;
+                scripts.push((args[k].to_string(), shell::commands(args[k]), Box::new(move |_| span)));
+            }
+            None if !args.is_empty() => {
+                let (text, cmd) = exec_command(&args);
+                let spans: Vec<(std::ops::Range<usize>, Span)> =
+                    cmd.words.iter().zip(&ins.args).map(|(w, a)| (w.range.clone(), a.span)).collect();
+                let map = move |r: std::ops::Range<usize>| {
+                    let first = spans.iter().find(|(w, _)| w.end > r.start).or(spans.last());
+                    let last = spans.iter().rev().find(|(w, _)| w.start < r.end).or(spans.first());
+                    match (first, last) {
+                        (Some(f), Some(l)) => Span::new(f.1.start, l.1.end.max(f.1.start)),
+                        _ => ins.span,
+                    }
+                };
+                scripts.push((text, vec![cmd], Box::new(map)));
+            }
+            None => {}
+        },
     }
+    let line_cmds = scripts.first().map(|s| s.1.clone()).unwrap_or_default();
     for h in &ins.heredocs {
+        if !posix || !heredoc_is_shell_script(ins, h, &line_cmds) {
+            continue;
+        }
         let start = h.body_span.start;
         let text = src.get(h.body_span.start..h.body_span.end).unwrap_or("").to_string();
         if text == h.body {
-            scripts.push((text, Box::new(move |r| Span::new(start + r.start, start + r.end))));
+            let cmds = shell::commands(&text);
+            scripts.push((text, cmds, Box::new(move |r| Span::new(start + r.start, start + r.end))));
         } else {
             let span = h.body_span;
-            scripts.push((h.body.clone(), Box::new(move |_| span)));
+            scripts.push((h.body.clone(), shell::commands(&h.body), Box::new(move |_| span)));
         }
     }
-    for (text, map) in &scripts {
-        let cmds = shell::commands(text);
+    for (text, cmds, map) in &scripts {
         for (i, cmd) in cmds.iter().enumerate() {
             let Some(name) = cmd.name() else { continue };
             let mut n = Node::new(NodeKind::Command, file, file_facts);
-            let piped_to = if cmd.piped { cmds.get(i + 1).and_then(|c| c.name()) } else { None };
+            let next = if cmd.piped { cmds.get(i + 1) } else { None };
+            let piped_to = next.and_then(|c| c.name());
             n.vars.push(("instruction", instruction.clone()));
             n.vars.push((
                 "command",
-                json!({
+                to_cel(&json!({
                     "name": name,
                     "args": cmd.words.iter().skip(1).map(|w| w.text.clone()).collect::<Vec<_>>(),
                     "assignments": cmd.assignments.iter().map(|w| w.text.clone()).collect::<Vec<_>>(),
                     "text": text.get(cmd.range.clone()).unwrap_or(""),
                     "piped_to": piped_to,
+                    "piped_to_interpreter": next.and_then(commands::stdin_interpreter).unwrap_or_default(),
+                    "fetches_to_stdout": commands::fetches_to_stdout(cmd),
                     "disables_tls": commands::disables_tls(cmd).unwrap_or_default(),
                     "disables_signatures": commands::disables_signatures(cmd).unwrap_or_default(),
-                }),
+                    "world_writable": commands::world_writable(cmd).unwrap_or_default(),
+                })),
             ));
             n.span("command", map(cmd.range.clone()));
             n.span("command.name", map(cmd.words[0].range.clone()));
             n.span("instruction", ins.span);
             out.push(n);
         }
+    }
+}
+
+/// `["sh", "-c", "script"]`, `["/bin/bash", "-o", "pipefail", "-c", "script"]`, `["sh",
+/// "-ec", "script"]`: the index of the script argument.
+fn exec_shell_script(args: &[&str]) -> Option<usize> {
+    let program = args.first()?;
+    let base = program.rsplit('/').next().unwrap_or(program);
+    if !matches!(base, "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh") {
+        return None;
+    }
+    let mut i = 1;
+    while let Some(a) = args.get(i) {
+        if matches!(*a, "-o" | "+o" | "-O" | "+O") {
+            i += 2;
+        } else if a.starts_with('-') && !a.starts_with("--") && a.contains('c') {
+            return (i + 1 < args.len()).then_some(i + 1);
+        } else if a.starts_with('-') || a.starts_with('+') {
+            i += 1;
+        } else {
+            return None;
+        }
+    }
+    None
+}
+
+/// An exec-form `RUN ["curl", "-k", "…"]` as one simple command over its arguments joined by
+/// spaces (word ranges index that text; nothing is re-split).
+fn exec_command(args: &[&str]) -> (String, shell::SimpleCommand) {
+    let mut text = String::new();
+    let mut words = Vec::new();
+    for a in args {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        let start = text.len();
+        text.push_str(a);
+        words.push(shell::Word { text: a.to_string(), range: start..text.len() });
+    }
+    let cmd = shell::SimpleCommand { assignments: Vec::new(), words, range: 0..text.len(), piped: false };
+    (text, cmd)
+}
+
+/// A heredoc body is shell code when the `RUN` line is only the marker (`RUN <<EOF`) or the
+/// marker feeds a shell (`RUN bash <<EOF`), and no `#!` line names another interpreter. In
+/// `RUN cat <<EOF > /etc/app.conf` it is file content; in `RUN python3 <<EOF`, Python.
+fn heredoc_is_shell_script(ins: &Instruction, h: &crate::parse::dockerfile::Heredoc, line_cmds: &[shell::SimpleCommand]) -> bool {
+    let is_shell = |program: &str| {
+        let base = program.rsplit(['/', ' ']).next().unwrap_or(program);
+        matches!(base, "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh" | "mksh")
+    };
+    let owner = line_cmds
+        .iter()
+        .filter(|c| !c.words.is_empty() && ins.text.span_of(c.range.clone()).start <= h.marker_span.start)
+        .last();
+    if let Some(owner) = owner {
+        if !commands::stdin_interpreter(owner).is_some_and(|p| is_shell(&p)) {
+            return false;
+        }
+    }
+    match h.body.trim_start_matches([' ', '\t', '\r', '\n']).strip_prefix("#!") {
+        Some(line) => {
+            let line = line.lines().next().unwrap_or("");
+            let mut words = line.split_whitespace();
+            let program = words.next().unwrap_or("");
+            let program = if program.ends_with("/env") {
+                words.find(|w| !w.starts_with('-')).unwrap_or("")
+            } else {
+                program
+            };
+            is_shell(program)
+        }
+        None => true,
     }
 }
 

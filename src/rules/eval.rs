@@ -41,7 +41,7 @@ impl Engine {
             }
             let mut ctx = Context::with_env(env());
             for (name, value) in &node.vars {
-                ctx.add_variable_from_value(*name, super::cel::to_cel(value));
+                ctx.add_variable_from_value(*name, value.clone());
             }
             for rule in applicable {
                 match apply(rule, node, &ctx) {
