@@ -47,7 +47,25 @@ pub fn by_name(path: &Path) -> Option<FileKind> {
 
 /// `Dockerfile.dockerignore` and editor or template leftovers are not Dockerfiles.
 fn is_not_a_dockerfile_suffix(name: &str) -> bool {
-    const NOT: &[&str] = &[".dockerignore", ".md", ".txt", ".j2", ".jinja", ".tmpl", ".template", ".tpl", ".bak", ".orig", ".swp", ".sh", ".py", ".json", ".yml", ".yaml", ".erb"];
+    const NOT: &[&str] = &[
+        ".dockerignore",
+        ".md",
+        ".txt",
+        ".j2",
+        ".jinja",
+        ".tmpl",
+        ".template",
+        ".tpl",
+        ".bak",
+        ".orig",
+        ".swp",
+        ".sh",
+        ".py",
+        ".json",
+        ".yml",
+        ".yaml",
+        ".erb",
+    ];
     NOT.iter().any(|s| name.ends_with(s))
 }
 
@@ -67,7 +85,12 @@ pub fn by_content(text: &str) -> Option<FileKind> {
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'))?;
     let word = first.split_whitespace().next()?.to_ascii_uppercase();
-    if word == "FROM" || (word == "ARG" && text.lines().any(|l| l.trim_start().to_ascii_uppercase().starts_with("FROM "))) {
+    if word == "FROM"
+        || (word == "ARG"
+            && text
+                .lines()
+                .any(|l| l.trim_start().to_ascii_uppercase().starts_with("FROM ")))
+    {
         return Some(FileKind::Dockerfile);
     }
     if has_top_level_services(text) {
@@ -86,13 +109,32 @@ mod tests {
 
     #[test]
     fn names() {
-        for n in ["Dockerfile", "dockerfile", "Containerfile", "api.Dockerfile", "Dockerfile.prod", "DOCKERFILE.dev", "Dockerfile_tei", "Dockerfile-cuda"] {
+        for n in [
+            "Dockerfile",
+            "dockerfile",
+            "Containerfile",
+            "api.Dockerfile",
+            "Dockerfile.prod",
+            "DOCKERFILE.dev",
+            "Dockerfile_tei",
+            "Dockerfile-cuda",
+        ] {
             assert_eq!(by_name(Path::new(n)), Some(FileKind::Dockerfile), "{n}");
         }
-        for n in ["compose.yaml", "docker-compose.yml", "Docker-Compose.prod.YML", "compose.override.yaml"] {
+        for n in [
+            "compose.yaml",
+            "docker-compose.yml",
+            "Docker-Compose.prod.YML",
+            "compose.override.yaml",
+        ] {
             assert_eq!(by_name(Path::new(n)), Some(FileKind::Compose), "{n}");
         }
-        for n in ["Dockerfile.dockerignore", "README.md", "values.yaml", "dockerfile.md"] {
+        for n in [
+            "Dockerfile.dockerignore",
+            "README.md",
+            "values.yaml",
+            "dockerfile.md",
+        ] {
             assert_eq!(by_name(Path::new(n)), None, "{n}");
         }
     }
@@ -100,7 +142,10 @@ mod tests {
     #[test]
     fn content() {
         assert_eq!(by_content("# c\nFROM alpine\n"), Some(FileKind::Dockerfile));
-        assert_eq!(by_content("ARG V=1\nFROM alpine:$V\n"), Some(FileKind::Dockerfile));
+        assert_eq!(
+            by_content("ARG V=1\nFROM alpine:$V\n"),
+            Some(FileKind::Dockerfile)
+        );
         assert_eq!(by_content("services:\n  a: {}\n"), Some(FileKind::Compose));
         assert_eq!(by_content("hello"), None);
     }

@@ -12,7 +12,11 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "moat", version, about = "Configuration-hardening linter for self-hosted AI serving stacks")]
+#[command(
+    name = "moat",
+    version,
+    about = "Configuration-hardening linter for self-hosted AI serving stacks"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -103,7 +107,11 @@ pub struct CheckArgs {
 }
 
 fn load_rules(dirs: &[PathBuf]) -> Result<Vec<Rule>, i32> {
-    let loaded = if dirs.is_empty() { load::embedded() } else { load::with_dirs(dirs) };
+    let loaded = if dirs.is_empty() {
+        load::embedded()
+    } else {
+        load::with_dirs(dirs)
+    };
     loaded.map_err(|errors| {
         for e in errors {
             eprintln!("moat: invalid rule: {e}");
@@ -127,7 +135,10 @@ pub fn run(cli: Cli) -> i32 {
             Err(code) => code,
         },
         Command::Explain { rule, rule_dirs } => match load_rules(&rule_dirs) {
-            Ok(rules) => match rules.iter().find(|r| r.id.eq_ignore_ascii_case(&rule) || *r.name == *rule) {
+            Ok(rules) => match rules
+                .iter()
+                .find(|r| r.id.eq_ignore_ascii_case(&rule) || *r.name == *rule)
+            {
                 Some(r) => {
                     print(&explain(r));
                     0
@@ -155,8 +166,11 @@ fn check(args: CheckArgs) -> i32 {
         Err(code) => return code,
     };
     for s in args.select.iter().chain(&args.ignore) {
-        let known = rules.iter().any(|r| r.id.to_ascii_uppercase().starts_with(&s.to_ascii_uppercase()) || *r.name == **s)
-            || matches!(s.as_str(), "parse-error" | "skipped" | "ALL" | "all");
+        let known = rules.iter().any(|r| {
+            r.id.to_ascii_uppercase()
+                .starts_with(&s.to_ascii_uppercase())
+                || *r.name == **s
+        }) || matches!(s.as_str(), "parse-error" | "skipped" | "ALL" | "all");
         if !known {
             eprintln!("moat: `{s}` matches no rule id, name or prefix (see `moat rules`)");
             return 2;
@@ -186,13 +200,20 @@ fn check(args: CheckArgs) -> i32 {
             return 2;
         };
         let mut text = Vec::new();
-        if let Err(e) = std::io::stdin().take(crate::MAX_FILE_BYTES + 1).read_to_end(&mut text) {
+        if let Err(e) = std::io::stdin()
+            .take(crate::MAX_FILE_BYTES + 1)
+            .read_to_end(&mut text)
+        {
             eprintln!("moat: cannot read standard input: {e}");
             return 2;
         }
         Input::Text { name, text }
     } else {
-        let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
         Input::Paths(paths)
     };
     let mut report = match crate::check(&engine, &settings, input) {
@@ -213,7 +234,11 @@ fn check(args: CheckArgs) -> i32 {
                 code = 2;
             }
             if !f.converged {
-                eprintln!("moat: {}: fixes did not converge after {} passes", f.display, fix::MAX_PASSES);
+                eprintln!(
+                    "moat: {}: fixes did not converge after {} passes",
+                    f.display,
+                    fix::MAX_PASSES
+                );
             }
         }
         if args.diff {
@@ -225,7 +250,11 @@ fn check(args: CheckArgs) -> i32 {
             let n: usize = fixed.iter().map(|f| f.applied).sum();
             eprintln!("moat: applied {n} fix(es) in {} file(s)", fixed.len());
             // Report what remains, as it is now on disk.
-            let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![".".into()] } else { args.paths.clone() };
+            let paths: Vec<PathBuf> = if args.paths.is_empty() {
+                vec![".".into()]
+            } else {
+                args.paths.clone()
+            };
             match crate::check(&engine, &settings, Input::Paths(paths)) {
                 Ok(r) => report = r,
                 Err(e) => {
@@ -236,7 +265,11 @@ fn check(args: CheckArgs) -> i32 {
         }
     }
     let terminal = std::io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if terminal { Format::Human } else { Format::Concise });
+    let format = args.format.unwrap_or(if terminal {
+        Format::Human
+    } else {
+        Format::Concise
+    });
     let color = terminal && std::env::var_os("NO_COLOR").is_none();
     print(&report::render(format, &report, &engine.rules, color));
     for e in &report.io_errors {
@@ -261,7 +294,10 @@ fn check(args: CheckArgs) -> i32 {
 pub fn rules_table(rules: &[Rule]) -> String {
     let mut out = String::new();
     for r in rules {
-        out.push_str(&format!("{:<6} {:<9} {:<44} {}\n", r.id, r.severity, r.name, r.title));
+        out.push_str(&format!(
+            "{:<6} {:<9} {:<44} {}\n",
+            r.id, r.severity, r.name, r.title
+        ));
     }
     out
 }
@@ -287,7 +323,10 @@ fn rules_json(rules: &[Rule]) -> String {
 
 pub fn explain(r: &Rule) -> String {
     let mut out = format!("{} {} ({})\n{}\n\n", r.id, r.name, r.severity, r.title);
-    out.push_str(&format!("What it does\n  {}\n\nWhy is this bad?\n", r.what.trim()));
+    out.push_str(&format!(
+        "What it does\n  {}\n\nWhy is this bad?\n",
+        r.what.trim()
+    ));
     for line in r.why.trim().lines() {
         out.push_str(&format!("  {line}\n"));
     }

@@ -97,7 +97,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A finding about the input itself (unparsable, binary, too large): not a rule.
-    pub fn input_problem(id: &'static str, severity: Severity, file: usize, span: Span, message: String) -> Self {
+    pub fn input_problem(
+        id: &'static str,
+        severity: Severity,
+        file: usize,
+        span: Span,
+        message: String,
+    ) -> Self {
         Diagnostic {
             rule: Arc::from(id),
             name: Arc::from(id),
@@ -131,7 +137,8 @@ pub fn escape_control(text: &str) -> String {
 }
 
 fn is_dangerous(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]

@@ -25,13 +25,19 @@ impl std::fmt::Display for DiscoverError {
 
 /// Files below `paths`, in a stable order, and the walk's own problems (a symlink loop, an
 /// unreadable folder) as notes.
-pub fn discover(paths: &[PathBuf], no_ignore: bool) -> Result<(Vec<Candidate>, Vec<String>), DiscoverError> {
+pub fn discover(
+    paths: &[PathBuf],
+    no_ignore: bool,
+) -> Result<(Vec<Candidate>, Vec<String>), DiscoverError> {
     let mut out = Vec::new();
     let mut notes = Vec::new();
     for root in paths {
         let meta = std::fs::metadata(root).map_err(|_| DiscoverError::NotFound(root.clone()))?;
         if !meta.is_dir() {
-            out.push(Candidate { path: root.clone(), explicit: true });
+            out.push(Candidate {
+                path: root.clone(),
+                explicit: true,
+            });
             continue;
         }
         let walker = ignore::WalkBuilder::new(root)
@@ -63,5 +69,7 @@ pub fn discover(paths: &[PathBuf], no_ignore: bool) -> Result<(Vec<Candidate>, V
 }
 
 fn clean(p: &Path) -> PathBuf {
-    p.strip_prefix("./").map(Path::to_path_buf).unwrap_or_else(|_| p.to_path_buf())
+    p.strip_prefix("./")
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| p.to_path_buf())
 }

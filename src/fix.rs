@@ -26,7 +26,9 @@ pub struct FixedFile {
 }
 
 fn allowed(d: &Diagnostic, unsafe_fixes: bool) -> bool {
-    d.fix.as_ref().is_some_and(|f| f.applicability == Applicability::Safe || unsafe_fixes)
+    d.fix
+        .as_ref()
+        .is_some_and(|f| f.applicability == Applicability::Safe || unsafe_fixes)
 }
 
 /// Apply the non-overlapping edits of `diags` to `text`; returns how many fixes were applied.
@@ -36,15 +38,23 @@ pub fn apply_edits(text: &str, diags: &[Diagnostic], unsafe_fixes: bool) -> (Str
     for d in diags.iter().filter(|d| allowed(d, unsafe_fixes)) {
         let fix = d.fix.as_ref().expect("allowed() checked the fix");
         let overlaps = fix.edits.iter().any(|e| {
-            chosen.iter().any(|(s, en, _)| e.span.start < *en && *s < e.span.end || (e.span.start == *s && e.span.end == *en))
+            chosen.iter().any(|(s, en, _)| {
+                e.span.start < *en && *s < e.span.end || (e.span.start == *s && e.span.end == *en)
+            })
         });
         let in_bounds = fix.edits.iter().all(|e| {
-            e.span.end <= text.len() && text.is_char_boundary(e.span.start) && text.is_char_boundary(e.span.end)
+            e.span.end <= text.len()
+                && text.is_char_boundary(e.span.start)
+                && text.is_char_boundary(e.span.end)
         });
         if overlaps || !in_bounds {
             continue; // the next pass will see it again
         }
-        chosen.extend(fix.edits.iter().map(|e| (e.span.start, e.span.end, e.replacement.as_str())));
+        chosen.extend(
+            fix.edits
+                .iter()
+                .map(|e| (e.span.start, e.span.end, e.replacement.as_str())),
+        );
         applied += 1;
     }
     chosen.sort_by_key(|(s, e, _)| (*s, *e));
@@ -66,14 +76,26 @@ fn kind_of(settings: &Settings, file: &SourceFile) -> Option<FileKind> {
 }
 
 /// Compute the fixed text of every file that has applicable fixes.
-pub fn fix_all(engine: &Engine, settings: &Settings, report: &Report, unsafe_fixes: bool) -> Vec<FixedFile> {
+pub fn fix_all(
+    engine: &Engine,
+    settings: &Settings,
+    report: &Report,
+    unsafe_fixes: bool,
+) -> Vec<FixedFile> {
     let mut out = Vec::new();
     for (index, file) in report.files.iter().enumerate() {
-        let diags: Vec<Diagnostic> = report.diagnostics.iter().filter(|d| d.file == index).cloned().collect();
+        let diags: Vec<Diagnostic> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.file == index)
+            .cloned()
+            .collect();
         if !diags.iter().any(|d| allowed(d, unsafe_fixes)) {
             continue;
         }
-        let Some(kind) = kind_of(settings, file) else { continue };
+        let Some(kind) = kind_of(settings, file) else {
+            continue;
+        };
         let mut text = file.text.clone();
         let mut current = diags;
         let mut applied = 0;
@@ -86,7 +108,12 @@ pub fn fix_all(engine: &Engine, settings: &Settings, report: &Report, unsafe_fix
             }
             applied += n;
             text = next;
-            let relinted = SourceFile::new(file.path.clone(), file.display.clone(), text.clone(), file.bom_len);
+            let relinted = SourceFile::new(
+                file.path.clone(),
+                file.display.clone(),
+                text.clone(),
+                file.bom_len,
+            );
             current = Vec::new();
             crate::lint_source(engine, &relinted, kind, 0, &mut current, &mut Vec::new());
             current.retain(|d| settings.enabled(&d.rule, &d.name));
@@ -109,9 +136,15 @@ pub fn fix_all(engine: &Engine, settings: &Settings, report: &Report, unsafe_fix
 /// Replace the file's content atomically: a temporary file in the same folder, the original
 /// permissions, then a rename. The BOM that was stripped on reading is written back.
 pub fn write_atomically(f: &FixedFile) -> std::io::Result<()> {
-    let dir = f.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let dir = f
+        .path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
     let perms = std::fs::metadata(&f.path)?.permissions();
-    let mut tmp = tempfile::Builder::new().prefix(".moat-fix").tempfile_in(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".moat-fix")
+        .tempfile_in(dir)?;
     if f.bom_len > 0 {
         tmp.write_all(&[0xEF, 0xBB, 0xBF])?;
     }

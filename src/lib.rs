@@ -42,7 +42,10 @@ pub struct Report {
 
 impl Report {
     pub fn count_at_or_above(&self, level: Severity) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity >= level).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity >= level)
+            .count()
     }
 }
 
@@ -77,14 +80,23 @@ pub fn check(engine: &Engine, settings: &Settings, input: Input) -> Result<Repor
     let mut report = Report::default();
     let pending: Vec<Pending> = match input {
         Input::Paths(paths) => {
-            let (candidates, notes) = discover::discover(&paths, settings.no_ignore).map_err(Error::Discover)?;
+            let (candidates, notes) =
+                discover::discover(&paths, settings.no_ignore).map_err(Error::Discover)?;
             report.io_errors.extend(notes);
             candidates
                 .into_iter()
-                .map(|c| Pending { path: c.path, explicit: c.explicit, bytes: None })
+                .map(|c| Pending {
+                    path: c.path,
+                    explicit: c.explicit,
+                    bytes: None,
+                })
                 .collect()
         }
-        Input::Text { name, text } => vec![Pending { path: name, explicit: true, bytes: Some(text) }],
+        Input::Text { name, text } => vec![Pending {
+            path: name,
+            explicit: true,
+            bytes: Some(text),
+        }],
     };
 
     let results: Vec<Option<FileResult>> = pending
@@ -96,22 +108,26 @@ pub fn check(engine: &Engine, settings: &Settings, input: Input) -> Result<Repor
         report.io_errors.extend(r.io_error);
         if let Some(source) = r.source {
             report.files.push(source);
-            report.diagnostics.extend(r.diagnostics.into_iter().map(|mut d| {
-                d.file = index;
-                for l in &mut d.labels {
-                    l.file = index;
-                }
-                if let Some(f) = &mut d.fix {
-                    for e in &mut f.edits {
-                        e.file = index;
+            report
+                .diagnostics
+                .extend(r.diagnostics.into_iter().map(|mut d| {
+                    d.file = index;
+                    for l in &mut d.labels {
+                        l.file = index;
                     }
-                }
-                d
-            }));
+                    if let Some(f) = &mut d.fix {
+                        for e in &mut f.edits {
+                            e.file = index;
+                        }
+                    }
+                    d
+                }));
         }
         report.rule_errors.extend(r.rule_errors);
     }
-    report.diagnostics.retain(|d| settings.enabled(&d.rule, &d.name));
+    report
+        .diagnostics
+        .retain(|d| settings.enabled(&d.rule, &d.name));
     for d in &mut report.diagnostics {
         if let Some(s) = settings.severity_override(&d.rule, &d.name) {
             d.severity = s;
@@ -123,9 +139,13 @@ pub fn check(engine: &Engine, settings: &Settings, input: Input) -> Result<Repor
 
 fn sort(report: &mut Report) {
     let files = &report.files;
-    report
-        .diagnostics
-        .sort_by(|a, b| (&files[a.file].display, a.span.start, &a.rule).cmp(&(&files[b.file].display, b.span.start, &b.rule)));
+    report.diagnostics.sort_by(|a, b| {
+        (&files[a.file].display, a.span.start, &a.rule).cmp(&(
+            &files[b.file].display,
+            b.span.start,
+            &b.rule,
+        ))
+    });
 }
 
 struct FileResult {
@@ -196,17 +216,39 @@ fn lint_pending(engine: &Engine, settings: &Settings, p: Pending) -> Option<File
     let mut diagnostics = Vec::new();
     let mut rule_errors = Vec::new();
     if source.text.trim().is_empty() {
-        diagnostics.push(Diagnostic::input_problem(SKIPPED, Severity::Info, 0, Span::default(), "empty file: nothing to lint".into()));
+        diagnostics.push(Diagnostic::input_problem(
+            SKIPPED,
+            Severity::Info,
+            0,
+            Span::default(),
+            "empty file: nothing to lint".into(),
+        ));
     } else {
         lint_source(engine, &source, kind, 0, &mut diagnostics, &mut rule_errors);
     }
-    Some(FileResult { source: Some(source), diagnostics, io_error: None, rule_errors })
+    Some(FileResult {
+        source: Some(source),
+        diagnostics,
+        io_error: None,
+        rule_errors,
+    })
 }
 
 fn note(path: &Path, display: String, message: String) -> FileResult {
     FileResult {
-        source: Some(SourceFile::new(path.to_path_buf(), display, String::new(), 0)),
-        diagnostics: vec![Diagnostic::input_problem(SKIPPED, Severity::Info, 0, Span::default(), message)],
+        source: Some(SourceFile::new(
+            path.to_path_buf(),
+            display,
+            String::new(),
+            0,
+        )),
+        diagnostics: vec![Diagnostic::input_problem(
+            SKIPPED,
+            Severity::Info,
+            0,
+            Span::default(),
+            message,
+        )],
         io_error: None,
         rule_errors: Vec::new(),
     }
@@ -229,7 +271,9 @@ fn read_limited(path: &Path) -> Result<Vec<u8>, ReadError> {
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     // Read one byte past the limit so a file that grew since stat is still caught.
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
     Ok(bytes)
 }
 
@@ -247,20 +291,37 @@ fn decode(bytes: &[u8]) -> Result<(String, usize), String> {
     }
     match std::str::from_utf8(body) {
         Ok(s) => Ok((s.to_string(), bom)),
-        Err(e) => Err(format!("not valid UTF-8 (first bad byte at offset {})", e.valid_up_to() + bom)),
+        Err(e) => Err(format!(
+            "not valid UTF-8 (first bad byte at offset {})",
+            e.valid_up_to() + bom
+        )),
     }
 }
 
 /// Parse, model and evaluate one file that is already read and classified. Diagnostics carry
 /// `file` as given; callers renumber.
-pub fn lint_source(engine: &Engine, source: &SourceFile, kind: FileKind, file: usize, out: &mut Vec<Diagnostic>, errors: &mut Vec<EvalError>) {
+pub fn lint_source(
+    engine: &Engine,
+    source: &SourceFile,
+    kind: FileKind,
+    file: usize,
+    out: &mut Vec<Diagnostic>,
+    errors: &mut Vec<EvalError>,
+) {
+    let first = out.len();
     let mut node_list: Vec<Node> = Vec::new();
     let facts = nodes::file_facts(&source.display, kind.name());
     match kind {
         FileKind::Dockerfile => match parse::dockerfile::parse(&source.text) {
             Ok(df) => {
-                let stem = source.path.file_name().and_then(|n| n.to_str()).unwrap_or("Dockerfile");
-                if let Some(service) = model::dockerfile::service_from_dockerfile(&df, &source.text, stem) {
+                let stem = source
+                    .path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("Dockerfile");
+                if let Some(service) =
+                    model::dockerfile::service_from_dockerfile(&df, &source.text, stem)
+                {
                     nodes::service_nodes(&service, file, &facts, &mut node_list);
                 }
                 nodes::dockerfile_nodes(&df, &source.text, file, &facts, &mut node_list);
@@ -270,7 +331,8 @@ pub fn lint_source(engine: &Engine, source: &SourceFile, kind: FileKind, file: u
         FileKind::Compose => match parse::yaml::parse_documents(&source.text) {
             Ok(docs) => {
                 for doc in docs.iter().filter(|d| !d.is_null()) {
-                    let (services, problems) = model::compose::services_from_compose(&source.text, doc);
+                    let (services, problems) =
+                        model::compose::services_from_compose(&source.text, doc);
                     for p in problems {
                         out.push(parse_error(file, p.span, &p.message));
                     }
@@ -283,6 +345,20 @@ pub fn lint_source(engine: &Engine, source: &SourceFile, kind: FileKind, file: u
         },
     }
     engine.evaluate(kind, &node_list, out, errors);
+    // Spans come from several parsers; whatever they say, what leaves here is inside the text
+    // and on character boundaries, so no reporter or fix can slice a character in half.
+    for d in out.iter_mut().skip(first) {
+        d.span = clamp(&source.text, d.span);
+        for l in &mut d.labels {
+            l.span = clamp(&source.text, l.span);
+        }
+    }
+}
+
+fn clamp(text: &str, span: Span) -> Span {
+    let start = source::floor_char_boundary(text, span.start.min(text.len()));
+    let end = source::floor_char_boundary(text, span.end.clamp(start, text.len()));
+    Span::new(start, end)
 }
 
 fn parse_error(file: usize, span: Span, message: &str) -> Diagnostic {

@@ -34,7 +34,8 @@ impl Default for Settings {
 /// `DF` matches `DF001`; `DF00` matches `DF001`..`DF009`; a name matches itself.
 fn matches(selector: &str, id: &str, name: &str) -> bool {
     let s = selector.trim();
-    s.eq_ignore_ascii_case(name) || (!s.is_empty() && id.to_ascii_uppercase().starts_with(&s.to_ascii_uppercase()))
+    s.eq_ignore_ascii_case(name)
+        || (!s.is_empty() && id.to_ascii_uppercase().starts_with(&s.to_ascii_uppercase()))
         || s.eq_ignore_ascii_case("ALL")
 }
 
@@ -42,16 +43,24 @@ impl Settings {
     pub fn enabled(&self, id: &str, name: &str) -> bool {
         let selected = self.select.is_empty() || self.select.iter().any(|s| matches(s, id, name));
         // Input problems (parse errors, skipped files) are always selected, but may be ignored.
-        let selected = selected || id == crate::diagnostic::PARSE_ERROR || id == crate::diagnostic::SKIPPED;
+        let selected =
+            selected || id == crate::diagnostic::PARSE_ERROR || id == crate::diagnostic::SKIPPED;
         selected && !self.ignore.iter().any(|s| matches(s, id, name))
     }
 
     pub fn severity_override(&self, id: &str, name: &str) -> Option<Severity> {
-        self.severity.iter().rev().find(|(k, _)| k == id || k == name).map(|(_, s)| *s)
+        self.severity
+            .iter()
+            .rev()
+            .find(|(k, _)| k == id || k == name)
+            .map(|(_, s)| *s)
     }
 
     pub fn kind_for(&self, path: &Path) -> Option<FileKind> {
-        self.kinds.iter().find(|(g, _)| g.is_match(path)).map(|(_, k)| *k)
+        self.kinds
+            .iter()
+            .find(|(g, _)| g.is_match(path))
+            .map(|(_, k)| *k)
     }
 }
 
@@ -61,7 +70,11 @@ mod tests {
 
     #[test]
     fn select_and_ignore_by_id_prefix_and_name() {
-        let s = Settings { select: vec!["DF".into()], ignore: vec!["dockerfile-no-healthcheck".into()], ..Settings::default() };
+        let s = Settings {
+            select: vec!["DF".into()],
+            ignore: vec!["dockerfile-no-healthcheck".into()],
+            ..Settings::default()
+        };
         assert!(s.enabled("DF001", "x"));
         assert!(!s.enabled("DC001", "y"));
         assert!(!s.enabled("DF013", "dockerfile-no-healthcheck"));

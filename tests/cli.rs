@@ -40,11 +40,19 @@ fn exit_codes_follow_fail_on() {
     assert_eq!(code(&bad), 1, "{}", stderr(&bad));
     let clean = run(&[&["check", "testdata/cli/clean-compose.yaml"], ONE_RULE].concat());
     assert_eq!(code(&clean), 0, "{}", stdout(&clean));
-    let high = run(&[&["check", "testdata/cli/compose.yaml", "--fail-on", "high"], ONE_RULE].concat());
+    let high = run(&[
+        &["check", "testdata/cli/compose.yaml", "--fail-on", "high"],
+        ONE_RULE,
+    ]
+    .concat());
     assert_eq!(code(&high), 0, "a medium finding is below --fail-on high");
     let missing = run(&["check", "testdata/cli/does-not-exist.yaml"]);
     assert_eq!(code(&missing), 2);
-    assert!(stderr(&missing).contains("does-not-exist.yaml: no such file"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("does-not-exist.yaml: no such file"),
+        "{}",
+        stderr(&missing)
+    );
     let unknown_rule = run(&["check", "testdata/cli", "--select", "ZZ999"]);
     assert_eq!(code(&unknown_rule), 2);
     let bad_flag = run(&["check", "--format", "xml"]);
@@ -53,23 +61,45 @@ fn exit_codes_follow_fail_on() {
 
 #[test]
 fn concise_format_is_one_line_per_finding() {
-    let o = run(&[&["check", "testdata/cli/compose.yaml", "--format", "concise"], ONE_RULE].concat());
+    let o = run(&[
+        &["check", "testdata/cli/compose.yaml", "--format", "concise"],
+        ONE_RULE,
+    ]
+    .concat());
     insta::assert_snapshot!(stdout(&o), @"testdata/cli/compose.yaml:4:13: medium[DC001] service `api` publishes port 11434 on all interfaces (11434:11434)
 ");
 }
 
 #[test]
 fn json_format_follows_the_contract() {
-    let o = run(&[&["check", "testdata/cli/compose.yaml", "--format", "json"], ONE_RULE].concat());
+    let o = run(&[
+        &["check", "testdata/cli/compose.yaml", "--format", "json"],
+        ONE_RULE,
+    ]
+    .concat());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
     assert_eq!(v["version"], 1);
     assert_eq!(v["tool"]["name"], "moat");
     let d = &v["diagnostics"][0];
-    for key in ["rule", "name", "severity", "message", "help", "references", "path", "span", "labels", "fix"] {
+    for key in [
+        "rule",
+        "name",
+        "severity",
+        "message",
+        "help",
+        "references",
+        "path",
+        "span",
+        "labels",
+        "fix",
+    ] {
         assert!(d.get(key).is_some(), "diagnostic lacks `{key}`: {d}");
     }
     assert_eq!(d["path"], "testdata/cli/compose.yaml");
-    assert_eq!(d["span"]["start"], serde_json::json!({"line": 4, "column": 13, "offset": 60}));
+    assert_eq!(
+        d["span"]["start"],
+        serde_json::json!({"line": 4, "column": 13, "offset": 60})
+    );
     assert_eq!(d["fix"]["applicability"], "unsafe");
     assert_eq!(d["fix"]["edits"][0]["start"], 61);
     assert_eq!(v["summary"]["files"], 1);
@@ -78,28 +108,58 @@ fn json_format_follows_the_contract() {
 
 #[test]
 fn human_format_shows_a_snippet_and_help() {
-    let o = run(&[&["check", "testdata/cli/compose.yaml", "--format", "human"], ONE_RULE].concat());
+    let o = run(&[
+        &["check", "testdata/cli/compose.yaml", "--format", "human"],
+        ONE_RULE,
+    ]
+    .concat());
     let out = stdout(&o);
-    assert!(out.contains("medium[DC001] port-published-on-all-interfaces"), "{out}");
+    assert!(
+        out.contains("medium[DC001] port-published-on-all-interfaces"),
+        "{out}"
+    );
     assert!(out.contains(r#"4 │     ports: ["11434:11434"]"#), "{out}");
     assert!(out.contains("help: Publish it on loopback"), "{out}");
-    assert!(out.contains("1 file(s) checked, 1 problem(s): 1 medium"), "{out}");
+    assert!(
+        out.contains("1 file(s) checked, 1 problem(s): 1 medium"),
+        "{out}"
+    );
 }
 
 #[test]
 fn standard_input_with_a_name() {
     let mut child = moat()
-        .args(["check", "-", "--stdin-filename", "stack/compose.yaml", "--format", "concise"])
+        .args([
+            "check",
+            "-",
+            "--stdin-filename",
+            "stack/compose.yaml",
+            "--format",
+            "concise",
+        ])
         .args(ONE_RULE)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(std::fs::read("testdata/cli/compose.yaml").unwrap().as_slice()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            std::fs::read("testdata/cli/compose.yaml")
+                .unwrap()
+                .as_slice(),
+        )
+        .unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(code(&o), 1);
-    assert!(stdout(&o).starts_with("stack/compose.yaml:4:13: medium[DC001]"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("stack/compose.yaml:4:13: medium[DC001]"),
+        "{}",
+        stdout(&o)
+    );
     let no_name = run(&["check", "-"]);
     assert_eq!(code(&no_name), 2);
     assert!(stderr(&no_name).contains("--stdin-filename"));
@@ -107,9 +167,25 @@ fn standard_input_with_a_name() {
 
 #[test]
 fn select_and_ignore_accept_names_and_prefixes() {
-    let by_name = run(&["check", "testdata/cli/compose.yaml", "--select", "port-published-on-all-interfaces", "--format", "concise"]);
+    let by_name = run(&[
+        "check",
+        "testdata/cli/compose.yaml",
+        "--select",
+        "port-published-on-all-interfaces",
+        "--format",
+        "concise",
+    ]);
     assert!(stdout(&by_name).contains("[DC001]"));
-    let ignored = run(&["check", "testdata/cli/compose.yaml", "--select", "DC001", "--ignore", "DC", "--format", "concise"]);
+    let ignored = run(&[
+        "check",
+        "testdata/cli/compose.yaml",
+        "--select",
+        "DC001",
+        "--ignore",
+        "DC",
+        "--format",
+        "concise",
+    ]);
     assert_eq!(code(&ignored), 0);
     assert_eq!(stdout(&ignored), "");
 }
@@ -118,23 +194,75 @@ fn select_and_ignore_accept_names_and_prefixes() {
 fn bad_inputs_get_notes_and_the_run_goes_on() {
     let dir = tmp();
     let d = dir.path();
-    std::fs::write(d.join("compose.yaml"), "services:\n  a:\n    image: [unclosed\n").unwrap();
-    std::fs::write(d.join("docker-compose.yml"), b"services:\n  a:\n    image: \xff\xfe\n").unwrap();
+    std::fs::write(
+        d.join("compose.yaml"),
+        "services:\n  a:\n    image: [unclosed\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("docker-compose.yml"),
+        b"services:\n  a:\n    image: \xff\xfe\n",
+    )
+    .unwrap();
     std::fs::write(d.join("Dockerfile"), b"FROM alpine\0\0\0").unwrap();
     std::fs::write(d.join("compose.override.yaml"), "").unwrap();
     std::fs::write(d.join("Dockerfile.utf16"), [0xFF, 0xFE, b'F', 0, b'R', 0]).unwrap();
     std::fs::write(d.join("compose.big.yaml"), "#".repeat(11 * 1024 * 1024)).unwrap();
-    std::fs::write(d.join("compose.good.yaml"), "services:\n  a:\n    image: redis:7\n    ports: [\"6379:6379\"]\n").unwrap();
-    let o = run(&["check", d.to_str().unwrap(), "--format", "concise", "--select", "DC001"]);
+    std::fs::write(
+        d.join("compose.good.yaml"),
+        "services:\n  a:\n    image: redis:7\n    ports: [\"6379:6379\"]\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "check",
+        d.to_str().unwrap(),
+        "--format",
+        "concise",
+        "--select",
+        "DC001",
+    ]);
     let out = stdout(&o);
     let name = |n: &str| d.join(n).display().to_string();
-    assert!(out.contains(&format!("{}:3:12: high[parse-error]", name("compose.yaml"))), "{out}");
-    assert!(out.contains(&format!("{}:1:1: info[skipped] skipped: not valid UTF-8", name("docker-compose.yml"))), "{out}");
-    assert!(out.contains(&format!("{}:1:1: info[skipped] skipped: binary file", name("Dockerfile"))), "{out}");
-    assert!(out.contains(&format!("{}:1:1: info[skipped] empty file", name("compose.override.yaml"))), "{out}");
-    assert!(out.contains(&format!("{}:1:1: info[skipped] skipped: UTF-16", name("Dockerfile.utf16"))), "{out}");
+    assert!(
+        out.contains(&format!("{}:3:12: high[parse-error]", name("compose.yaml"))),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{}:1:1: info[skipped] skipped: not valid UTF-8",
+            name("docker-compose.yml")
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{}:1:1: info[skipped] skipped: binary file",
+            name("Dockerfile")
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{}:1:1: info[skipped] empty file",
+            name("compose.override.yaml")
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{}:1:1: info[skipped] skipped: UTF-16",
+            name("Dockerfile.utf16")
+        )),
+        "{out}"
+    );
     assert!(out.contains("over the 10485760-byte limit"), "{out}");
-    assert!(out.contains(&format!("{}:4:13: medium[DC001]", name("compose.good.yaml"))), "the other files are still linted: {out}");
+    assert!(
+        out.contains(&format!(
+            "{}:4:13: medium[DC001]",
+            name("compose.good.yaml")
+        )),
+        "the other files are still linted: {out}"
+    );
     assert_eq!(code(&o), 1);
 }
 
@@ -142,17 +270,38 @@ fn bad_inputs_get_notes_and_the_run_goes_on() {
 fn terminal_escapes_from_files_never_reach_the_terminal() {
     let dir = tmp();
     let f = dir.path().join("compose.yaml");
-    std::fs::write(&f, "services:\n  \"a\\e[31mred\":\n    image: redis:7\n    ports: [\"6379:6379\"]\n").unwrap();
+    std::fs::write(
+        &f,
+        "services:\n  \"a\\e[31mred\":\n    image: redis:7\n    ports: [\"6379:6379\"]\n",
+    )
+    .unwrap();
     for format in ["human", "concise", "json"] {
-        let o = run(&["check", f.to_str().unwrap(), "--format", format, "--select", "DC001"]);
-        assert!(!o.stdout.contains(&0x1b), "{format} output carries a raw ESC: {}", stdout(&o));
+        let o = run(&[
+            "check",
+            f.to_str().unwrap(),
+            "--format",
+            format,
+            "--select",
+            "DC001",
+        ]);
+        assert!(
+            !o.stdout.contains(&0x1b),
+            "{format} output carries a raw ESC: {}",
+            stdout(&o)
+        );
         assert_eq!(code(&o), 1);
     }
 }
 
 fn copy_to_tmp(dir: &Path, name: &str) -> PathBuf {
     let dest = dir.join("compose.yaml");
-    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cli").join(name), &dest).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/cli")
+            .join(name),
+        &dest,
+    )
+    .unwrap();
     dest
 }
 
@@ -165,17 +314,52 @@ fn fix_keeps_crlf_bom_and_every_other_byte_and_converges() {
         // DC001's fix is unsafe: --fix alone changes nothing.
         let safe_only = run(&["check", f.to_str().unwrap(), "--fix", "--select", "DC001"]);
         assert_eq!(std::fs::read(&f).unwrap(), before, "{}", stderr(&safe_only));
-        let diff = run(&["check", f.to_str().unwrap(), "--diff", "--unsafe-fixes", "--select", "DC001"]);
-        assert!(stdout(&diff).contains("+    ports: [\"127.0.0.1:11434:11434\"]"), "{}", stdout(&diff));
+        let diff = run(&[
+            "check",
+            f.to_str().unwrap(),
+            "--diff",
+            "--unsafe-fixes",
+            "--select",
+            "DC001",
+        ]);
+        assert!(
+            stdout(&diff).contains("+    ports: [\"127.0.0.1:11434:11434\"]"),
+            "{}",
+            stdout(&diff)
+        );
         assert_eq!(std::fs::read(&f).unwrap(), before, "--diff writes nothing");
-        let fixed = run(&["check", f.to_str().unwrap(), "--fix", "--unsafe-fixes", "--select", "DC001"]);
+        let fixed = run(&[
+            "check",
+            f.to_str().unwrap(),
+            "--fix",
+            "--unsafe-fixes",
+            "--select",
+            "DC001",
+        ]);
         assert_eq!(code(&fixed), 0, "{}{}", stdout(&fixed), stderr(&fixed));
         let after = std::fs::read(&f).unwrap();
-        let expected = String::from_utf8(before.clone()).unwrap().replace("\"11434:11434\"", "\"127.0.0.1:11434:11434\"");
-        assert_eq!(String::from_utf8(after.clone()).unwrap(), expected, "{name}");
-        let again = run(&["check", f.to_str().unwrap(), "--fix", "--unsafe-fixes", "--select", "DC001"]);
+        let expected = String::from_utf8(before.clone())
+            .unwrap()
+            .replace("\"11434:11434\"", "\"127.0.0.1:11434:11434\"");
+        assert_eq!(
+            String::from_utf8(after.clone()).unwrap(),
+            expected,
+            "{name}"
+        );
+        let again = run(&[
+            "check",
+            f.to_str().unwrap(),
+            "--fix",
+            "--unsafe-fixes",
+            "--select",
+            "DC001",
+        ]);
         assert_eq!(code(&again), 0);
-        assert_eq!(std::fs::read(&f).unwrap(), after, "a second --fix changes nothing");
+        assert_eq!(
+            std::fs::read(&f).unwrap(),
+            after,
+            "a second --fix changes nothing"
+        );
     }
 }
 
@@ -186,8 +370,18 @@ fn fix_keeps_permissions() {
     let dir = tmp();
     let f = copy_to_tmp(dir.path(), "compose.yaml");
     std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).unwrap();
-    run(&["check", f.to_str().unwrap(), "--fix", "--unsafe-fixes", "--select", "DC001"]);
-    assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o640);
+    run(&[
+        "check",
+        f.to_str().unwrap(),
+        "--fix",
+        "--unsafe-fixes",
+        "--select",
+        "DC001",
+    ]);
+    assert_eq!(
+        std::fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
 }
 
 #[test]
@@ -201,7 +395,14 @@ fn explain_and_rules_cover_every_rule() {
             let o = run(&["explain", key]);
             assert_eq!(code(&o), 0, "explain {key}");
             let text = stdout(&o);
-            for section in ["What it does", "Why is this bad?", "How to fix", "Bad example", "Good example", "References"] {
+            for section in [
+                "What it does",
+                "Why is this bad?",
+                "How to fix",
+                "Bad example",
+                "Good example",
+                "References",
+            ] {
                 assert!(text.contains(section), "explain {key} lacks {section}");
             }
         }
@@ -224,7 +425,12 @@ fn a_broken_rule_dir_is_a_clear_error() {
             .replace("title    =", "colour = \"red\"\ntitle    ="),
     )
     .unwrap();
-    let o = run(&["check", "testdata/cli", "--rule-dir", dir.path().to_str().unwrap()]);
+    let o = run(&[
+        "check",
+        "testdata/cli",
+        "--rule-dir",
+        dir.path().to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 2);
     let err = stderr(&o);
     assert!(err.contains("DC900-custom.toml:"), "{err}");
@@ -244,7 +450,16 @@ fn a_valid_rule_dir_adds_rules() {
             .replace("\"port-published-on-all-interfaces\"", "\"custom-port\""),
     )
     .unwrap();
-    let o = run(&["check", "testdata/cli/compose.yaml", "--rule-dir", dir.path().to_str().unwrap(), "--select", "DC900", "--format", "concise"]);
+    let o = run(&[
+        "check",
+        "testdata/cli/compose.yaml",
+        "--rule-dir",
+        dir.path().to_str().unwrap(),
+        "--select",
+        "DC900",
+        "--format",
+        "concise",
+    ]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stdout(&o).contains("[DC900]"));
 }

@@ -12,7 +12,10 @@ fn corpus() -> Option<PathBuf> {
     if dir.is_dir() {
         return Some(dir);
     }
-    assert!(std::env::var_os("CI").is_none(), "CI must have ../shared/corpus beside the checkout");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must have ../shared/corpus beside the checkout"
+    );
     eprintln!("skipped: ../shared/corpus is not here");
     None
 }
@@ -21,20 +24,45 @@ fn corpus() -> Option<PathBuf> {
 fn whole_corpus_lints_without_panics_or_unexpected_parse_errors() {
     let Some(dir) = corpus() else { return };
     let engine = Engine::new(moat::rules::load::embedded().expect("rules load"));
-    let report = check(&engine, &Settings::default(), Input::Paths(vec![dir.clone()])).expect("corpus is readable");
-    assert!(report.rule_errors.is_empty(), "rules failed to evaluate: {:?}", report.rule_errors);
-    assert!(report.io_errors.is_empty(), "I/O errors: {:?}", report.io_errors);
-    assert!(report.files.len() > 1450, "only {} files linted", report.files.len());
+    let report = check(
+        &engine,
+        &Settings::default(),
+        Input::Paths(vec![dir.clone()]),
+    )
+    .expect("corpus is readable");
+    assert!(
+        report.rule_errors.is_empty(),
+        "rules failed to evaluate: {:?}",
+        report.rule_errors
+    );
+    assert!(
+        report.io_errors.is_empty(),
+        "I/O errors: {:?}",
+        report.io_errors
+    );
+    assert!(
+        report.files.len() > 1450,
+        "only {} files linted",
+        report.files.len()
+    );
 
     let known = include_str!("../testdata/corpus-parse-errors.txt");
-    let expected: Vec<&str> = known.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).map(|l| l.split('\t').next().unwrap()).collect();
+    let expected: Vec<&str> = known
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
     let mut actual: Vec<String> = report
         .diagnostics
         .iter()
         .filter(|d| &*d.rule == "parse-error")
         .map(|d| {
             let f = &report.files[d.file];
-            f.path.strip_prefix(&dir).unwrap_or(&f.path).to_string_lossy().replace('\\', "/")
+            f.path
+                .strip_prefix(&dir)
+                .unwrap_or(&f.path)
+                .to_string_lossy()
+                .replace('\\', "/")
         })
         .collect();
     actual.sort();

@@ -6,14 +6,23 @@ const END: &str = "<!-- rules:end -->";
 
 fn table() -> String {
     let rules = moat::rules::load::embedded().expect("rules load");
-    let mut out = String::from("\n| id | name | severity | what it flags | fix |\n| --- | --- | --- | --- | --- |\n");
+    let mut out = String::from(
+        "\n| id | name | severity | what it flags | fix |\n| --- | --- | --- | --- | --- |\n",
+    );
     for r in &rules {
         let fix = match r.fix.as_ref().map(|f| f.applicability) {
             Some(moat::diagnostic::Applicability::Safe) => "safe",
             Some(moat::diagnostic::Applicability::Unsafe) => "unsafe",
             None => "",
         };
-        out.push_str(&format!("| {} | `{}` | {} | {} | {} |\n", r.id, r.name, r.severity, r.title.replace('|', "\\|"), fix));
+        out.push_str(&format!(
+            "| {} | `{}` | {} | {} | {} |\n",
+            r.id,
+            r.name,
+            r.severity,
+            r.title.replace('|', "\\|"),
+            fix
+        ));
     }
     out
 }
@@ -22,7 +31,10 @@ fn table() -> String {
 fn readme_rules_table_is_current() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
     let readme = std::fs::read_to_string(path).unwrap();
-    let start = readme.find(START).expect("README has the rules start marker") + START.len();
+    let start = readme
+        .find(START)
+        .expect("README has the rules start marker")
+        + START.len();
     let end = readme.find(END).expect("README has the rules end marker");
     let wanted = table();
     if readme[start..end] != wanted {

@@ -9,12 +9,20 @@ fn engine() -> Engine {
     Engine::new(moat::rules::load::embedded().expect("rules load"))
 }
 
-fn lint(engine: &Engine, name: &str, kind: FileKind, text: &str) -> Vec<moat::diagnostic::Diagnostic> {
+fn lint(
+    engine: &Engine,
+    name: &str,
+    kind: FileKind,
+    text: &str,
+) -> Vec<moat::diagnostic::Diagnostic> {
     let source = SourceFile::new(name.into(), name.into(), text.to_string(), 0);
     let mut out = Vec::new();
     moat::lint_source(engine, &source, kind, 0, &mut out, &mut Vec::new());
     for d in &out {
-        assert!(d.span.start <= d.span.end && d.span.end <= text.len(), "span out of bounds in {name}: {d:?}");
+        assert!(
+            d.span.start <= d.span.end && d.span.end <= text.len(),
+            "span out of bounds in {name}: {d:?}"
+        );
         assert!(text.is_char_boundary(d.span.start) && text.is_char_boundary(d.span.end));
     }
     out
@@ -58,7 +66,32 @@ fn samples() -> Vec<(String, FileKind, String)> {
 fn mutated_fixtures_never_panic() {
     let engine = engine();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let pieces = ["\n", "\r\n", "\r", " ", "\\", "\"", "'", "{", "[", "&a ", "*a", "<<: *a", "- ", ": ", "${", "}", "\t", "é", "\u{1b}[2J", "\0", "RUN ", "FROM ", "<<EOF\n", "#"];
+    let pieces = [
+        "\n",
+        "\r\n",
+        "\r",
+        " ",
+        "\\",
+        "\"",
+        "'",
+        "{",
+        "[",
+        "&a ",
+        "*a",
+        "<<: *a",
+        "- ",
+        ": ",
+        "${",
+        "}",
+        "\t",
+        "é",
+        "\u{1b}[2J",
+        "\0",
+        "RUN ",
+        "FROM ",
+        "<<EOF\n",
+        "#",
+    ];
     for (name, kind, text) in samples() {
         for _ in 0..150 {
             let mut t: Vec<char> = text.chars().collect();
@@ -91,25 +124,54 @@ fn mutated_fixtures_never_panic() {
 #[test]
 fn hostile_yaml_ends_in_a_clear_error() {
     let engine = engine();
-    let mut bomb = String::from("services: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut bomb = String::from(
+        "services: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
     for i in 1..10u8 {
-        let (prev, cur) = if i == 1 { ("a".to_string(), "b".to_string()) } else { (((b'a' + i - 1) as char).to_string(), ((b'a' + i) as char).to_string()) };
-        bomb.push_str(&format!("{cur}: &{cur} [{}]\n", vec![format!("*{prev}"); 9].join(",")));
+        let (prev, cur) = if i == 1 {
+            ("a".to_string(), "b".to_string())
+        } else {
+            (
+                ((b'a' + i - 1) as char).to_string(),
+                ((b'a' + i) as char).to_string(),
+            )
+        };
+        bomb.push_str(&format!(
+            "{cur}: &{cur} [{}]\n",
+            vec![format!("*{prev}"); 9].join(",")
+        ));
     }
     let deep_flow = format!("services: {}{}", "[".repeat(100_000), "]".repeat(100_000));
-    let deep_block: String = std::iter::once("services:\n".to_string()).chain((1..5000).map(|i| format!("{}a:\n", " ".repeat(i)))).collect();
-    for (what, text) in [("alias bomb", bomb), ("deep flow", deep_flow), ("deep block", deep_block)] {
+    let deep_block: String = std::iter::once("services:\n".to_string())
+        .chain((1..5000).map(|i| format!("{}a:\n", " ".repeat(i))))
+        .collect();
+    for (what, text) in [
+        ("alias bomb", bomb),
+        ("deep flow", deep_flow),
+        ("deep block", deep_block),
+    ] {
         let out = lint(&engine, "compose.yaml", FileKind::Compose, &text);
-        assert!(out.iter().any(|d| &*d.rule == "parse-error"), "{what}: {out:?}");
+        assert!(
+            out.iter().any(|d| &*d.rule == "parse-error"),
+            "{what}: {out:?}"
+        );
     }
 }
 
 #[test]
 fn long_lines_and_odd_bytes_are_linted() {
     let engine = engine();
-    let long = format!("services:\n  a:\n    image: redis:7\n    command: [\"{}\"]\n", "x".repeat(1_000_000));
+    let long = format!(
+        "services:\n  a:\n    image: redis:7\n    command: [\"{}\"]\n",
+        "x".repeat(1_000_000)
+    );
     lint(&engine, "compose.yaml", FileKind::Compose, &long);
     let long_run = format!("FROM alpine:3\nRUN {}\n", "echo a && ".repeat(100_000));
     lint(&engine, "Dockerfile", FileKind::Dockerfile, &long_run);
-    lint(&engine, "Dockerfile", FileKind::Dockerfile, "FROM alpine:3\rRUN echo\rUSER app\r");
+    lint(
+        &engine,
+        "Dockerfile",
+        FileKind::Dockerfile,
+        "FROM alpine:3\rRUN echo\rUSER app\r",
+    );
 }

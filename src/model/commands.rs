@@ -26,12 +26,21 @@ fn short_flags(cmd: &SimpleCommand) -> Vec<char> {
 
 fn has_arg(cmd: &SimpleCommand, wanted: &[&str]) -> Option<String> {
     args(cmd)
-        .find(|a| wanted.iter().any(|w| a == w || a.strip_prefix(w).is_some_and(|r| r.starts_with('='))))
+        .find(|a| {
+            wanted
+                .iter()
+                .any(|w| a == w || a.strip_prefix(w).is_some_and(|r| r.starts_with('=')))
+        })
         .map(str::to_string)
 }
 
 fn falsy(v: &str) -> bool {
-    matches!(v.trim_matches(|c| c == '"' || c == '\'').to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off")
+    matches!(
+        v.trim_matches(|c| c == '"' || c == '\'')
+            .to_ascii_lowercase()
+            .as_str(),
+        "false" | "0" | "no" | "off"
+    )
 }
 
 /// Environment variables that turn off certificate verification, with the value that does it.
@@ -39,7 +48,9 @@ pub fn env_disables_tls(name: &str, value: &str) -> bool {
     let v = value.trim_matches(|c| c == '"' || c == '\'');
     match name {
         "NODE_TLS_REJECT_UNAUTHORIZED" | "PYTHONHTTPSVERIFY" => v == "0",
-        "GIT_SSL_NO_VERIFY" => !v.is_empty() && !falsy(v),
+        // git only checks that the variable is set: `GIT_SSL_NO_VERIFY=false` (or empty) turns
+        // verification off too (`if (getenv("GIT_SSL_NO_VERIFY"))` in git's http.c).
+        "GIT_SSL_NO_VERIFY" => true,
         "NPM_CONFIG_STRICT_SSL" | "npm_config_strict_ssl" | "YARN_STRICT_SSL" => falsy(v),
         "PIP_TRUSTED_HOST" => !v.is_empty(),
         "CURL_INSECURE" => !v.is_empty() && !falsy(v),
@@ -62,16 +73,24 @@ pub fn disables_tls(cmd: &SimpleCommand) -> Option<String> {
             if short_flags(cmd).contains(&'k') {
                 return Some("`curl -k` skips certificate verification".into());
             }
-            has_arg(cmd, &["--insecure", "--proxy-insecure"]).map(|a| format!("`curl {a}` skips certificate verification"))
+            has_arg(cmd, &["--insecure", "--proxy-insecure"])
+                .map(|a| format!("`curl {a}` skips certificate verification"))
         }
-        "wget" => has_arg(cmd, &["--no-check-certificate"]).map(|a| format!("`wget {a}` skips certificate verification")),
-        "pip" | "pip3" | "pipx" | "uv" => has_arg(cmd, &["--trusted-host", "--allow-insecure-host"])
-            .map(|a| format!("`{name} {a}` accepts the host without a valid certificate")),
+        "wget" => has_arg(cmd, &["--no-check-certificate"])
+            .map(|a| format!("`wget {a}` skips certificate verification")),
+        "pip" | "pip3" | "pipx" | "uv" => {
+            has_arg(cmd, &["--trusted-host", "--allow-insecure-host"])
+                .map(|a| format!("`{name} {a}` accepts the host without a valid certificate"))
+        }
         "python" | "python3" => {
             // python -m pip install --trusted-host ...
-            let is_pip = args(cmd).collect::<Vec<_>>().windows(2).any(|w| w[0] == "-m" && w[1] == "pip");
+            let is_pip = args(cmd)
+                .collect::<Vec<_>>()
+                .windows(2)
+                .any(|w| w[0] == "-m" && w[1] == "pip");
             if is_pip {
-                has_arg(cmd, &["--trusted-host"]).map(|a| format!("`pip {a}` accepts the host without a valid certificate"))
+                has_arg(cmd, &["--trusted-host"])
+                    .map(|a| format!("`pip {a}` accepts the host without a valid certificate"))
             } else {
                 None
             }
@@ -79,7 +98,8 @@ pub fn disables_tls(cmd: &SimpleCommand) -> Option<String> {
         "npm" | "yarn" | "pnpm" => {
             let a: Vec<&str> = args(cmd).collect();
             let sets_strict = a.windows(2).any(|w| {
-                (w[0] == "strict-ssl" || w[0] == "strictSSL" || w[0] == "enableStrictSsl") && falsy(w[1])
+                (w[0] == "strict-ssl" || w[0] == "strictSSL" || w[0] == "enableStrictSsl")
+                    && falsy(w[1])
             }) || a.iter().any(|x| {
                 x.split_once('=').is_some_and(|(k, v)| {
                     matches!(k, "strict-ssl" | "--strict-ssl" | "strictSSL") && falsy(v)
@@ -90,19 +110,27 @@ pub fn disables_tls(cmd: &SimpleCommand) -> Option<String> {
         "git" => {
             let a: Vec<&str> = args(cmd).collect();
             let off = a.iter().any(|x| {
-                x.split_once('=').is_some_and(|(k, v)| k.eq_ignore_ascii_case("http.sslVerify") && falsy(v))
-            }) || a.windows(2).any(|w| w[0].eq_ignore_ascii_case("http.sslVerify") && falsy(w[1]));
+                x.split_once('=')
+                    .is_some_and(|(k, v)| k.eq_ignore_ascii_case("http.sslVerify") && falsy(v))
+            }) || a
+                .windows(2)
+                .any(|w| w[0].eq_ignore_ascii_case("http.sslVerify") && falsy(w[1]));
             off.then(|| "`git` is configured with http.sslVerify false".into())
         }
         "yum" | "dnf" | "tdnf" | "microdnf" => has_arg(cmd, &["--setopt"])
-            .filter(|_| args(cmd).any(|a| {
-                let a = a.to_ascii_lowercase();
-                a.contains("sslverify=0") || a.contains("sslverify=false") || a.contains("sslverify=no")
-            }))
+            .filter(|_| {
+                args(cmd).any(|a| {
+                    let a = a.to_ascii_lowercase();
+                    a.contains("sslverify=0")
+                        || a.contains("sslverify=false")
+                        || a.contains("sslverify=no")
+                })
+            })
             .map(|_| format!("`{name} --setopt=sslverify=...` turns off certificate verification")),
         "export" => args(cmd).find_map(|a| {
             let (n, v) = a.split_once('=')?;
-            env_disables_tls(n, v).then(|| format!("`export {a}` turns off certificate verification"))
+            env_disables_tls(n, v)
+                .then(|| format!("`export {a}` turns off certificate verification"))
         }),
         _ => None,
     }
@@ -112,21 +140,42 @@ pub fn disables_tls(cmd: &SimpleCommand) -> Option<String> {
 pub fn disables_signatures(cmd: &SimpleCommand) -> Option<String> {
     let name = cmd.name()?;
     match name {
-        "apk" => has_arg(cmd, &["--allow-untrusted"]).map(|a| format!("`apk {a}` installs unsigned packages")),
+        "apk" => has_arg(cmd, &["--allow-untrusted"])
+            .map(|a| format!("`apk {a}` installs unsigned packages")),
         "apt-get" | "apt" | "aptitude" => {
-            if let Some(a) = has_arg(cmd, &["--allow-unauthenticated", "--allow-insecure-repositories", "--force-yes"]) {
+            if let Some(a) = has_arg(
+                cmd,
+                &[
+                    "--allow-unauthenticated",
+                    "--allow-insecure-repositories",
+                    "--force-yes",
+                ],
+            ) {
                 return Some(format!("`{name} {a}` accepts unauthenticated packages"));
             }
             let a: Vec<&str> = args(cmd).collect();
             a.iter()
                 .enumerate()
                 .find(|(i, x)| {
-                    let opt = if **x == "-o" { a.get(i + 1).copied().unwrap_or("") } else { x.strip_prefix("-o").unwrap_or("") };
+                    let opt = if **x == "-o" {
+                        a.get(i + 1).copied().unwrap_or("")
+                    } else {
+                        x.strip_prefix("-o").unwrap_or("")
+                    };
                     let lower = opt.to_ascii_lowercase();
-                    (lower.contains("allowunauthenticated") || lower.contains("allowinsecurerepositories") || lower.contains("allow-insecure"))
+                    (lower.contains("allowunauthenticated")
+                        || lower.contains("allowinsecurerepositories")
+                        || lower.contains("allow-insecure"))
                         && !falsy(lower.rsplit('=').next().unwrap_or(""))
                 })
-                .map(|(_, x)| format!("`{name} -o {}` accepts unauthenticated packages", x.trim_start_matches("-o")))
+                .map(|(i, x)| {
+                    let opt = if *x == "-o" {
+                        a.get(i + 1).copied().unwrap_or("")
+                    } else {
+                        x.trim_start_matches("-o")
+                    };
+                    format!("`{name} -o {opt}` accepts unauthenticated packages")
+                })
         }
         "yum" | "dnf" | "tdnf" | "microdnf" | "zypper" => {
             if let Some(a) = has_arg(cmd, &["--nogpgcheck", "--no-gpg-checks", "--no-gpgcheck"]) {
@@ -250,9 +299,16 @@ pub fn stdin_interpreter(cmd: &SimpleCommand) -> Option<String> {
     let mut start = 0;
     // Wrappers that run the next word as the program: sudo, doas, env.
     loop {
-        let name = words.get(start).map(|w| w.rsplit('/').next().unwrap_or(w))?;
+        let name = words
+            .get(start)
+            .map(|w| w.rsplit('/').next().unwrap_or(w))?;
         let (with_value, assignments): (&[&str], bool) = match name {
-            "sudo" => (&["-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T", "-R"], false),
+            "sudo" => (
+                &[
+                    "-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T", "-R",
+                ],
+                false,
+            ),
             "doas" => (&["-u", "-C"], false),
             "env" => (&["-u", "-C", "-S"], true),
             _ => break,
@@ -278,13 +334,23 @@ pub fn stdin_interpreter(cmd: &SimpleCommand) -> Option<String> {
     let rest = &words[start + 1..];
     let runs_stdin = match base {
         "sh" | "bash" | "zsh" | "ash" | "dash" | "ksh" | "mksh" => shell_reads_stdin(rest),
-        _ if base.starts_with("python") && base[6..].chars().all(|c| c.is_ascii_digit() || c == '.') => {
+        _ if base.starts_with("python")
+            && base[6..].chars().all(|c| c.is_ascii_digit() || c == '.') =>
+        {
             interpreter_reads_stdin(rest, &["-c", "-m"], &["-W", "-X", "-Q"])
         }
         "perl" => interpreter_reads_stdin(rest, &["-e", "-E"], &[]),
         "ruby" => interpreter_reads_stdin(rest, &["-e"], &["-r", "-I", "-C"]),
-        "node" | "nodejs" => interpreter_reads_stdin(rest, &["-e", "--eval", "-p", "--print"], &["-r", "--require"]),
-        "php" => interpreter_reads_stdin(rest, &["-r", "-f", "-R", "-F", "-B", "-E"], &["-d", "-c", "-z"]),
+        "node" | "nodejs" => interpreter_reads_stdin(
+            rest,
+            &["-e", "--eval", "-p", "--print"],
+            &["-r", "--require"],
+        ),
+        "php" => interpreter_reads_stdin(
+            rest,
+            &["-r", "-f", "-R", "-F", "-B", "-E"],
+            &["-d", "-c", "-z"],
+        ),
         _ => false,
     };
     runs_stdin.then(|| words[..=start].join(" "))
@@ -326,7 +392,10 @@ fn interpreter_reads_stdin(args: &[&str], code: &[&str], valued: &[&str]) -> boo
         if *a == "-" || *a == "--" {
             return true;
         }
-        if code.iter().any(|c| a == c || (c.len() == 2 && !a.starts_with("--") && a.starts_with(c))) {
+        if code
+            .iter()
+            .any(|c| a == c || (c.len() == 2 && !a.starts_with("--") && a.starts_with(c)))
+        {
             return false;
         }
         if valued.contains(a) {
@@ -362,7 +431,11 @@ pub fn world_writable(cmd: &SimpleCommand) -> Option<String> {
                     if w.starts_with("--reference") {
                         return None;
                     }
-                } else if !opts_done && w.starts_with('-') && w.len() > 1 && w[1..].chars().all(|c| "RfvcH".contains(c)) {
+                } else if !opts_done
+                    && w.starts_with('-')
+                    && w.len() > 1
+                    && w[1..].chars().all(|c| "RfvcH".contains(c))
+                {
                 } else if mode.is_none() {
                     mode = Some(w);
                 } else {
@@ -371,20 +444,47 @@ pub fn world_writable(cmd: &SimpleCommand) -> Option<String> {
             }
         }
         "mkdir" | "install" => {
+            // Short options that take a value; `-pm777` is `-p -m 777`.
+            let valued = if name == "mkdir" { "m" } else { "mgoSt" };
             let mut i = 0;
             while i < a.len() {
                 let w = a[i];
-                if let Some(m) = w.strip_prefix("--mode=") {
-                    mode = Some(m);
-                } else if w == "-m" || w == "--mode" {
-                    mode = a.get(i + 1).copied();
-                    i += 1;
-                } else if let Some(m) = w.strip_prefix("-m").filter(|m| !m.is_empty() && !w.starts_with("--")) {
-                    mode = Some(m);
-                } else if !w.starts_with('-') {
+                i += 1;
+                if let Some(long) = w.strip_prefix("--") {
+                    match long.split_once('=') {
+                        Some(("mode", m)) => mode = Some(m),
+                        Some(_) => {}
+                        None if matches!(
+                            long,
+                            "mode" | "owner" | "group" | "suffix" | "target-directory"
+                        ) =>
+                        {
+                            if long == "mode" {
+                                mode = a.get(i).copied();
+                            }
+                            i += 1;
+                        }
+                        None => {}
+                    }
+                } else if let Some(cluster) = w.strip_prefix('-').filter(|c| !c.is_empty()) {
+                    for (k, c) in cluster.char_indices() {
+                        if valued.contains(c) {
+                            let rest = &cluster[k + 1..];
+                            let v = if rest.is_empty() {
+                                i += 1;
+                                a.get(i - 1).copied()
+                            } else {
+                                Some(rest)
+                            };
+                            if c == 'm' {
+                                mode = v;
+                            }
+                            break;
+                        }
+                    }
+                } else {
                     operands.push(w);
                 }
-                i += 1;
             }
         }
         _ => return None,
@@ -398,8 +498,17 @@ pub fn world_writable(cmd: &SimpleCommand) -> Option<String> {
         [one] => format!(" `{one}`"),
         [first, rest @ ..] => format!(" `{first}` and {} more", rest.len()),
     };
+    let recursive = name == "chmod"
+        && a.iter().any(|w| {
+            *w == "--recursive" || (w.starts_with('-') && !w.starts_with("--") && w.contains('R'))
+        });
+    let shown = match name {
+        "chmod" if recursive => format!("chmod -R {mode}"),
+        "chmod" => format!("chmod {mode}"),
+        _ => format!("{name} -m {mode}"),
+    };
     let verb = if name == "chmod" { "makes" } else { "creates" };
-    Some(format!("`{name} {mode}` {verb}{what} writable by every user"))
+    Some(format!("`{shown}` {verb}{what} writable by every user"))
 }
 
 /// The mode gives "others" write permission without the sticky bit.
@@ -419,7 +528,9 @@ fn grants_others_write(mode: &str) -> bool {
         let others = who.contains('o') || who.contains('a');
         let mut rest = &clause[who_end..];
         while let Some(op) = rest.chars().next() {
-            let perms_end = rest[1..].find(['+', '-', '=']).map_or(rest.len(), |e| e + 1);
+            let perms_end = rest[1..]
+                .find(['+', '-', '='])
+                .map_or(rest.len(), |e| e + 1);
             let perms = &rest[1..perms_end];
             if perms.contains('t') && op != '-' {
                 sticky = true;
@@ -453,30 +564,63 @@ mod tests {
     #[test]
     fn tls_off() {
         for t in [
-            "curl -fsSLk https://x", "curl --insecure https://x", "wget --no-check-certificate x",
-            "pip install --trusted-host pypi.org x", "npm config set strict-ssl false",
-            "git config --global http.sslVerify false", "git -c http.sslVerify=false clone x",
-            "NODE_TLS_REJECT_UNAUTHORIZED=0 npm ci", "export PYTHONHTTPSVERIFY=0",
-            "yarn config set strict-ssl false", "dnf --setopt=sslverify=false install x",
+            "curl -fsSLk https://x",
+            "curl --insecure https://x",
+            "wget --no-check-certificate x",
+            "pip install --trusted-host pypi.org x",
+            "npm config set strict-ssl false",
+            "git config --global http.sslVerify false",
+            "git -c http.sslVerify=false clone x",
+            "NODE_TLS_REJECT_UNAUTHORIZED=0 npm ci",
+            "export PYTHONHTTPSVERIFY=0",
+            "yarn config set strict-ssl false",
+            "dnf --setopt=sslverify=false install x",
         ] {
             assert!(tls(t).is_some(), "{t}");
         }
-        for t in ["curl -fsSL https://x", "wget -q x", "pip install x", "git clone x", "npm config set strict-ssl true", "curl -- -k"] {
+        for t in [
+            "curl -fsSL https://x",
+            "wget -q x",
+            "pip install x",
+            "git clone x",
+            "npm config set strict-ssl true",
+            "curl -- -k",
+        ] {
             assert!(tls(t).is_none(), "{t}");
         }
+        // git honours GIT_SSL_NO_VERIFY whatever its value.
+        for v in ["1", "true", "false", "0", ""] {
+            assert!(env_disables_tls("GIT_SSL_NO_VERIFY", v), "{v}");
+        }
+        assert!(!env_disables_tls("NODE_TLS_REJECT_UNAUTHORIZED", "1"));
     }
 
     #[test]
     fn signatures_off() {
         for t in [
-            "apk add --allow-untrusted x.apk", "apt-get install -y --allow-unauthenticated x",
-            "apt-get -o APT::Get::AllowUnauthenticated=true install x", "yum install --nogpgcheck x",
-            "rpm -i --nosignature x.rpm", "tdnf install --nogpgcheck x",
+            "apk add --allow-untrusted x.apk",
+            "apt-get install -y --allow-unauthenticated x",
+            "apt-get -o APT::Get::AllowUnauthenticated=true install x",
+            "yum install --nogpgcheck x",
+            "rpm -i --nosignature x.rpm",
+            "tdnf install --nogpgcheck x",
         ] {
             assert!(sig(t).is_some(), "{t}");
         }
-        for t in ["apk add --no-cache x", "apt-get install -y x", "yum install -y x", "rpm -i x.rpm"] {
+        for t in [
+            "apk add --no-cache x",
+            "apt-get install -y x",
+            "yum install -y x",
+            "rpm -i x.rpm",
+        ] {
             assert!(sig(t).is_none(), "{t}");
+        }
+        // The option is named whether its value is attached or a separate word.
+        for t in [
+            "apt-get -o APT::Get::AllowUnauthenticated=true install x",
+            "apt-get -oAPT::Get::AllowUnauthenticated=true install x",
+        ] {
+            assert_eq!(sig(t).as_deref(), Some("`apt-get -o APT::Get::AllowUnauthenticated=true` accepts unauthenticated packages"), "{t}");
         }
     }
 
@@ -487,16 +631,30 @@ mod tests {
     #[test]
     fn downloads_to_stdout() {
         for t in [
-            "curl -fsSL https://x", "curl https://x -sSf", "curl -o - https://x", "curl -fsSLo- https://x",
-            "wget -O- https://x", "wget -qO- https://x", "wget -q -O - https://x", "wget --output-document=- x",
-            "wget -O /dev/stdout x", "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs",
+            "curl -fsSL https://x",
+            "curl https://x -sSf",
+            "curl -o - https://x",
+            "curl -fsSLo- https://x",
+            "wget -O- https://x",
+            "wget -qO- https://x",
+            "wget -q -O - https://x",
+            "wget --output-document=- x",
+            "wget -O /dev/stdout x",
+            "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs",
         ] {
             assert!(fetches_to_stdout(&first(t)), "{t}");
         }
         for t in [
-            "curl -fsSLo /tmp/x https://x", "curl -O https://x", "curl -fsSLO https://x", "curl --output x https://x",
-            "curl -H 'X: y' -o f https://x", "wget https://x", "wget -q https://x", "wget -O x.sh https://x",
-            "wget -qO x https://x", "tar -xz",
+            "curl -fsSLo /tmp/x https://x",
+            "curl -O https://x",
+            "curl -fsSLO https://x",
+            "curl --output x https://x",
+            "curl -H 'X: y' -o f https://x",
+            "wget https://x",
+            "wget -q https://x",
+            "wget -O x.sh https://x",
+            "wget -qO x https://x",
+            "tar -xz",
         ] {
             assert!(!fetches_to_stdout(&first(t)), "{t}");
         }
@@ -505,18 +663,41 @@ mod tests {
     #[test]
     fn stdin_interpreters() {
         for (t, want) in [
-            ("sh", "sh"), ("bash -", "bash"), ("sh -s -- -y", "sh"), ("bash -s -- -M -N", "bash"),
-            ("sudo bash", "sudo bash"), ("sudo -E bash -", "sudo -E bash"), ("sudo -u app sh", "sudo -u app sh"),
-            ("env FOO=1 /bin/sh", "env FOO=1 /bin/sh"), ("python3", "python3"), ("python3 -", "python3"),
-            ("python3.11 - --user", "python3.11"), ("perl", "perl"), ("ruby", "ruby"), ("php -- --install-dir=/usr/bin", "php"),
-            ("bash -x", "bash"), ("bash -o pipefail", "bash"), ("node", "node"),
+            ("sh", "sh"),
+            ("bash -", "bash"),
+            ("sh -s -- -y", "sh"),
+            ("bash -s -- -M -N", "bash"),
+            ("sudo bash", "sudo bash"),
+            ("sudo -E bash -", "sudo -E bash"),
+            ("sudo -u app sh", "sudo -u app sh"),
+            ("env FOO=1 /bin/sh", "env FOO=1 /bin/sh"),
+            ("python3", "python3"),
+            ("python3 -", "python3"),
+            ("python3.11 - --user", "python3.11"),
+            ("perl", "perl"),
+            ("ruby", "ruby"),
+            ("php -- --install-dir=/usr/bin", "php"),
+            ("bash -x", "bash"),
+            ("bash -o pipefail", "bash"),
+            ("node", "node"),
         ] {
             assert_eq!(stdin_interpreter(&first(t)).as_deref(), Some(want), "{t}");
         }
         for t in [
-            "bash -c 'echo hi'", "sh -ec 'x'", "sh install.sh", "python3 -c 'import json,sys'", "python -m json.tool",
-            "python3 parse.py", "perl -ne 'print'", "ruby -e 'p 1'", "php -r 'echo 1;'", "tar -xz", "sudo tee /x",
-            "jq -r .tag_name", "sudo", "pythonista",
+            "bash -c 'echo hi'",
+            "sh -ec 'x'",
+            "sh install.sh",
+            "python3 -c 'import json,sys'",
+            "python -m json.tool",
+            "python3 parse.py",
+            "perl -ne 'print'",
+            "ruby -e 'p 1'",
+            "php -r 'echo 1;'",
+            "tar -xz",
+            "sudo tee /x",
+            "jq -r .tag_name",
+            "sudo",
+            "pythonista",
         ] {
             assert_eq!(stdin_interpreter(&first(t)), None, "{t}");
         }
@@ -525,24 +706,57 @@ mod tests {
     #[test]
     fn world_writable_modes() {
         for t in [
-            "chmod 777 /app", "chmod -R 777 /app", "chmod 0777 -R /var/lib/mpd", "chmod a+rwx x", "chmod o+w x",
-            "chmod ugo+rwx x", "chmod -R a+rwX /data", "chmod u+x,o+w x", "chmod 666 f", "chmod 2777 d",
-            "chmod a=rwx x", "mkdir -m 777 /d", "mkdir -pm777 /d", "install -m 0666 a /b", "mkdir --mode=a+w /d",
+            "chmod 777 /app",
+            "chmod -R 777 /app",
+            "chmod 0777 -R /var/lib/mpd",
+            "chmod a+rwx x",
+            "chmod o+w x",
+            "chmod ugo+rwx x",
+            "chmod -R a+rwX /data",
+            "chmod u+x,o+w x",
+            "chmod 666 f",
+            "chmod 2777 d",
+            "chmod a=rwx x",
+            "mkdir -m 777 /d",
+            "mkdir -pm777 /d",
+            "install -m 0666 a /b",
+            "mkdir --mode=a+w /d",
+            "install -o root -g root -m 0777 a /b",
+            "mkdir --mode 777 /d",
             "chmod -- 777 x",
         ] {
             assert!(world_writable(&first(t)).is_some(), "{t}");
         }
         for t in [
-            "chmod 755 /app", "chmod +x run.sh", "chmod +w f", "chmod 1777 /tmp", "chmod -R 1777 \"$GOPATH\"",
-            "chmod a+rwxt /shared", "chmod o-w x", "chmod g+w x", "chmod 775 x", "chmod o+w,o-w x", "chmod o=r x",
-            "chmod --reference=a b", "mkdir -p /d", "install -m 0755 a /b", "chmod -R g=u /app", "chmod 640 f",
+            "chmod 755 /app",
+            "chmod +x run.sh",
+            "chmod +w f",
+            "chmod 1777 /tmp",
+            "chmod -R 1777 \"$GOPATH\"",
+            "chmod a+rwxt /shared",
+            "chmod o-w x",
+            "chmod g+w x",
+            "chmod 775 x",
+            "chmod o+w,o-w x",
+            "chmod o=r x",
+            "chmod --reference=a b",
+            "mkdir -p /d",
+            "install -m 0755 a /b",
+            "chmod -R g=u /app",
+            "chmod 640 f",
+            "install -o m -g w a /b",
+            "mkdir -p /m777",
             "chown 777 x",
         ] {
             assert!(world_writable(&first(t)).is_none(), "{t}");
         }
         assert_eq!(
             world_writable(&first("chmod -R 777 /app /data")).as_deref(),
-            Some("`chmod 777` makes `/app` and 1 more writable by every user")
+            Some("`chmod -R 777` makes `/app` and 1 more writable by every user")
+        );
+        assert_eq!(
+            world_writable(&first("mkdir -pm 0777 /d")).as_deref(),
+            Some("`mkdir -m 0777` creates `/d` writable by every user")
         );
     }
 }

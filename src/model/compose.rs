@@ -215,6 +215,17 @@ impl<'a> Reader<'a> {
         self.scalar(n, || format!("`{field}` of service `{name}`"))
     }
 
+    /// `field_str` with `${VAR:-default}` resolved to its default; a value with a variable
+    /// that has no default stays as written (it is not known).
+    fn field_resolved(&mut self, svc: &YNode, field: &str, name: &str) -> Option<Spanned<String>> {
+        let mut v = self.field_str(svc, field, name)?;
+        let r = interpolate(&v.value, &|_| None);
+        if !r.unresolved {
+            v.value = r.text;
+        }
+        Some(v)
+    }
+
     fn field_bool(&mut self, svc: &YNode, field: &str, name: &str) -> Option<Spanned<bool>> {
         let n = svc.get(field)?;
         self.boolean(n, || format!("`{field}` of service `{name}`"))
@@ -228,10 +239,11 @@ impl<'a> Reader<'a> {
                 // Compose interpolates before it checks types: `${RO:-true}` is `true`, and a
                 // variable without a default is a value we cannot know (not a mistake).
                 let r = interpolate(s, &|_| None);
-                match r.text.trim() {
+                // compose-go also takes YAML 1.1's `yes`/`on`/`y` and `no`/`off`/`n` (warning).
+                match r.text.trim().to_ascii_lowercase().as_str() {
                     _ if r.unresolved => return None,
-                    t if t.eq_ignore_ascii_case("true") => Some(true),
-                    t if t.eq_ignore_ascii_case("false") => Some(false),
+                    "true" | "yes" | "y" | "on" => Some(true),
+                    "false" | "no" | "n" | "off" => Some(false),
                     _ => None,
                 }
             }
@@ -337,19 +349,19 @@ impl<'a> Reader<'a> {
         self.env_files(def, n, &mut s.env_files);
         s.command = self.command(def, "command", n);
         s.entrypoint = self.command(def, "entrypoint", n);
-        s.user = self.field_str(def, "user", n);
+        s.user = self.field_resolved(def, "user", n);
         s.privileged = self.field_bool(def, "privileged", n);
         s.cap_add = self.field_list(def, "cap_add", n, false);
         s.cap_drop = self.field_list(def, "cap_drop", n, false);
         s.security_opt = self.field_list(def, "security_opt", n, false);
-        s.network_mode = self.field_str(def, "network_mode", n);
+        s.network_mode = self.field_resolved(def, "network_mode", n);
         if legacy && s.network_mode.is_none() {
-            s.network_mode = self.field_str(def, "net", n);
+            s.network_mode = self.field_resolved(def, "net", n);
         }
-        s.pid = self.field_str(def, "pid", n);
-        s.ipc = self.field_str(def, "ipc", n);
-        s.uts = self.field_str(def, "uts", n);
-        s.userns_mode = self.field_str(def, "userns_mode", n);
+        s.pid = self.field_resolved(def, "pid", n);
+        s.ipc = self.field_resolved(def, "ipc", n);
+        s.uts = self.field_resolved(def, "uts", n);
+        s.userns_mode = self.field_resolved(def, "userns_mode", n);
         self.volumes(def, n, &mut s.mounts);
         self.devices(def, n, &mut s.devices);
         s.read_only = self.field_bool(def, "read_only", n);
@@ -494,10 +506,24 @@ impl<'a> Reader<'a> {
             edit_span: None,
             // The equivalent short syntax, so messages read the same for both spellings.
             text: {
-                let ip = host_ip.as_deref().map(|ip| if ip.contains(':') { format!("[{ip}]:") } else { format!("{ip}:") });
+                let ip = host_ip.as_deref().map(|ip| {
+                    if ip.contains(':') {
+                        format!("[{ip}]:")
+                    } else {
+                        format!("{ip}:")
+                    }
+                });
                 let published = host_port.as_deref().map(|p| format!("{p}:"));
-                let proto = if protocol == "tcp" { String::new() } else { format!("/{protocol}") };
-                format!("{}{}{container_port}{proto}", ip.unwrap_or_default(), published.unwrap_or_default())
+                let proto = if protocol == "tcp" {
+                    String::new()
+                } else {
+                    format!("/{protocol}")
+                };
+                format!(
+                    "{}{}{container_port}{proto}",
+                    ip.unwrap_or_default(),
+                    published.unwrap_or_default()
+                )
             },
             host_ip,
             host_port,
@@ -511,6 +537,11 @@ impl<'a> Reader<'a> {
         let Some(env) = def.get("environment") else {
             return;
         };
+        // A value's span is where a fix may write `${VAR:?}`: not a plain scalar inside a flow
+        // collection, where `{` and `}` would end it.
+        let bytes = self.src.as_bytes();
+        let flow = !env.is_aliased() && matches!(bytes.get(env.span.start), Some(b'[' | b'{'));
+        let quoted = |n: &YNode| matches!(bytes.get(n.span.start), Some(b'"' | b'\''));
         match &env.value {
             YValue::Null => {}
             YValue::Map(entries) => {
@@ -530,7 +561,8 @@ impl<'a> Reader<'a> {
                         }
                         _ => (
                             v.scalar_text(self.src),
-                            Some(self.inside(v)),
+                            // Not at an alias or merge site either: the text is elsewhere.
+                            ((!flow || quoted(v)) && !v.is_aliased()).then(|| self.inside(v)),
                             k.span.cover(v.span),
                         ),
                     };
@@ -564,11 +596,13 @@ impl<'a> Reader<'a> {
                             let (ns, vs) = match copy {
                                 Some(c) => (
                                     Span::new(c.start, c.start + name.len()),
-                                    Span::new(c.start + name.len() + 1, c.end),
+                                    (!flow || quoted(item))
+                                        .then(|| Span::new(c.start + name.len() + 1, c.end)),
                                 ),
-                                None => (whole, whole),
+                                // Not a plain copy of the source: no exact place for either.
+                                None => (whole, None),
                             };
-                            (name.to_string(), Some(value.to_string()), ns, Some(vs))
+                            (name.to_string(), Some(value.to_string()), ns, vs)
                         }
                         None => (text.clone(), None, whole, None),
                     };
@@ -1297,6 +1331,44 @@ mod tests {
         assert_eq!(at(src, e[1].value_span.unwrap()), "8080");
         assert_eq!((at(src, e[3].span), e[3].value_span), ("HOST", None));
         assert_eq!(at(src, e[4].name_span), "NAME");
+    }
+
+    #[test]
+    fn environment_value_spans_only_where_a_fix_can_write() {
+        let src = "x-env: &env\n  A: one\nx-list: &list\n  - C=three\nservices:\n  a:\n    environment:\n      <<: *env\n      B: two\n  b:\n    environment: {D: four, E: \"five\"}\n  c:\n    environment: [F=six, \"G=seven\"]\n  d:\n    environment: *list\n";
+        let (s, p) = read(src);
+        assert!(p.is_empty(), "{p:?}");
+        let spans: Vec<(&str, Option<&str>)> = s
+            .iter()
+            .flat_map(|s| &s.env)
+            .map(|e| (e.name.as_str(), e.value_span.map(|v| at(src, v))))
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                ("B", Some("two")),
+                ("A", None),
+                ("D", None),
+                ("E", Some("five")),
+                ("F", None),
+                ("G", Some("seven")),
+                ("C", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn resolved_fields_and_yaml11_booleans() {
+        let src = "services:\n  a:\n    user: \"${UID:-0}:${GID:-0}\"\n    network_mode: ${NET:-host}\n    pid: ${PID_MODE}\n    privileged: \"yes\"\n    read_only: \"off\"\n";
+        let s = one(src);
+        assert_eq!(
+            s.user.as_ref().map(|u| (u.value.as_str(), at(src, u.span))),
+            Some(("0:0", "${UID:-0}:${GID:-0}"))
+        );
+        assert!(s.host_network());
+        assert_eq!(s.pid.unwrap().value, "${PID_MODE}");
+        assert_eq!(s.privileged.map(|p| p.value), Some(true));
+        assert_eq!(s.read_only.map(|p| p.value), Some(false));
     }
 
     #[test]

@@ -38,13 +38,20 @@ pub fn parse_image_ref(raw: &str, text: &str, span: Span) -> ImageRef {
         _ => (None, name.to_string()),
     };
     let repository = match registry.as_deref() {
-        None | Some("docker.io") | Some("index.docker.io") | Some("registry-1.docker.io") => repository
-            .strip_prefix("library/")
-            .map(str::to_string)
-            .unwrap_or(repository),
+        None | Some("docker.io") | Some("index.docker.io") | Some("registry-1.docker.io") => {
+            repository
+                .strip_prefix("library/")
+                .map(str::to_string)
+                .unwrap_or(repository)
+        }
         _ => repository,
     };
-    image.registry = registry.filter(|r| !matches!(r.as_str(), "docker.io" | "index.docker.io" | "registry-1.docker.io"));
+    image.registry = registry.filter(|r| {
+        !matches!(
+            r.as_str(),
+            "docker.io" | "index.docker.io" | "registry-1.docker.io"
+        )
+    });
     image.repository = repository.to_ascii_lowercase();
     image
 }
@@ -75,7 +82,10 @@ mod tests {
         assert_eq!(i.tag.as_deref(), Some("0.5.7"));
         assert_eq!(i.digest.as_deref(), Some("sha256:abc"));
         let i = p("localhost:5000/app");
-        assert_eq!((i.registry.as_deref(), i.tag), (Some("localhost:5000"), None));
+        assert_eq!(
+            (i.registry.as_deref(), i.tag),
+            (Some("localhost:5000"), None)
+        );
         let i = p("docker.io/library/redis:7");
         assert_eq!((i.registry, i.repository.as_str()), (None, "redis"));
         assert_eq!(p("ollama/ollama").repository, "ollama/ollama");

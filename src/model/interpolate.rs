@@ -38,7 +38,9 @@ pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Inter
         } else {
             let name_len = after
                 .char_indices()
-                .find(|(i, c)| !(c.is_ascii_alphanumeric() || *c == '_') || (*i == 0 && c.is_ascii_digit()))
+                .find(|(i, c)| {
+                    !(c.is_ascii_alphanumeric() || *c == '_') || (*i == 0 && c.is_ascii_digit())
+                })
                 .map_or(after.len(), |(i, _)| i);
             if name_len == 0 {
                 out.push('$');
@@ -142,7 +144,10 @@ mod tests {
     #[test]
     fn lookup_values() {
         let lookup = |n: &str| (n == "V").then(|| "1".to_string());
-        assert_eq!(interpolate("${V:-2}-$V-${V:+set}-${W:+no}", &lookup).text, "1-1-set-");
+        assert_eq!(
+            interpolate("${V:-2}-$V-${V:+set}-${W:+no}", &lookup).text,
+            "1-1-set-"
+        );
         assert!(interpolate("${W:?required}", &lookup).unresolved);
     }
 }

@@ -104,7 +104,8 @@ pub struct EnvVar {
     pub name_span: Span,
     /// `None` when the entry passes the variable through from the host (`- KEY`, `KEY:`).
     pub value: Option<String>,
-    /// Span of the value's text (inside quotes), when there is one.
+    /// Span of the value's text (inside quotes), when there is one and a fix may replace it
+    /// with a `${VAR}` reference (not a plain scalar inside a flow collection).
     pub value_span: Option<Span>,
     /// The whole entry.
     pub span: Span,
@@ -195,6 +196,8 @@ impl Service {
     }
 
     pub fn host_network(&self) -> bool {
-        self.network_mode.as_ref().is_some_and(|m| m.value == "host")
+        self.network_mode
+            .as_ref()
+            .is_some_and(|m| m.value == "host")
     }
 }

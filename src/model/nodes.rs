@@ -4,6 +4,7 @@
 //! checks conditions and `at` keys against.
 
 use super::commands;
+use super::runtime;
 use super::secrets;
 use super::shell;
 use super::{EnvSource, EnvVar, ImageRef, Mount, Port, Service};
@@ -72,17 +73,37 @@ impl NodeKind {
             NodeKind::Env => &["env", "env.name", "env.value", "service", "service.image"],
             NodeKind::Mount => &["mount", "mount.source", "service"],
             NodeKind::Image => &["image"],
-            NodeKind::Instruction => &["instruction", "instruction.keyword", "instruction.args", "instruction.remote_source"],
+            NodeKind::Instruction => &[
+                "instruction",
+                "instruction.keyword",
+                "instruction.args",
+                "instruction.remote_source",
+            ],
             NodeKind::Command => &["command", "command.name", "instruction"],
         }
     }
 }
 
 const SERVICE_SPANS: &[&str] = &[
-    "service", "service.image", "service.user", "service.ports", "service.exposed_ports",
-    "service.privileged", "service.cap_add", "service.security_opt", "service.network_mode",
-    "service.pid", "service.ipc", "service.uts", "service.userns_mode", "service.read_only",
-    "service.mem_limit", "service.healthcheck",
+    "service",
+    "service.image",
+    "service.user",
+    "service.ports",
+    "service.exposed_ports",
+    "service.privileged",
+    "service.cap_add",
+    "service.security_opt",
+    "service.network_mode",
+    "service.pid",
+    "service.ipc",
+    "service.uts",
+    "service.userns_mode",
+    "service.read_only",
+    "service.mem_limit",
+    "service.healthcheck",
+    "service.dangerous_cap_add",
+    "service.host_namespaces",
+    "service.unconfined_security_opt",
 ];
 
 #[derive(Debug, Clone)]
@@ -122,6 +143,8 @@ fn image_facts(i: &ImageRef) -> Value {
     json!({
         "raw": i.raw, "text": i.text, "registry": i.registry, "repository": i.repository,
         "tag": i.tag, "digest": i.digest, "unresolved": i.unresolved, "floating": i.floating(),
+        // A Compose service with `build:` names the image it builds; set in `service_nodes`.
+        "built": false,
     })
 }
 
@@ -141,10 +164,35 @@ fn port_facts(p: &Port) -> Value {
 
 fn mount_facts(m: &Mount) -> Value {
     let source = m.source.as_deref().unwrap_or("");
+    let bind = m.kind == super::MountKind::Bind;
+    // `${SOCK:-/var/run/docker.sock}` is its default; `${HOME}/.ssh` stays as written.
+    let resolved = super::interpolate::interpolate(source, &|_| None);
+    let host_path = normalize_host_path(if resolved.unresolved {
+        source
+    } else {
+        &resolved.text
+    });
+    let path = host_path.as_str().unwrap_or("");
+    // An unknown source bound at a runtime socket's path is that socket in practice.
+    let socket = runtime::runtime_socket(path)
+        .or_else(|| {
+            resolved
+                .unresolved
+                .then(|| runtime::runtime_socket(&m.target))
+                .flatten()
+        })
+        .filter(|_| bind);
+    let sensitive = if bind && socket.is_none() {
+        runtime::sensitive_host_path(path, m.read_only)
+    } else {
+        None
+    };
     json!({
         "kind": m.kind, "source": m.source, "target": m.target, "read_only": m.read_only,
         "propagation": m.propagation,
-        "host_path": if m.kind == super::MountKind::Bind { normalize_host_path(source) } else { Value::Null },
+        "host_path": if bind { host_path } else { Value::Null },
+        "runtime_socket": socket.unwrap_or(""),
+        "sensitive": sensitive.unwrap_or(""),
     })
 }
 
@@ -159,6 +207,10 @@ fn normalize_host_path(p: &str) -> Value {
         out.push_str(part);
     }
     if !p.starts_with('/') {
+        // An empty source has no path to normalize (and must not become `/`).
+        if out.is_empty() {
+            return Value::String(p.to_string());
+        }
         out.remove(0);
     }
     if out.is_empty() {
@@ -190,11 +242,26 @@ pub fn is_root_user(user: &str) -> bool {
 fn service_facts(s: &Service) -> Value {
     let caps = |v: &[super::Spanned<String>]| -> Vec<String> {
         v.iter()
-            .map(|c| c.value.trim().to_ascii_uppercase().trim_start_matches("CAP_").to_string())
+            .map(|c| {
+                c.value
+                    .trim()
+                    .to_ascii_uppercase()
+                    .trim_start_matches("CAP_")
+                    .to_string()
+            })
             .collect()
     };
-    let opts: Vec<String> = s.security_opt.iter().map(|o| o.value.replace(':', "=")).collect();
-    let opt_is = |prefix: &str, val: &str| opts.iter().any(|o| o.split_once('=').is_some_and(|(k, v)| k == prefix && v == val));
+    let opts: Vec<String> = s
+        .security_opt
+        .iter()
+        .map(|o| o.value.replace(':', "="))
+        .collect();
+    let opt_is = |prefix: &str, val: &str| {
+        opts.iter().any(|o| {
+            o.split_once('=')
+                .is_some_and(|(k, v)| k == prefix && v == val)
+        })
+    };
     let text = |v: &Option<super::Spanned<String>>| v.as_ref().map(|x| x.value.clone());
     json!({
         "name": s.name,
@@ -219,11 +286,55 @@ fn service_facts(s: &Service) -> Value {
         "pids_limit": text(&s.pids_limit),
         "healthcheck": s.healthcheck.as_ref().is_some_and(|h| !h.disabled),
         "healthcheck_disabled": s.healthcheck.as_ref().is_some_and(|h| h.disabled),
+        // A command or entrypoint is set here (Compose `command:`/`entrypoint:`; Dockerfile
+        // `CMD`/`ENTRYPOINT` in the final stage chain, not one inherited from the base image).
+        "runs_command": s.command.is_some() || s.entrypoint.is_some(),
         "secrets": s.secrets.iter().map(|x| x.value.clone()).collect::<Vec<_>>(),
         "env_names": s.env.iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
         "profiles": s.profiles,
         "extends": text(&s.extends),
+        "dangerous_caps": caps(&s.cap_add).into_iter().filter(|c| dangerous_cap(s, c)).collect::<Vec<_>>(),
+        "host_namespaces": host_namespaces(s).iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        "unconfined": s.security_opt.iter().filter_map(|o| unconfined(o)).collect::<Vec<_>>(),
+        "socket_proxy": s.image.as_ref().is_some_and(runtime::socket_proxy_image),
+        "image_runs_as_non_root": s.image.as_ref().is_some_and(|i| runtime::image_runs_as_non_root(i, s.entrypoint.as_ref(), s.command.as_ref())),
     })
+}
+
+/// The host namespaces a service joins (`network_mode`/`pid`/`ipc`/`uts`/`userns_mode: host`),
+/// with where each is set.
+fn host_namespaces(s: &Service) -> Vec<(&'static str, crate::source::Span)> {
+    [
+        ("network", &s.network_mode),
+        ("PID", &s.pid),
+        ("IPC", &s.ipc),
+        ("UTS", &s.uts),
+        ("user", &s.userns_mode),
+    ]
+    .into_iter()
+    .filter_map(|(name, v)| {
+        v.as_ref()
+            .filter(|v| v.value.trim() == "host")
+            .map(|v| (name, v.span))
+    })
+    .collect()
+}
+
+/// `cap` (upper case, no `CAP_`) gives this service power over the host.
+fn dangerous_cap(s: &Service, cap: &str) -> bool {
+    let host_pid = s.pid.as_ref().is_some_and(|p| p.value.trim() == "host");
+    let host_proc = s.mounts.iter().any(|m| {
+        m.kind == super::MountKind::Bind
+            && m.source
+                .as_deref()
+                .map(normalize_host_path)
+                .is_some_and(|p| p == "/proc")
+    });
+    runtime::dangerous_capability(cap, s.host_network(), host_pid || host_proc)
+}
+
+fn unconfined(opt: &super::Spanned<String>) -> Option<&'static str> {
+    runtime::unconfined_option(&opt.value.replace(':', "="))
 }
 
 fn service_spans(node: &mut Node, s: &Service) {
@@ -243,14 +354,35 @@ fn service_spans(node: &mut Node, s: &Service) {
     for o in &s.security_opt {
         node.span("service.security_opt", o.span);
     }
-    node.opt_span("service.network_mode", s.network_mode.as_ref().map(|p| p.span));
+    node.opt_span(
+        "service.network_mode",
+        s.network_mode.as_ref().map(|p| p.span),
+    );
     node.opt_span("service.pid", s.pid.as_ref().map(|p| p.span));
     node.opt_span("service.ipc", s.ipc.as_ref().map(|p| p.span));
     node.opt_span("service.uts", s.uts.as_ref().map(|p| p.span));
-    node.opt_span("service.userns_mode", s.userns_mode.as_ref().map(|p| p.span));
+    node.opt_span(
+        "service.userns_mode",
+        s.userns_mode.as_ref().map(|p| p.span),
+    );
     node.opt_span("service.read_only", s.read_only.as_ref().map(|p| p.span));
     node.opt_span("service.mem_limit", s.mem_limit.as_ref().map(|p| p.span));
-    node.opt_span("service.healthcheck", s.healthcheck.as_ref().map(|p| p.span));
+    node.opt_span(
+        "service.healthcheck",
+        s.healthcheck.as_ref().map(|p| p.span),
+    );
+    for c in &s.cap_add {
+        let name = c.value.trim().to_ascii_uppercase();
+        if dangerous_cap(s, name.trim_start_matches("CAP_")) {
+            node.span("service.dangerous_cap_add", c.span);
+        }
+    }
+    for (_, span) in host_namespaces(s) {
+        node.span("service.host_namespaces", span);
+    }
+    for o in s.security_opt.iter().filter(|o| unconfined(o).is_some()) {
+        node.span("service.unconfined_security_opt", o.span);
+    }
 }
 
 /// Nodes for one service: the service itself, and one per port, env entry and mount.
@@ -287,7 +419,15 @@ pub fn service_nodes(s: &Service, file: usize, file_facts: &Value, out: &mut Vec
     }
     if let Some(image) = &s.image {
         if s.origin == Some(super::Origin::Compose) {
-            out.push(image_node(image, &s.name, file, file_facts));
+            let mut n = image_node(image, &s.name, file, file_facts);
+            if s.build.is_some() {
+                let mut facts = image_facts(image);
+                facts["context"] = json!(s.name);
+                facts["built"] = json!(true);
+                n.vars.retain(|(k, _)| *k != "image");
+                n.vars.push(("image", to_cel(&facts)));
+            }
+            out.push(n);
         }
     }
 }
@@ -303,19 +443,33 @@ pub fn image_node(image: &ImageRef, context: &str, file: usize, file_facts: &Val
 
 /// Instruction and command nodes of a Dockerfile, and image nodes for each `FROM` that names
 /// an image rather than an earlier stage.
-pub fn dockerfile_nodes(df: &Dockerfile, src: &str, file: usize, file_facts: &Value, out: &mut Vec<Node>) {
+pub fn dockerfile_nodes(
+    df: &Dockerfile,
+    src: &str,
+    file: usize,
+    file_facts: &Value,
+    out: &mut Vec<Node>,
+) {
     let stages = df.stages();
     let global = df.global_args();
-    let lookup = |name: &str| global.iter().find(|a| a.name == name).and_then(|a| a.default.clone());
+    let lookup = |name: &str| {
+        global
+            .iter()
+            .find(|a| a.name == name)
+            .and_then(|a| a.default.clone())
+    };
     for (i, stage) in stages.iter().enumerate() {
         let base = &stage.base.text;
-        let earlier = stages[..i]
-            .iter()
-            .any(|s| s.name.as_ref().is_some_and(|n| n.text.eq_ignore_ascii_case(base)));
+        let resolved = super::interpolate::interpolate(base, &lookup);
+        // `FROM ${TARGET}` whose ARG default names an earlier stage is a stage reference too.
+        let earlier = stages[..i].iter().any(|s| {
+            s.name.as_ref().is_some_and(|n| {
+                n.text.eq_ignore_ascii_case(base) || n.text.eq_ignore_ascii_case(&resolved.text)
+            })
+        });
         if earlier {
             continue;
         }
-        let resolved = super::interpolate::interpolate(base, &lookup);
         let mut image = super::image::parse_image_ref(base, &resolved.text, stage.base.span);
         image.unresolved |= resolved.unresolved;
         let context = match &stage.name {
@@ -333,10 +487,16 @@ pub fn dockerfile_nodes(df: &Dockerfile, src: &str, file: usize, file_facts: &Va
     for ins in &df.instructions {
         match ins.keyword.as_str() {
             "FROM" => {
-                let base = ins.args.first().map(|w| w.text.to_ascii_lowercase()).unwrap_or_default();
+                let base = ins
+                    .args
+                    .first()
+                    .map(|w| w.text.to_ascii_lowercase())
+                    .unwrap_or_default();
                 posix = stage_posix.get(&base).copied().unwrap_or(true);
                 current = match ins.args.get(1) {
-                    Some(w) if w.text.eq_ignore_ascii_case("as") => ins.args.get(2).map(|n| n.text.to_ascii_lowercase()),
+                    Some(w) if w.text.eq_ignore_ascii_case("as") => {
+                        ins.args.get(2).map(|n| n.text.to_ascii_lowercase())
+                    }
                     _ => None,
                 };
             }
@@ -355,30 +515,47 @@ pub fn dockerfile_nodes(df: &Dockerfile, src: &str, file: usize, file_facts: &Va
 
 /// `powershell`, `pwsh` and `cmd` are not POSIX shells; anything else is taken to be one.
 fn is_posix_shell(program: &str) -> bool {
-    let base = program.rsplit(['/', '\\']).next().unwrap_or(program).to_ascii_lowercase();
+    let base = program
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(program)
+        .to_ascii_lowercase();
     !matches!(base.trim_end_matches(".exe"), "powershell" | "pwsh" | "cmd")
 }
 
 /// Env nodes for the `ENV` and `ARG` definitions the final-stage service does not hold: those
 /// of other stages and those redefined later (`env.effective` is false). A secret or a TLS
 /// switch there still shaped the build and stays in the Dockerfile and the build history.
-fn stage_env_nodes(df: &Dockerfile, src: &str, stages: &[crate::parse::dockerfile::Stage], file: usize, file_facts: &Value, out: &mut Vec<Node>) {
-    let covered: std::collections::HashSet<Span> = super::dockerfile::service_from_dockerfile(df, src, "")
-        .map(|s| s.env.iter().map(|e| e.span).collect())
-        .unwrap_or_default();
+fn stage_env_nodes(
+    df: &Dockerfile,
+    src: &str,
+    stages: &[crate::parse::dockerfile::Stage],
+    file: usize,
+    file_facts: &Value,
+    out: &mut Vec<Node>,
+) {
+    let covered: std::collections::HashSet<Span> =
+        super::dockerfile::service_from_dockerfile(df, src, "")
+            .map(|s| s.env.iter().map(|e| e.span).collect())
+            .unwrap_or_default();
     let mut stage: Option<(usize, &crate::parse::dockerfile::Stage)> = None;
     for (k, ins) in df.instructions.iter().enumerate() {
         let next = stage.map_or(0, |(i, _)| i + 1);
         if stages.get(next).is_some_and(|s| s.index == k) {
             stage = Some((next, &stages[next]));
         }
-        let vars: Vec<EnvVar> = super::dockerfile::env_of(ins).into_iter().filter(|e| !covered.contains(&e.span)).collect();
+        let vars: Vec<EnvVar> = super::dockerfile::env_of(ins)
+            .into_iter()
+            .filter(|e| !covered.contains(&e.span))
+            .collect();
         if vars.is_empty() {
             continue;
         }
         let service = Service {
             name: match stage {
-                Some((_, s)) if s.name.is_some() => s.name.as_ref().map(|n| n.text.clone()).unwrap_or_default(),
+                Some((_, s)) if s.name.is_some() => {
+                    s.name.as_ref().map(|n| n.text.clone()).unwrap_or_default()
+                }
                 Some((i, _)) => format!("stage {}", i + 1),
                 None => "global ARG".to_string(),
             },
@@ -405,7 +582,14 @@ fn stage_env_nodes(df: &Dockerfile, src: &str, stages: &[crate::parse::dockerfil
 /// Maps a byte range of a script back to the Dockerfile's source.
 type ToSource<'a> = Box<dyn Fn(std::ops::Range<usize>) -> Span + 'a>;
 
-fn instruction_nodes(ins: &Instruction, posix: bool, src: &str, file: usize, file_facts: &Value, out: &mut Vec<Node>) {
+fn instruction_nodes(
+    ins: &Instruction,
+    posix: bool,
+    src: &str,
+    file: usize,
+    file_facts: &Value,
+    out: &mut Vec<Node>,
+) {
     let args: Vec<&str> = ins.args.iter().map(|w| w.text.as_str()).collect();
     let mut node = Node::new(NodeKind::Instruction, file, file_facts);
     let flags: serde_json::Map<String, Value> = ins
@@ -456,22 +640,38 @@ fn instruction_nodes(ins: &Instruction, posix: bool, src: &str, file: usize, fil
     match ins.form {
         Form::Shell if posix => {
             let cmds = shell::commands(&ins.text.text);
-            scripts.push((ins.text.text.clone(), cmds, Box::new(|r| ins.text.span_of(r))));
+            scripts.push((
+                ins.text.text.clone(),
+                cmds,
+                Box::new(|r| ins.text.span_of(r)),
+            ));
         }
         Form::Shell => {}
         Form::Exec => match exec_shell_script(&args) {
             // The script is one JSON string; point at it whole.
             Some(k) => {
                 let span = ins.args[k].span;
-                scripts.push((args[k].to_string(), shell::commands(args[k]), Box::new(move |_| span)));
+                scripts.push((
+                    args[k].to_string(),
+                    shell::commands(args[k]),
+                    Box::new(move |_| span),
+                ));
             }
             None if !args.is_empty() => {
                 let (text, cmd) = exec_command(&args);
-                let spans: Vec<(std::ops::Range<usize>, Span)> =
-                    cmd.words.iter().zip(&ins.args).map(|(w, a)| (w.range.clone(), a.span)).collect();
+                let spans: Vec<(std::ops::Range<usize>, Span)> = cmd
+                    .words
+                    .iter()
+                    .zip(&ins.args)
+                    .map(|(w, a)| (w.range.clone(), a.span))
+                    .collect();
                 let map = move |r: std::ops::Range<usize>| {
                     let first = spans.iter().find(|(w, _)| w.end > r.start).or(spans.last());
-                    let last = spans.iter().rev().find(|(w, _)| w.start < r.end).or(spans.first());
+                    let last = spans
+                        .iter()
+                        .rev()
+                        .find(|(w, _)| w.start < r.end)
+                        .or(spans.first());
                     match (first, last) {
                         (Some(f), Some(l)) => Span::new(f.1.start, l.1.end.max(f.1.start)),
                         _ => ins.span,
@@ -488,13 +688,24 @@ fn instruction_nodes(ins: &Instruction, posix: bool, src: &str, file: usize, fil
             continue;
         }
         let start = h.body_span.start;
-        let text = src.get(h.body_span.start..h.body_span.end).unwrap_or("").to_string();
+        let text = src
+            .get(h.body_span.start..h.body_span.end)
+            .unwrap_or("")
+            .to_string();
         if text == h.body {
             let cmds = shell::commands(&text);
-            scripts.push((text, cmds, Box::new(move |r| Span::new(start + r.start, start + r.end))));
+            scripts.push((
+                text,
+                cmds,
+                Box::new(move |r| Span::new(start + r.start, start + r.end)),
+            ));
         } else {
             let span = h.body_span;
-            scripts.push((h.body.clone(), shell::commands(&h.body), Box::new(move |_| span)));
+            scripts.push((
+                h.body.clone(),
+                shell::commands(&h.body),
+                Box::new(move |_| span),
+            ));
         }
     }
     for (text, cmds, map) in &scripts {
@@ -561,30 +772,48 @@ fn exec_command(args: &[&str]) -> (String, shell::SimpleCommand) {
         }
         let start = text.len();
         text.push_str(a);
-        words.push(shell::Word { text: a.to_string(), range: start..text.len() });
+        words.push(shell::Word {
+            text: a.to_string(),
+            range: start..text.len(),
+        });
     }
-    let cmd = shell::SimpleCommand { assignments: Vec::new(), words, range: 0..text.len(), piped: false };
+    let cmd = shell::SimpleCommand {
+        assignments: Vec::new(),
+        words,
+        range: 0..text.len(),
+        piped: false,
+    };
     (text, cmd)
 }
 
 /// A heredoc body is shell code when the `RUN` line is only the marker (`RUN <<EOF`) or the
 /// marker feeds a shell (`RUN bash <<EOF`), and no `#!` line names another interpreter. In
 /// `RUN cat <<EOF > /etc/app.conf` it is file content; in `RUN python3 <<EOF`, Python.
-fn heredoc_is_shell_script(ins: &Instruction, h: &crate::parse::dockerfile::Heredoc, line_cmds: &[shell::SimpleCommand]) -> bool {
+fn heredoc_is_shell_script(
+    ins: &Instruction,
+    h: &crate::parse::dockerfile::Heredoc,
+    line_cmds: &[shell::SimpleCommand],
+) -> bool {
     let is_shell = |program: &str| {
         let base = program.rsplit(['/', ' ']).next().unwrap_or(program);
-        matches!(base, "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh" | "mksh")
+        matches!(
+            base,
+            "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh" | "mksh"
+        )
     };
-    let owner = line_cmds
-        .iter()
-        .filter(|c| !c.words.is_empty() && ins.text.span_of(c.range.clone()).start <= h.marker_span.start)
-        .last();
+    let owner = line_cmds.iter().rev().find(|c| {
+        !c.words.is_empty() && ins.text.span_of(c.range.clone()).start <= h.marker_span.start
+    });
     if let Some(owner) = owner {
         if !commands::stdin_interpreter(owner).is_some_and(|p| is_shell(&p)) {
             return false;
         }
     }
-    match h.body.trim_start_matches([' ', '\t', '\r', '\n']).strip_prefix("#!") {
+    match h
+        .body
+        .trim_start_matches([' ', '\t', '\r', '\n'])
+        .strip_prefix("#!")
+    {
         Some(line) => {
             let line = line.lines().next().unwrap_or("");
             let mut words = line.split_whitespace();
@@ -613,5 +842,182 @@ pub fn env_source_label(source: EnvSource) -> &'static str {
         EnvSource::Compose => "environment",
         EnvSource::Env => "ENV",
         EnvSource::Arg => "ARG",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::dockerfile::parse;
+
+    /// All nodes of a Dockerfile, as `lint_source` builds them.
+    fn nodes(src: &str) -> Vec<Node> {
+        let df = parse(src).unwrap();
+        let facts = file_facts("Dockerfile", "dockerfile");
+        let mut out = Vec::new();
+        if let Some(s) = super::super::dockerfile::service_from_dockerfile(&df, src, "Dockerfile") {
+            service_nodes(&s, 0, &facts, &mut out);
+        }
+        dockerfile_nodes(&df, src, 0, &facts, &mut out);
+        out
+    }
+
+    /// A CEL expression over the node's facts, as a rule would see it, displayed.
+    fn eval(n: &Node, expr: &str) -> String {
+        let names: Vec<&str> = n.vars.iter().map(|(k, _)| *k).collect();
+        let e = crate::rules::cel::compile(expr, &names).unwrap();
+        let mut ctx = cel::Context::with_env(crate::rules::cel::env());
+        for (k, v) in &n.vars {
+            ctx.add_variable_from_value(*k, v.clone());
+        }
+        crate::rules::cel::display(&e.eval(&ctx).unwrap())
+    }
+
+    fn of_kind(src: &str, kind: NodeKind) -> Vec<Node> {
+        nodes(src).into_iter().filter(|n| n.kind == kind).collect()
+    }
+
+    fn names(src: &str) -> Vec<String> {
+        of_kind(src, NodeKind::Command)
+            .iter()
+            .map(|n| eval(n, "command.name"))
+            .collect()
+    }
+
+    fn at(src: &str, n: &Node, key: &str) -> String {
+        let s = n.spans[key][0];
+        src[s.start..s.end].to_string()
+    }
+
+    #[test]
+    fn heredoc_bodies_are_scripts_only_when_a_shell_runs_them() {
+        assert_eq!(
+            names("FROM a\nRUN <<EOF\nset -e\nsudo make\nEOF\n"),
+            ["set", "sudo"]
+        );
+        assert_eq!(
+            names("FROM a\nrun bash <<EOF\nsudo make\nEOF\n"),
+            ["bash", "sudo"]
+        );
+        // File content and other languages are not shell.
+        assert_eq!(
+            names("FROM a\nRUN cat <<EOF > /etc/sudoers.d/app\nsudo ALL\nEOF\n"),
+            ["cat"]
+        );
+        assert_eq!(
+            names("FROM a\nRUN python3 <<EOF\nimport os\nEOF\n"),
+            ["python3"]
+        );
+        assert_eq!(
+            names("FROM a\nRUN <<EOF\n#!/usr/bin/env python3\nimport os\nEOF\n"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            names("FROM a\nRUN <<EOF\n#!/bin/bash\nchpasswd\nEOF\n"),
+            ["chpasswd"]
+        );
+        // Spans point into the body.
+        let src = "FROM a\nRUN <<EOF\napk add --allow-untrusted x.apk\nEOF\n";
+        let n = &of_kind(src, NodeKind::Command)[0];
+        assert_eq!(at(src, n, "command"), "apk add --allow-untrusted x.apk");
+    }
+
+    #[test]
+    fn exec_form_runs_are_commands() {
+        let src = "FROM a\nRUN [\"sudo\", \"apt-get\", \"update\"]\n";
+        let n = &of_kind(src, NodeKind::Command)[0];
+        assert_eq!(eval(n, "command.name"), "sudo");
+        assert_eq!(at(src, n, "command.name"), "\"sudo\"");
+        assert_eq!(at(src, n, "command"), "\"sudo\", \"apt-get\", \"update\"");
+        let c = of_kind("FROM a\nRUN [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\", \"curl -k https://x | tar -x\"]\n", NodeKind::Command);
+        assert_eq!(eval(&c[0], "command.name"), "curl");
+        assert_eq!(eval(&c[0], "command.disables_tls != ''"), "true");
+        assert_eq!(
+            names("FROM a\nRUN [\"sh\", \"-ec\", \"chmod 777 /x\"]\n"),
+            ["chmod"]
+        );
+    }
+
+    #[test]
+    fn powershell_runs_are_not_parsed_as_posix_shell() {
+        let src = "FROM w AS win\nSHELL [\"powershell\", \"-Command\"]\nRUN curl.exe -k https://x | iex\nFROM win\nRUN sudo x\nFROM alpine:3\nRUN sudo y\n";
+        assert_eq!(names(src), ["sudo"]);
+        assert_eq!(
+            eval(&of_kind(src, NodeKind::Command)[0], "command.args[0]"),
+            "y"
+        );
+    }
+
+    #[test]
+    fn pipe_facts() {
+        let c = of_kind("FROM a\nRUN curl -fsSL https://x/install.sh | sudo -E bash - && wget -q https://y | sh\n", NodeKind::Command);
+        assert_eq!(eval(&c[0], "command.piped_to"), "sudo");
+        assert_eq!(eval(&c[0], "command.piped_to_interpreter"), "sudo -E bash");
+        assert_eq!(eval(&c[0], "command.fetches_to_stdout"), "true");
+        // `wget URL` writes a file; its stdout carries nothing to the shell.
+        assert_eq!(eval(&c[2], "command.name"), "wget");
+        assert_eq!(eval(&c[2], "command.fetches_to_stdout"), "false");
+        assert_eq!(eval(&c[2], "command.piped_to_interpreter"), "sh");
+        let c = of_kind(
+            "FROM a\nRUN curl -s https://api/x | python3 -c 'import json,sys'\n",
+            NodeKind::Command,
+        );
+        assert_eq!(eval(&c[0], "command.piped_to_interpreter"), "");
+    }
+
+    #[test]
+    fn env_nodes_cover_every_stage_once() {
+        let src = "ARG TOKEN=a\nFROM a AS build\nARG GH_TOKEN=ghp_x\nENV NODE_TLS_REJECT_UNAUTHORIZED=0\nFROM b\nENV A=1\nENV A=2\n";
+        let envs: Vec<String> = of_kind(src, NodeKind::Env)
+            .iter()
+            .map(|n| {
+                eval(
+                    n,
+                    "env.name + ' ' + string(env.effective) + ' ' + service.name",
+                )
+            })
+            .collect();
+        assert_eq!(
+            envs,
+            [
+                "TOKEN true Dockerfile",
+                "A true Dockerfile",
+                "GH_TOKEN false build",
+                "NODE_TLS_REJECT_UNAUTHORIZED false build",
+                "A false stage 2",
+            ]
+        );
+        let tls = &of_kind(src, NodeKind::Env)[3];
+        assert_eq!(eval(tls, "env.disables_tls"), "true");
+        assert_eq!(at(src, tls, "env"), "NODE_TLS_REJECT_UNAUTHORIZED=0");
+    }
+
+    #[test]
+    fn from_an_arg_that_names_a_stage_is_no_image() {
+        let src = "ARG TARGET=builder-src\nFROM alpine:3 AS builder-src\nFROM ${TARGET} AS builder\nFROM scratch\n";
+        let images: Vec<String> = of_kind(src, NodeKind::Image)
+            .iter()
+            .map(|n| eval(n, "image.text"))
+            .collect();
+        assert_eq!(images, ["alpine:3", "scratch"]);
+    }
+
+    #[test]
+    fn runs_command_fact() {
+        let runs = |src: &str| eval(&of_kind(src, NodeKind::Service)[0], "service.runs_command");
+        assert_eq!(runs("FROM scratch\nCOPY a /a\n"), "false");
+        assert_eq!(runs("FROM scratch\nENTRYPOINT [\"/a\"]\n"), "true");
+        assert_eq!(runs("FROM x AS b\nCMD [\"serve\"]\nFROM b\n"), "true");
+    }
+
+    #[test]
+    fn host_paths_normalize_without_panicking() {
+        assert_eq!(normalize_host_path(""), json!(""));
+        assert_eq!(
+            normalize_host_path("/var/run//docker.sock/"),
+            json!("/var/run/docker.sock")
+        );
+        assert_eq!(normalize_host_path("./data"), json!("./data"));
+        assert_eq!(normalize_host_path("/"), json!("/"));
     }
 }

@@ -20,6 +20,18 @@ pub fn runtime_socket(host_path: &str) -> Option<&'static str> {
     }
 }
 
+/// A filtering proxy for the Docker API (the documented way to give other services a subset
+/// of it): it needs the socket itself, and its allow-list is what matters.
+pub fn socket_proxy_image(image: &ImageRef) -> bool {
+    !image.unresolved
+        && matches!(
+            image.repository.as_str(),
+            "tecnativa/docker-socket-proxy"
+                | "linuxserver/socket-proxy"
+                | "wollomatic/socket-proxy"
+        )
+}
+
 /// Why binding `path` (normalized: no `//`, `.` or trailing `/`) from the host is dangerous,
 /// or `None`. Some paths are dangerous to read (password hashes, keys, other containers'
 /// data, sockets, which stay usable on a read-only mount); the rest only when writable
@@ -31,20 +43,24 @@ pub fn sensitive_host_path(path: &str, read_only: bool) -> Option<&'static str> 
     if read_only {
         return None;
     }
-    let under = |dir: &str| path == dir || path.strip_prefix(dir).is_some_and(|r| r.starts_with('/'));
+    let under =
+        |dir: &str| path == dir || path.strip_prefix(dir).is_some_and(|r| r.starts_with('/'));
     Some(match path {
         "/proc" => "the host's /proc: kernel settings such as `core_pattern` run host commands",
-        _ if under("/proc/sys") => "the host's kernel settings: `core_pattern` and others run host commands",
+        _ if under("/proc/sys") => {
+            "the host's kernel settings: `core_pattern` and others run host commands"
+        }
         "/sys" => "the host's /sys: kernel and device settings",
-        _ if under("/sys/fs/cgroup") => "the host's cgroups: a writable `release_agent` runs host commands",
+        _ if under("/sys/fs/cgroup") => {
+            "the host's cgroups: a writable `release_agent` runs host commands"
+        }
         _ if under("/sys/kernel") => "the host's kernel settings",
         "/dev" => "every device of the host",
         "/boot" => "the host's kernel and boot loader",
         "/lib/modules" | "/usr/lib/modules" => "the host's kernel modules",
-        "/usr" | "/bin" | "/sbin" | "/lib" | "/lib32" | "/lib64" | "/usr/bin" | "/usr/sbin" | "/usr/lib"
-        | "/usr/lib64" | "/usr/libexec" | "/usr/local" | "/usr/local/bin" | "/usr/local/sbin" => {
-            "the host's programs and libraries, which root runs"
-        }
+        "/usr" | "/bin" | "/sbin" | "/lib" | "/lib32" | "/lib64" | "/usr/bin" | "/usr/sbin"
+        | "/usr/lib" | "/usr/lib64" | "/usr/libexec" | "/usr/local" | "/usr/local/bin"
+        | "/usr/local/sbin" => "the host's programs and libraries, which root runs",
         "/etc/passwd" | "/etc/group" | "/etc/sudoers" | "/etc/ld.so.preload" | "/etc/crontab" => {
             "host configuration that grants root"
         }
@@ -81,9 +97,14 @@ fn readable_secret(path: &str) -> Option<&'static str> {
         "/var/lib/docker" => "Docker's data: every container's files, volumes and environment",
         "/var/lib/containerd" => "containerd's data: every container's files",
         "/var/lib/kubelet" => "the kubelet's data: every pod's secrets",
-        "/run" | "/var/run" => "the host's runtime directory, with the Docker socket and other daemons' sockets",
+        "/run" | "/var/run" => {
+            "the host's runtime directory, with the Docker socket and other daemons' sockets"
+        }
         "/run/containerd" | "/var/run/containerd" => "containerd's runtime directory and socket",
-        "/run/dbus" | "/var/run/dbus" | "/run/dbus/system_bus_socket" | "/var/run/dbus/system_bus_socket" => {
+        "/run/dbus"
+        | "/var/run/dbus"
+        | "/run/dbus/system_bus_socket"
+        | "/var/run/dbus/system_bus_socket" => {
             "the host's system D-Bus: root in the container can ask systemd to run commands"
         }
         "/run/systemd" | "/var/run/systemd" => "systemd's runtime directory and control sockets",
@@ -103,7 +124,14 @@ fn is_home(path: &str) -> bool {
 
 /// `~/.ssh`, `${HOME}/.aws`, `/root/.kube`, `/home/me/.config/gcloud`, ...
 fn credential_dir(path: &str) -> bool {
-    const DIRS: &[&str] = &[".ssh", ".aws", ".kube", ".gnupg", ".azure", ".config/gcloud"];
+    const DIRS: &[&str] = &[
+        ".ssh",
+        ".aws",
+        ".kube",
+        ".gnupg",
+        ".azure",
+        ".config/gcloud",
+    ];
     DIRS.iter().any(|d| {
         path.strip_suffix(d)
             .and_then(|p| p.strip_suffix('/'))
@@ -113,17 +141,18 @@ fn credential_dir(path: &str) -> bool {
 
 /// Capabilities that break the container boundary, as `cap_add` names them (upper case,
 /// no `CAP_` prefix). Capabilities Docker grants by default (`NET_RAW`, `DAC_OVERRIDE`,
-/// `SETFCAP`, `CHOWN`, ...) are not here: adding them changes nothing. `NET_ADMIN` only
-/// counts with the host's network namespace, where it rewrites the host's firewall and
-/// routes; in the container's own namespace it is what VPN containers need.
-pub fn dangerous_capability(cap: &str, host_network: bool) -> bool {
+/// `SETFCAP`, `CHOWN`, ...) are not here: adding them changes nothing. Two only count when
+/// the container reaches the host's side of their namespace: `NET_ADMIN` with the host's
+/// network (it rewrites the host's firewall and routes; in the container's own namespace it
+/// is what VPN containers need), `SYS_PTRACE` when host processes are visible (`pid: host`,
+/// or the host's /proc mounted, whose `mem` and `environ` it may then read).
+pub fn dangerous_capability(cap: &str, host_network: bool, host_processes: bool) -> bool {
     matches!(
         cap,
         "ALL"
             | "SYS_ADMIN"
             | "SYS_MODULE"
             | "SYS_RAWIO"
-            | "SYS_PTRACE"
             | "SYS_BOOT"
             | "SYS_TIME"
             | "DAC_READ_SEARCH"
@@ -132,16 +161,21 @@ pub fn dangerous_capability(cap: &str, host_network: bool) -> bool {
             | "BPF"
             | "PERFMON"
     ) || (cap == "NET_ADMIN" && host_network)
+        || (cap == "SYS_PTRACE" && host_processes)
 }
 
 /// What a `security_opt` entry (`:` already written as `=`) switches off, if anything.
 pub fn unconfined_option(opt: &str) -> Option<&'static str> {
     let opt = opt.trim();
     match opt.split_once('=') {
-        Some(("seccomp", v)) if v.trim() == "unconfined" => Some("seccomp"),
-        Some(("apparmor", v)) if v.trim() == "unconfined" => Some("AppArmor"),
-        Some(("label", v)) if matches!(v.trim(), "disable" | "type=spc_t") => Some("SELinux"),
-        Some(("systempaths", v)) if v.trim() == "unconfined" => Some("masked /proc and /sys paths"),
+        Some(("seccomp", v)) if v.trim() == "unconfined" => Some("the seccomp filter"),
+        Some(("apparmor", v)) if v.trim() == "unconfined" => Some("the AppArmor profile"),
+        Some(("label", v)) if matches!(v.trim(), "disable" | "type=spc_t") => {
+            Some("SELinux separation")
+        }
+        Some(("systempaths", v)) if v.trim() == "unconfined" => {
+            Some("the masks over /proc and /sys")
+        }
         _ => None,
     }
 }
@@ -149,7 +183,11 @@ pub fn unconfined_option(opt: &str) -> Option<&'static str> {
 /// The image's main process runs as a non-root user when the service sets no `user`: the
 /// image declares a non-root `USER`, or its entrypoint drops root before starting the server
 /// (the official database images, only while the command is the server's own).
-pub fn image_runs_as_non_root(image: &ImageRef, entrypoint: Option<&Command>, command: Option<&Command>) -> bool {
+pub fn image_runs_as_non_root(
+    image: &ImageRef,
+    entrypoint: Option<&Command>,
+    command: Option<&Command>,
+) -> bool {
     if image.unresolved {
         return false;
     }
@@ -159,7 +197,10 @@ pub fn image_runs_as_non_root(image: &ImageRef, entrypoint: Option<&Command>, co
     let hub = registry.is_none();
     // Variants published as non-root: gitea `-rootless`, `docker:dind-rootless`, qdrant
     // `-unprivileged`, distroless `:nonroot`.
-    if tag.contains("rootless") || tag.contains("unprivileged") || (repo.starts_with("distroless/") && tag.contains("nonroot")) {
+    if tag.contains("rootless")
+        || tag.contains("unprivileged")
+        || (repo.starts_with("distroless/") && tag.contains("nonroot"))
+    {
         return true;
     }
     // Images that declare a non-root USER: Bitnami (uid 1001), Prometheus (`USER nobody`),
@@ -168,7 +209,14 @@ pub fn image_runs_as_non_root(image: &ImageRef, entrypoint: Option<&Command>, co
         && (repo.starts_with("bitnami/")
             || repo.starts_with("bitnamilegacy/")
             || repo.starts_with("prom/")
-            || matches!(repo, "grafana/grafana" | "grafana/grafana-oss" | "grafana/grafana-enterprise" | "n8nio/n8n" | "nginxinc/nginx-unprivileged")))
+            || matches!(
+                repo,
+                "grafana/grafana"
+                    | "grafana/grafana-oss"
+                    | "grafana/grafana-enterprise"
+                    | "n8nio/n8n"
+                    | "nginxinc/nginx-unprivileged"
+            )))
         || (registry == Some("quay.io") && repo.starts_with("prometheus/"))
         || (registry == Some("docker.n8n.io") && repo == "n8nio/n8n");
     if non_root_user {
@@ -176,13 +224,16 @@ pub fn image_runs_as_non_root(image: &ImageRef, entrypoint: Option<&Command>, co
     }
     // docker-library entrypoints that re-exec as the service user (`gosu`/`setpriv`) when
     // started as root, for the server command (or options / a config file for it) only.
-    let servers: &[&str] = match (hub, repo) {
-        (true, "postgres") => &["postgres"],
-        (true, "redis") => &["redis-server"],
-        (true, "valkey/valkey") => &["valkey-server"],
-        (true, "mysql") => &["mysqld"],
-        (true, "mariadb") => &["mariadbd", "mysqld"],
-        (true, "mongo") => &["mongod"],
+    // The database entrypoints also take options (`-c ...`, `--appendonly`) or a config file
+    // as the command and prepend the server; ZooKeeper's does not.
+    let (servers, options): (&[&str], bool) = match (hub, repo) {
+        (true, "postgres") => (&["postgres"], true),
+        (true, "redis") => (&["redis-server"], true),
+        (true, "valkey/valkey") => (&["valkey-server"], true),
+        (true, "mysql") => (&["mysqld"], true),
+        (true, "mariadb") => (&["mariadbd", "mysqld"], true),
+        (true, "mongo") => (&["mongod"], true),
+        (true, "zookeeper") => (&["zkServer.sh"], false),
         _ => return false,
     };
     if entrypoint.is_some() {
@@ -192,7 +243,8 @@ pub fn image_runs_as_non_root(image: &ImageRef, entrypoint: Option<&Command>, co
         None => true,
         Some(first) => {
             let first = first.value.as_str();
-            servers.contains(&first) || first.starts_with('-') || first.ends_with(".conf")
+            servers.contains(&first)
+                || (options && (first.starts_with('-') || first.ends_with(".conf")))
         }
     }
 }
@@ -207,46 +259,134 @@ mod tests {
     #[test]
     fn sockets() {
         assert_eq!(runtime_socket("/var/run/docker.sock"), Some("Docker"));
-        assert_eq!(runtime_socket("/run/user/1000/podman/podman.sock"), Some("Podman"));
-        assert_eq!(runtime_socket("/run/containerd/containerd.sock"), Some("containerd"));
+        assert_eq!(
+            runtime_socket("/run/user/1000/podman/podman.sock"),
+            Some("Podman")
+        );
+        assert_eq!(
+            runtime_socket("/run/containerd/containerd.sock"),
+            Some("containerd")
+        );
         assert_eq!(runtime_socket("/var/run/docker"), None);
         assert_eq!(runtime_socket("/tmp/mysocket.sock"), None);
     }
 
     #[test]
+    fn socket_proxies() {
+        let p = |s: &str| socket_proxy_image(&parse_image_ref(s, s, Span::default()));
+        assert!(p("lscr.io/linuxserver/socket-proxy:1.26.2"));
+        assert!(p("tecnativa/docker-socket-proxy:0.3.0"));
+        assert!(p("ghcr.io/tecnativa/docker-socket-proxy:latest"));
+        assert!(!p("portainer/portainer-ce:2.21.0"));
+    }
+
+    #[test]
     fn sensitive_paths() {
-        for p in ["/", "/etc", "/root", "/home", "/var/lib/docker", "/run", "/var/run", "/run/dbus", "~", "${HOME}", "/home/me", "~/.ssh", "/root/.kube", "$HOME/.config/gcloud"] {
+        for p in [
+            "/",
+            "/etc",
+            "/root",
+            "/home",
+            "/var/lib/docker",
+            "/run",
+            "/var/run",
+            "/run/dbus",
+            "~",
+            "${HOME}",
+            "/home/me",
+            "~/.ssh",
+            "/root/.kube",
+            "$HOME/.config/gcloud",
+        ] {
             assert!(sensitive_host_path(p, true).is_some(), "{p} read-only");
             assert!(sensitive_host_path(p, false).is_some(), "{p}");
         }
-        for p in ["/proc", "/proc/sys/kernel", "/sys", "/sys/fs/cgroup", "/dev", "/boot", "/lib/modules", "/usr", "/etc/passwd", "/etc/cron.d", "/etc/systemd/system"] {
+        for p in [
+            "/proc",
+            "/proc/sys/kernel",
+            "/sys",
+            "/sys/fs/cgroup",
+            "/dev",
+            "/boot",
+            "/lib/modules",
+            "/usr",
+            "/etc/passwd",
+            "/etc/cron.d",
+            "/etc/systemd/system",
+        ] {
             assert!(sensitive_host_path(p, true).is_none(), "{p} read-only");
             assert!(sensitive_host_path(p, false).is_some(), "{p}");
         }
-        for p in ["/etc/localtime", "/etc/timezone", "/usr/share/zoneinfo", "/dev/dri", "/dev/snd", "/sys/class/gpio", "/run/udev", "/var/lib/docker/containers", "/etc/letsencrypt", "/srv/data", "./data", "/home/me/project", "/root/.ollama", "/var/run/docker.sock", "/tmp"] {
+        for p in [
+            "/etc/localtime",
+            "/etc/timezone",
+            "/usr/share/zoneinfo",
+            "/dev/dri",
+            "/dev/snd",
+            "/sys/class/gpio",
+            "/run/udev",
+            "/var/lib/docker/containers",
+            "/etc/letsencrypt",
+            "/srv/data",
+            "./data",
+            "/home/me/project",
+            "/root/.ollama",
+            "/var/run/docker.sock",
+            "/tmp",
+        ] {
             assert!(sensitive_host_path(p, false).is_none(), "{p}");
         }
     }
 
     #[test]
     fn capabilities() {
-        for c in ["ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "DAC_READ_SEARCH", "BPF"] {
-            assert!(dangerous_capability(c, false), "{c}");
+        for c in ["ALL", "SYS_ADMIN", "SYS_MODULE", "DAC_READ_SEARCH", "BPF"] {
+            assert!(dangerous_capability(c, false, false), "{c}");
         }
-        for c in ["NET_ADMIN", "NET_RAW", "DAC_OVERRIDE", "NET_BIND_SERVICE", "SYS_NICE", "IPC_LOCK"] {
-            assert!(!dangerous_capability(c, false), "{c}");
+        for c in [
+            "NET_ADMIN",
+            "SYS_PTRACE",
+            "NET_RAW",
+            "DAC_OVERRIDE",
+            "NET_BIND_SERVICE",
+            "SYS_NICE",
+            "IPC_LOCK",
+        ] {
+            assert!(!dangerous_capability(c, false, false), "{c}");
         }
-        assert!(dangerous_capability("NET_ADMIN", true));
+        assert!(dangerous_capability("NET_ADMIN", true, false));
+        assert!(dangerous_capability("SYS_PTRACE", false, true));
+        assert!(!dangerous_capability("SYS_PTRACE", true, false));
     }
 
     #[test]
     fn unconfined() {
-        assert_eq!(unconfined_option("seccomp=unconfined"), Some("seccomp"));
-        assert_eq!(unconfined_option("apparmor=unconfined"), Some("AppArmor"));
-        assert_eq!(unconfined_option("label=disable"), Some("SELinux"));
-        assert_eq!(unconfined_option("label=type=spc_t"), Some("SELinux"));
-        assert_eq!(unconfined_option("systempaths=unconfined"), Some("masked /proc and /sys paths"));
-        for o in ["seccomp=./profile.json", "no-new-privileges=true", "label=level=s0:c100,c200", "apparmor=docker-default"] {
+        assert_eq!(
+            unconfined_option("seccomp=unconfined"),
+            Some("the seccomp filter")
+        );
+        assert_eq!(
+            unconfined_option("apparmor=unconfined"),
+            Some("the AppArmor profile")
+        );
+        assert_eq!(
+            unconfined_option("label=disable"),
+            Some("SELinux separation")
+        );
+        assert_eq!(
+            unconfined_option("label=type=spc_t"),
+            Some("SELinux separation")
+        );
+        assert_eq!(
+            unconfined_option("systempaths=unconfined"),
+            Some("the masks over /proc and /sys")
+        );
+        for o in [
+            "seccomp=./profile.json",
+            "no-new-privileges=true",
+            "label=level=s0:c100,c200",
+            "apparmor=docker-default",
+        ] {
             assert_eq!(unconfined_option(o), None, "{o}");
         }
     }
@@ -254,25 +394,67 @@ mod tests {
     fn cmd(words: &[&str]) -> Command {
         Command {
             span: Span::default(),
-            args: words.iter().map(|w| Spanned::new(w.to_string(), Span::default())).collect(),
+            args: words
+                .iter()
+                .map(|w| Spanned::new(w.to_string(), Span::default()))
+                .collect(),
             shell_form: false,
         }
     }
 
     #[test]
     fn non_root_images() {
-        let yes = |s: &str, e: Option<&Command>, c: Option<&Command>| image_runs_as_non_root(&parse_image_ref(s, s, Span::default()), e, c);
-        for i in ["bitnami/redis:7.2", "docker.io/bitnami/postgresql:16", "gitea/gitea:1.22-rootless", "gcr.io/distroless/static:nonroot", "prom/prometheus:v2.53.0", "quay.io/prometheus/node-exporter:v1.8.1", "grafana/grafana:11.1.0", "postgres:16", "redis:7.4-alpine", "mongo:7", "qdrant/qdrant:v1.9.0-unprivileged"] {
+        let yes = |s: &str, e: Option<&Command>, c: Option<&Command>| {
+            image_runs_as_non_root(&parse_image_ref(s, s, Span::default()), e, c)
+        };
+        for i in [
+            "bitnami/redis:7.2",
+            "docker.io/bitnami/postgresql:16",
+            "gitea/gitea:1.22-rootless",
+            "gcr.io/distroless/static:nonroot",
+            "prom/prometheus:v2.53.0",
+            "quay.io/prometheus/node-exporter:v1.8.1",
+            "grafana/grafana:11.1.0",
+            "postgres:16",
+            "redis:7.4-alpine",
+            "mongo:7",
+            "qdrant/qdrant:v1.9.0-unprivileged",
+        ] {
             assert!(yes(i, None, None), "{i}");
         }
-        for i in ["ollama/ollama:0.5.7", "chromadb/chroma:1.0.12", "nginx:1.27", "ghcr.io/bitnami/redis:7", "${IMAGE}", "gcr.io/distroless/static:latest"] {
+        for i in [
+            "ollama/ollama:0.5.7",
+            "chromadb/chroma:1.0.12",
+            "nginx:1.27",
+            "ghcr.io/bitnami/redis:7",
+            "${IMAGE}",
+            "gcr.io/distroless/static:latest",
+        ] {
             assert!(!yes(i, None, None), "{i}");
         }
-        assert!(yes("redis:7", None, Some(&cmd(&["redis-server", "--appendonly", "yes"]))));
+        assert!(yes(
+            "redis:7",
+            None,
+            Some(&cmd(&["redis-server", "--appendonly", "yes"]))
+        ));
         assert!(yes("redis:7", None, Some(&cmd(&["--requirepass", "x"]))));
-        assert!(yes("redis:7", None, Some(&cmd(&["/usr/local/etc/redis/redis.conf"]))));
-        assert!(!yes("redis:7", None, Some(&cmd(&["sh", "-c", "redis-server"]))));
+        assert!(yes(
+            "redis:7",
+            None,
+            Some(&cmd(&["/usr/local/etc/redis/redis.conf"]))
+        ));
+        assert!(!yes(
+            "redis:7",
+            None,
+            Some(&cmd(&["sh", "-c", "redis-server"]))
+        ));
         assert!(!yes("postgres:16", Some(&cmd(&["/init.sh"])), None));
+        assert!(yes(
+            "zookeeper:3.9",
+            None,
+            Some(&cmd(&["zkServer.sh", "start-foreground"]))
+        ));
+        assert!(!yes("zookeeper:3.9", None, Some(&cmd(&["--help"]))));
         assert!(yes("bitnami/redis:7", Some(&cmd(&["/init.sh"])), None));
     }
 }

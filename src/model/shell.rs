@@ -24,7 +24,9 @@ pub struct SimpleCommand {
 
 impl SimpleCommand {
     pub fn name(&self) -> Option<&str> {
-        self.words.first().map(|w| w.text.rsplit('/').next().unwrap_or(&w.text))
+        self.words
+            .first()
+            .map(|w| w.text.rsplit('/').next().unwrap_or(&w.text))
     }
 }
 
@@ -41,7 +43,10 @@ pub fn commands(text: &str) -> Vec<SimpleCommand> {
         let all = std::mem::take(words);
         let start = all[0].range.start;
         let end = all[all.len() - 1].range.end;
-        let split = all.iter().position(|w| !is_assignment(&w.text)).unwrap_or(all.len());
+        let split = all
+            .iter()
+            .position(|w| !is_assignment(&w.text))
+            .unwrap_or(all.len());
         let mut all = all;
         let words = all.split_off(split);
         out.push(SimpleCommand {
@@ -55,11 +60,17 @@ pub fn commands(text: &str) -> Vec<SimpleCommand> {
         let b = bytes[i];
         match b {
             b' ' | b'\t' | b'\r' => i += 1,
-            b'\n' | b';' | b'(' | b')' | b'{' | b'}' if b != b'{' && b != b'}' || is_lone_brace(bytes, i) => {
+            b'\n' | b';' | b'(' | b')' | b'{' | b'}'
+                if b != b'{' && b != b'}' || is_lone_brace(bytes, i) =>
+            {
                 finish(&mut words, &mut out, false);
                 i += 1;
             }
-            b'#' if words.is_empty() || bytes.get(i.wrapping_sub(1)).is_some_and(|p| p.is_ascii_whitespace()) => {
+            b'#' if words.is_empty()
+                || bytes
+                    .get(i.wrapping_sub(1))
+                    .is_some_and(|p| p.is_ascii_whitespace()) =>
+            {
                 while i < bytes.len() && bytes[i] != b'\n' {
                     i += 1;
                 }
@@ -74,7 +85,11 @@ pub fn commands(text: &str) -> Vec<SimpleCommand> {
             }
             b'&' => {
                 finish(&mut words, &mut out, false);
-                i += if bytes.get(i + 1) == Some(&b'&') { 2 } else { 1 };
+                i += if bytes.get(i + 1) == Some(&b'&') {
+                    2
+                } else {
+                    1
+                };
             }
             b'<' | b'>' => {
                 // Redirection: skip the operator and its target word.
@@ -105,7 +120,9 @@ pub fn commands(text: &str) -> Vec<SimpleCommand> {
 
 fn is_lone_brace(bytes: &[u8], i: usize) -> bool {
     let before = i == 0 || bytes[i - 1].is_ascii_whitespace() || bytes[i - 1] == b';';
-    let after = bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace() || *b == b';');
+    let after = bytes
+        .get(i + 1)
+        .is_none_or(|b| b.is_ascii_whitespace() || *b == b';');
     before && after
 }
 
@@ -137,7 +154,10 @@ fn word(text: &str, start: usize) -> (Word, usize) {
             b'"' => {
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'"' {
-                    if bytes[i] == b'\\' && i + 1 < bytes.len() && matches!(bytes[i + 1], b'"' | b'\\' | b'$' | b'`') {
+                    if bytes[i] == b'\\'
+                        && i + 1 < bytes.len()
+                        && matches!(bytes[i + 1], b'"' | b'\\' | b'$' | b'`')
+                    {
                         i += 1;
                     }
                     let ch = char_at(text, i);
@@ -160,7 +180,13 @@ fn word(text: &str, start: usize) -> (Word, usize) {
             }
         }
     }
-    (Word { text: out, range: start..i }, i)
+    (
+        Word {
+            text: out,
+            range: start..i,
+        },
+        i,
+    )
 }
 
 fn char_at(text: &str, i: usize) -> char {
@@ -182,9 +208,17 @@ mod tests {
     fn pipes_and_lists() {
         assert_eq!(
             names("apt-get update && curl -fsSL https://x/install.sh | sh -s -- -y; echo done"),
-            vec![("apt-get".into(), false), ("curl".into(), true), ("sh".into(), false), ("echo".into(), false)]
+            vec![
+                ("apt-get".into(), false),
+                ("curl".into(), true),
+                ("sh".into(), false),
+                ("echo".into(), false)
+            ]
         );
-        assert_eq!(names("a || b"), vec![("a".into(), false), ("b".into(), false)]);
+        assert_eq!(
+            names("a || b"),
+            vec![("a".into(), false), ("b".into(), false)]
+        );
     }
 
     #[test]
@@ -201,7 +235,9 @@ mod tests {
 
     #[test]
     fn never_panics_on_odd_input() {
-        for t in ["'", "\"", "\\", "|", "&&", "é'x", "a\\", "2>", "<<<", "{ a; }"] {
+        for t in [
+            "'", "\"", "\\", "|", "&&", "é'x", "a\\", "2>", "<<<", "{ a; }",
+        ] {
             let _ = commands(t);
         }
     }

@@ -139,7 +139,12 @@ impl YNode {
             Some(b'"') | Some(b'\'') if raw.len() >= 2 => (&raw[1..raw.len() - 1], 1),
             _ => (raw, 0),
         };
-        (inner == value).then(|| Span::new(self.span.start + offset, self.span.start + offset + inner.len()))
+        (inner == value).then(|| {
+            Span::new(
+                self.span.start + offset,
+                self.span.start + offset + inner.len(),
+            )
+        })
     }
 }
 
@@ -263,7 +268,9 @@ fn options() -> serde_saphyr::Options {
 pub fn parse_documents(src: &str) -> Result<Vec<YNode>, YamlError> {
     // serde-saphyr's recursion guard counts nesting as it descends; a cheap pre-scan of flow
     // brackets rejects 100k-deep input before the parser spends time building an error snippet.
-    if let Some(at) = flow_depth_exceeds(src, MAX_DEPTH).or_else(|| block_depth_exceeds(src, MAX_DEPTH)) {
+    if let Some(at) =
+        flow_depth_exceeds(src, MAX_DEPTH).or_else(|| block_depth_exceeds(src, MAX_DEPTH))
+    {
         return Err(YamlError {
             message: format!("nesting deeper than {MAX_DEPTH} levels"),
             span: Span::new(at, at + 1),
@@ -278,8 +285,7 @@ pub fn parse_documents(src: &str) -> Result<Vec<YNode>, YamlError> {
                 .map(|l| {
                     let s = loc_span(&l);
                     if s.is_empty() {
-                        let end = (s.start + 1).min(src.len());
-                        Span::new(s.start.min(end), end)
+                        one_char(src, s.start)
                     } else {
                         s
                     }
@@ -297,16 +303,39 @@ fn span_from_message(src: &str, message: &str) -> Option<Span> {
     let rest = &message[message.find("at line ")? + 8..];
     let (line, rest) = rest.split_once(", column ")?;
     let line: usize = line.trim().parse().ok()?;
-    let column: usize = rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok()?;
-    let line_start = src.split_inclusive('\n').take(line.checked_sub(1)?).map(str::len).sum::<usize>();
+    let column: usize = rest
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()?;
+    let line_start = src
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum::<usize>();
     let line_text = src[line_start..].lines().next().unwrap_or("");
-    let offset = line_start + line_text.char_indices().nth(column.saturating_sub(1)).map_or(line_text.len(), |(i, _)| i);
-    let end = (offset + 1).min(src.len());
-    Some(Span::new(offset.min(end), end))
+    let offset = line_start
+        + line_text
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(line_text.len(), |(i, _)| i);
+    Some(one_char(src, offset))
+}
+
+/// The span of the character at `offset` (empty at the end of the text), on char boundaries.
+fn one_char(src: &str, offset: usize) -> Span {
+    let start = crate::source::floor_char_boundary(src, offset.min(src.len()));
+    let len = src[start..].chars().next().map_or(0, char::len_utf8);
+    Span::new(start, start + len)
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or("invalid YAML").trim().to_string()
+    s.lines()
+        .next()
+        .unwrap_or("invalid YAML")
+        .trim()
+        .to_string()
 }
 
 /// Offset of the first line nested (by indentation and `- ` markers) deeper than `limit`.
@@ -389,14 +418,20 @@ mod tests {
         assert!(image.is_aliased());
         assert_eq!(web.get("a").unwrap().value, YValue::Int(2));
         let x_image = docs[0].get("x").unwrap().get("image").unwrap();
-        assert_eq!(x_image.content_span(src).map(|s| &src[s.start..s.end]), Some("redis:7"));
+        assert_eq!(
+            x_image.content_span(src).map(|s| &src[s.start..s.end]),
+            Some("redis:7")
+        );
     }
 
     #[test]
     fn octal_looking_modes_keep_their_text() {
         let src = "mode: 0777\n";
         let docs = parse_documents(src).unwrap();
-        assert_eq!(docs[0].get("mode").unwrap().scalar_text(src).as_deref(), Some("0777"));
+        assert_eq!(
+            docs[0].get("mode").unwrap().scalar_text(src).as_deref(),
+            Some("0777")
+        );
     }
 
     #[test]
@@ -410,7 +445,9 @@ mod tests {
 
     #[test]
     fn billion_laughs_and_deep_nesting_fail_fast() {
-        let mut s = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let mut s = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
         for i in 1..10u8 {
             let prev = (b'a' + i - 1) as char;
             let cur = (b'a' + i) as char;
@@ -420,14 +457,20 @@ mod tests {
         assert!(parse_documents(&s).is_err());
         let deep = "[".repeat(100_000) + &"]".repeat(100_000);
         assert!(parse_documents(&deep).is_err());
-        let block: String = (0..3000).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+        let block: String = (0..3000)
+            .map(|i| format!("{}a:\n", " ".repeat(i)))
+            .collect();
         assert!(parse_documents(&block).is_err());
-        let seqs: String = (0..3000).map(|i| format!("{}- \n", " ".repeat(i * 2))).collect();
+        let seqs: String = (0..3000)
+            .map(|i| format!("{}- \n", " ".repeat(i * 2)))
+            .collect();
         assert!(parse_documents(&seqs).is_err());
         let inline = "- ".repeat(5000) + "x\n";
         assert!(parse_documents(&inline).is_err());
         // Deeply indented text inside a block scalar is not nesting.
-        let script: String = (0..200).map(|i| format!("    {}x\n", " ".repeat(i))).collect();
+        let script: String = (0..200)
+            .map(|i| format!("    {}x\n", " ".repeat(i)))
+            .collect();
         assert!(parse_documents(&format!("a: |\n{script}")).is_ok());
     }
 

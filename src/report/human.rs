@@ -30,7 +30,10 @@ impl std::error::Error for Rendered<'_> {}
 
 impl miette::Diagnostic for Rendered<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(format!("{}[{}] {}", self.d.severity, self.d.rule, self.d.name)))
+        Some(Box::new(format!(
+            "{}[{}] {}",
+            self.d.severity, self.d.rule, self.d.name
+        )))
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.d.severity {
@@ -40,10 +43,14 @@ impl miette::Diagnostic for Rendered<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.url.as_ref().map(|u| Box::new(u) as Box<dyn fmt::Display>)
+        self.url
+            .as_ref()
+            .map(|u| Box::new(u) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source)
@@ -76,24 +83,44 @@ fn source_span(file: &SourceFile, s: crate::source::Span) -> SourceSpan {
 }
 
 pub fn render(report: &Report, rules: &[Rule], color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(100);
     let mut out = String::new();
     let mut texts: Vec<Option<String>> = vec![None; report.files.len()];
     for d in &report.diagnostics {
         let file = &report.files[d.file];
-        let text = texts[d.file].get_or_insert_with(|| sanitized(&file.text)).clone();
+        let text = texts[d.file]
+            .get_or_insert_with(|| sanitized(&file.text))
+            .clone();
         let esc = crate::diagnostic::escape_control;
-        let mut labels = vec![LabeledSpan::new_primary_with_span(None, source_span(file, d.span))];
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            None,
+            source_span(file, d.span),
+        )];
         // Labels in other files cannot share this snippet; they are listed in the help.
         let mut elsewhere = Vec::new();
         for l in &d.labels {
             if l.file == d.file {
-                labels.push(LabeledSpan::new_with_span(Some(esc(&l.message)), source_span(file, l.span)));
+                labels.push(LabeledSpan::new_with_span(
+                    Some(esc(&l.message)),
+                    source_span(file, l.span),
+                ));
             } else {
                 let other = &report.files[l.file];
                 let p = other.position(l.span.start);
-                elsewhere.push(format!("{}:{}:{}: {}", esc(&other.display), p.line, p.column, esc(&l.message)));
+                elsewhere.push(format!(
+                    "{}:{}:{}: {}",
+                    esc(&other.display),
+                    p.line,
+                    p.column,
+                    esc(&l.message)
+                ));
             }
         }
         let mut help = d.help.as_deref().map(esc);
@@ -115,7 +142,10 @@ pub fn render(report: &Report, rules: &[Rule], color: bool) -> String {
                 None => extra,
             });
         }
-        let url = rules.iter().find(|r| r.id == d.rule).map(|r| format!("moat explain {}", r.id));
+        let url = rules
+            .iter()
+            .find(|r| r.id == d.rule)
+            .map(|r| format!("moat explain {}", r.id));
         let rendered = Rendered {
             d,
             message: format!("{}: {}", esc(&file.display), esc(&d.message)),
@@ -133,11 +163,23 @@ pub fn render(report: &Report, rules: &[Rule], color: bool) -> String {
 
 pub fn summary(report: &Report) -> String {
     if report.diagnostics.is_empty() {
-        return format!("moat: {} file(s) checked, no problems found\n", report.files.len());
+        return format!(
+            "moat: {} file(s) checked, no problems found\n",
+            report.files.len()
+        );
     }
     let parts: Vec<String> = Severity::ALL
         .iter()
-        .map(|s| (s, report.diagnostics.iter().filter(|d| d.severity == *s).count()))
+        .map(|s| {
+            (
+                s,
+                report
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.severity == *s)
+                    .count(),
+            )
+        })
         .filter(|(_, n)| *n > 0)
         .map(|(s, n)| format!("{n} {s}"))
         .collect();

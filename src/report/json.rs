@@ -71,7 +71,10 @@ struct Summary {
 }
 
 fn span(file: &SourceFile, s: Span) -> JsonSpan {
-    JsonSpan { start: file.position(s.start), end: file.position(s.end) }
+    JsonSpan {
+        start: file.position(s.start),
+        end: file.position(s.end),
+    }
 }
 
 fn diagnostic<'a>(report: &'a Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
@@ -88,7 +91,11 @@ fn diagnostic<'a>(report: &'a Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
         labels: d
             .labels
             .iter()
-            .map(|l| JsonLabel { path: &report.files[l.file].display, span: span(&report.files[l.file], l.span), message: &l.message })
+            .map(|l| JsonLabel {
+                path: &report.files[l.file].display,
+                span: span(&report.files[l.file], l.span),
+                message: &l.message,
+            })
             .collect(),
         fix: d.fix.as_ref().map(|f| JsonFix {
             applicability: f.applicability,
@@ -99,7 +106,12 @@ fn diagnostic<'a>(report: &'a Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
                 .map(|e| {
                     // Offsets in the contract are bytes of the file as stored, BOM included.
                     let bom = report.files[e.file].bom_len;
-                    JsonEdit { path: &report.files[e.file].display, start: e.span.start + bom, end: e.span.end + bom, replacement: &e.replacement }
+                    JsonEdit {
+                        path: &report.files[e.file].display,
+                        start: e.span.start + bom,
+                        end: e.span.end + bom,
+                        replacement: &e.replacement,
+                    }
                 })
                 .collect(),
         }),
@@ -109,13 +121,32 @@ fn diagnostic<'a>(report: &'a Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
 pub fn render(report: &Report) -> String {
     let mut by_severity = serde_json::Map::new();
     for s in Severity::ALL {
-        by_severity.insert(s.as_str().into(), report.diagnostics.iter().filter(|d| d.severity == s).count().into());
+        by_severity.insert(
+            s.as_str().into(),
+            report
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == s)
+                .count()
+                .into(),
+        );
     }
     let out = Output {
         version: 1,
-        tool: Tool { name: "moat", version: env!("CARGO_PKG_VERSION") },
-        diagnostics: report.diagnostics.iter().map(|d| diagnostic(report, d)).collect(),
-        summary: Summary { files: report.files.len(), diagnostics: report.diagnostics.len(), by_severity },
+        tool: Tool {
+            name: "moat",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        diagnostics: report
+            .diagnostics
+            .iter()
+            .map(|d| diagnostic(report, d))
+            .collect(),
+        summary: Summary {
+            files: report.files.len(),
+            diagnostics: report.diagnostics.len(),
+            by_severity,
+        },
     };
     let mut s = serde_json::to_string_pretty(&out).expect("JSON output serializes");
     s.push('\n');

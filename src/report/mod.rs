@@ -4,8 +4,8 @@ pub mod concise;
 pub mod human;
 pub mod json;
 
-use crate::Report;
 use crate::rules::load::Rule;
+use crate::Report;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -53,8 +53,10 @@ pub fn compile(source: &str, vars: &[&str]) -> Result<Expr, String> {
 fn comprehension_vars(source: &str) -> Vec<String> {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
-        regex::Regex::new(r"\.(?:all|exists|exists_one|existsOne|map|filter)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,")
-            .expect("valid pattern")
+        regex::Regex::new(
+            r"\.(?:all|exists|exists_one|existsOne|map|filter)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,",
+        )
+        .expect("valid pattern")
     });
     re.captures_iter(source).map(|c| c[1].to_string()).collect()
 }
@@ -73,7 +75,8 @@ pub fn to_cel(v: &serde_json::Value) -> Value {
         J::String(s) => Value::String(Arc::new(s.clone())),
         J::Array(items) => Value::List(Arc::new(items.iter().map(to_cel).collect())),
         J::Object(map) => {
-            let m: std::collections::HashMap<String, Value> = map.iter().map(|(k, v)| (k.clone(), to_cel(v))).collect();
+            let m: std::collections::HashMap<String, Value> =
+                map.iter().map(|(k, v)| (k.clone(), to_cel(v))).collect();
             Value::from(m)
         }
     }
@@ -87,7 +90,11 @@ impl Expr {
     pub fn eval_bool(&self, ctx: &Context) -> Result<bool, String> {
         match self.eval(ctx)? {
             Value::Bool(b) => Ok(b),
-            other => Err(format!("`{}` gave {:?}, not a bool", self.source, other.type_of())),
+            other => Err(format!(
+                "`{}` gave {:?}, not a bool",
+                self.source,
+                other.type_of()
+            )),
         }
     }
 }
@@ -198,7 +205,9 @@ mod tests {
 
     #[test]
     fn unknown_variables_are_rejected() {
-        assert!(compile("servce.user == null", &["service"]).unwrap_err().contains("servce"));
+        assert!(compile("servce.user == null", &["service"])
+            .unwrap_err()
+            .contains("servce"));
         assert!(compile("service.user ==", &["service"]).is_err());
         assert!(compile("[1,2].exists(x, x > service.n)", &["service"]).is_ok());
     }

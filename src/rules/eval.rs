@@ -29,7 +29,13 @@ impl Engine {
         self.rules.iter().find(|r| &*r.id == key || &*r.name == key)
     }
 
-    pub fn evaluate(&self, kind: FileKind, nodes: &[Node], out: &mut Vec<Diagnostic>, errors: &mut Vec<EvalError>) {
+    pub fn evaluate(
+        &self,
+        kind: FileKind,
+        nodes: &[Node],
+        out: &mut Vec<Diagnostic>,
+        errors: &mut Vec<EvalError>,
+    ) {
         for node in nodes {
             let applicable: Vec<&Rule> = self
                 .rules
@@ -47,7 +53,10 @@ impl Engine {
                 match apply(rule, node, &ctx) {
                     Ok(Some(d)) => out.push(d),
                     Ok(None) => {}
-                    Err(message) => errors.push(EvalError { rule: rule.id.to_string(), message }),
+                    Err(message) => errors.push(EvalError {
+                        rule: rule.id.to_string(),
+                        message,
+                    }),
                 }
             }
         }
@@ -81,7 +90,11 @@ fn apply(rule: &Rule, node: &Node, ctx: &Context) -> Result<Option<Diagnostic>, 
         let message = l.message.render(ctx)?;
         for s in node.spans.get(l.at).into_iter().flatten() {
             if *s != span {
-                labels.push(Label { file: node.file, span: *s, message: message.clone() });
+                labels.push(Label {
+                    file: node.file,
+                    span: *s,
+                    message: message.clone(),
+                });
             }
         }
     }
@@ -94,10 +107,18 @@ fn apply(rule: &Rule, node: &Node, ctx: &Context) -> Result<Option<Diagnostic>, 
                     edits.clear();
                     break;
                 };
-                edits.push(Edit { file: node.file, span: *s, replacement: replace.render(ctx)? });
+                edits.push(Edit {
+                    file: node.file,
+                    span: *s,
+                    replacement: replace.render(ctx)?,
+                });
             }
             (!edits.is_empty()).then(|| -> Result<Fix, String> {
-                Ok(Fix { applicability: f.applicability, description: f.description.render(ctx)?, edits })
+                Ok(Fix {
+                    applicability: f.applicability,
+                    description: f.description.render(ctx)?,
+                    edits,
+                })
             })
         }
         _ => None,

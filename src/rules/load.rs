@@ -81,7 +81,11 @@ pub struct RuleError {
 
 impl std::fmt::Display for RuleError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.origin, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.origin, self.line, self.column, self.message
+        )
     }
 }
 
@@ -91,24 +95,41 @@ const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_r
 
 /// The rules shipped in the binary.
 pub fn embedded() -> Result<Vec<Rule>, Vec<RuleError>> {
-    load_all(EMBEDDED.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect())
+    load_all(
+        EMBEDDED
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .collect(),
+    )
 }
 
 /// The embedded rules plus every `*.toml` below each folder in `dirs`.
 pub fn with_dirs(dirs: &[PathBuf]) -> Result<Vec<Rule>, Vec<RuleError>> {
-    let mut sources: Vec<(String, String)> =
-        EMBEDDED.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
+    let mut sources: Vec<(String, String)> = EMBEDDED
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect();
     for dir in dirs {
         let mut files = Vec::new();
         if let Err(e) = collect_toml(dir, &mut files) {
-            return Err(vec![RuleError { origin: dir.display().to_string(), line: 1, column: 1, message: e }]);
+            return Err(vec![RuleError {
+                origin: dir.display().to_string(),
+                line: 1,
+                column: 1,
+                message: e,
+            }]);
         }
         files.sort();
         for f in files {
             match std::fs::read_to_string(&f) {
                 Ok(t) => sources.push((f.display().to_string(), t)),
                 Err(e) => {
-                    return Err(vec![RuleError { origin: f.display().to_string(), line: 1, column: 1, message: e.to_string() }])
+                    return Err(vec![RuleError {
+                        origin: f.display().to_string(),
+                        line: 1,
+                        column: 1,
+                        message: e.to_string(),
+                    }])
                 }
             }
         }
@@ -171,11 +192,15 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
 fn load_one(origin: &str, text: &str) -> Result<Rule, Vec<RuleError>> {
     let err = |span: std::ops::Range<usize>, message: String| {
         let (line, column) = position(text, span.start);
-        RuleError { origin: origin.to_string(), line, column, message }
+        RuleError {
+            origin: origin.to_string(),
+            line,
+            column,
+            message,
+        }
     };
-    let file: RuleFile = toml::from_str(text).map_err(|e| {
-        vec![err(e.span().unwrap_or(0..0), e.message().to_string())]
-    })?;
+    let file: RuleFile = toml::from_str(text)
+        .map_err(|e| vec![err(e.span().unwrap_or(0..0), e.message().to_string())])?;
     let mut errors = Vec::new();
 
     let path = Path::new(origin);
@@ -188,9 +213,14 @@ fn load_one(origin: &str, text: &str) -> Result<Rule, Vec<RuleError>> {
         .to_string();
     let id = file.id.get_ref().clone();
     let name = file.name.get_ref().clone();
-    let id_ok = id.len() == 5 && id[..2].chars().all(|c| c.is_ascii_uppercase()) && id[2..].chars().all(|c| c.is_ascii_digit());
+    let id_ok = id.len() == 5
+        && id[..2].chars().all(|c| c.is_ascii_uppercase())
+        && id[2..].chars().all(|c| c.is_ascii_digit());
     if !id_ok {
-        errors.push(err(file.id.span(), format!("id `{id}` must be two capital letters and three digits, like `RD001`")));
+        errors.push(err(
+            file.id.span(),
+            format!("id `{id}` must be two capital letters and three digits, like `RD001`"),
+        ));
     }
     match AREAS.iter().find(|(a, _)| *a == area) {
         Some((_, prefix)) if !id.starts_with(prefix) => errors.push(err(
@@ -207,28 +237,59 @@ fn load_one(origin: &str, text: &str) -> Result<Rule, Vec<RuleError>> {
         _ => {}
     }
     if stem != format!("{id}-{name}") {
-        errors.push(err(file.id.span(), format!("file name must be `{id}-{name}.toml`, found `{stem}.toml`")));
+        errors.push(err(
+            file.id.span(),
+            format!("file name must be `{id}-{name}.toml`, found `{stem}.toml`"),
+        ));
     }
     let kebab = !name.is_empty()
-        && name.split('-').all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        && name.split('-').all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        });
     if !kebab {
-        errors.push(err(file.name.span(), format!("name `{name}` must be kebab-case")));
+        errors.push(err(
+            file.name.span(),
+            format!("name `{name}` must be kebab-case"),
+        ));
     }
     if file.references.get_ref().is_empty() {
-        errors.push(err(file.references.span(), "at least one reference is required".into()));
+        errors.push(err(
+            file.references.span(),
+            "at least one reference is required".into(),
+        ));
     }
     for (field, value) in [("docs.what", &file.docs.what), ("docs.why", &file.docs.why)] {
         if value.get_ref().trim().is_empty() {
             errors.push(err(value.span(), format!("`{field}` must not be empty")));
         }
     }
-    if file.fix.is_some() && file.docs.fix_safety.as_deref().is_none_or(|s| s.trim().is_empty()) {
-        errors.push(err(0..0, "a rule with `[fix]` must explain `docs.fix-safety`".into()));
+    if file.fix.is_some()
+        && file
+            .docs
+            .fix_safety
+            .as_deref()
+            .is_none_or(|s| s.trim().is_empty())
+    {
+        errors.push(err(
+            0..0,
+            "a rule with `[fix]` must explain `docs.fix-safety`".into(),
+        ));
     }
-    let bad = file.examples.iter().filter(|e| e.kind == ExampleKind::Bad).count();
+    let bad = file
+        .examples
+        .iter()
+        .filter(|e| e.kind == ExampleKind::Bad)
+        .count();
     let good = file.examples.len() - bad;
     if bad == 0 || good == 0 {
-        errors.push(err(0..0, format!("needs at least one bad and one good `[[example]]` (has {bad} bad, {good} good)")));
+        errors.push(err(
+            0..0,
+            format!(
+                "needs at least one bad and one good `[[example]]` (has {bad} bad, {good} good)"
+            ),
+        ));
     }
 
     let node = match NodeKind::parse(file.applies_to.node.get_ref()) {
@@ -239,7 +300,11 @@ fn load_one(origin: &str, text: &str) -> Result<Rule, Vec<RuleError>> {
                 format!(
                     "unknown node `{}` (known: {})",
                     file.applies_to.node.get_ref(),
-                    NodeKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+                    NodeKind::ALL
+                        .iter()
+                        .map(|k| k.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
             return Err(errors);
@@ -249,40 +314,77 @@ fn load_one(origin: &str, text: &str) -> Result<Rule, Vec<RuleError>> {
     for k in file.applies_to.kinds.get_ref() {
         match FileKind::parse(k) {
             Some(kind) => kinds.push(kind),
-            None => errors.push(err(file.applies_to.kinds.span(), format!("unknown file kind `{k}`"))),
+            None => errors.push(err(
+                file.applies_to.kinds.span(),
+                format!("unknown file kind `{k}`"),
+            )),
         }
     }
     for ex in &file.examples {
         if let Some(k) = crate::classify::by_name(Path::new(&ex.file)) {
             if !kinds.contains(&k) {
-                errors.push(err(0..0, format!("example file `{}` is a {} file, not one of applies-to.kinds", ex.file, k.name())));
+                errors.push(err(
+                    0..0,
+                    format!(
+                        "example file `{}` is a {} file, not one of applies-to.kinds",
+                        ex.file,
+                        k.name()
+                    ),
+                ));
             }
         } else {
-            errors.push(err(0..0, format!("example file name `{}` is not recognised as any kind", ex.file)));
+            errors.push(err(
+                0..0,
+                format!(
+                    "example file name `{}` is not recognised as any kind",
+                    ex.file
+                ),
+            ));
         }
     }
     for k in &kinds {
-        if !file.examples.iter().any(|e| crate::classify::by_name(Path::new(&e.file)) == Some(*k)) {
-            errors.push(err(file.applies_to.kinds.span(), format!("kind `{}` has no example", k.name())));
+        if !file
+            .examples
+            .iter()
+            .any(|e| crate::classify::by_name(Path::new(&e.file)) == Some(*k))
+        {
+            errors.push(err(
+                file.applies_to.kinds.span(),
+                format!("kind `{}` has no example", k.name()),
+            ));
         }
     }
 
     let vars = node.vars();
-    let span_key = |key: &toml::Spanned<String>, errors: &mut Vec<RuleError>| -> Option<&'static str> {
-        let found = node.span_keys().iter().find(|k| **k == key.get_ref().as_str()).copied();
-        if found.is_none() {
-            errors.push(err(
-                key.span(),
-                format!("`{}` is not a span of a `{}` node (known: {})", key.get_ref(), node.name(), node.span_keys().join(", ")),
-            ));
-        }
-        found
-    };
+    let span_key =
+        |key: &toml::Spanned<String>, errors: &mut Vec<RuleError>| -> Option<&'static str> {
+            let found = node
+                .span_keys()
+                .iter()
+                .find(|k| **k == key.get_ref().as_str())
+                .copied();
+            if found.is_none() {
+                errors.push(err(
+                    key.span(),
+                    format!(
+                        "`{}` is not a span of a `{}` node (known: {})",
+                        key.get_ref(),
+                        node.name(),
+                        node.span_keys().join(", ")
+                    ),
+                ));
+            }
+            found
+        };
     let cel = |src: &toml::Spanned<String>, errors: &mut Vec<RuleError>| -> Option<Expr> {
-        compile(src.get_ref(), vars).map_err(|m| errors.push(err(src.span(), m))).ok()
+        compile(src.get_ref(), vars)
+            .map_err(|m| errors.push(err(src.span(), m)))
+            .ok()
     };
     let template = |src: &toml::Spanned<String>, errors: &mut Vec<RuleError>| -> Option<Template> {
-        Template::compile(src.get_ref(), vars).map_err(|m| errors.push(err(src.span(), m))).ok()
+        Template::compile(src.get_ref(), vars)
+            .map_err(|m| errors.push(err(src.span(), m)))
+            .ok()
     };
 
     let condition = cel(&file.matcher.condition, &mut errors);
@@ -304,7 +406,11 @@ fn load_one(origin: &str, text: &str) -> Result<Rule, Vec<RuleError>> {
         let message = template(&l.message, &mut errors);
         let when = l.when.as_ref().map(|w| cel(w, &mut errors));
         if let (Some(at), Some(message)) = (at, message) {
-            labels.push(CompiledLabel { at, message, when: when.flatten() });
+            labels.push(CompiledLabel {
+                at,
+                message,
+                when: when.flatten(),
+            });
         }
     }
     let escalate: Vec<(Expr, Severity)> = file
@@ -320,12 +426,25 @@ fn load_one(origin: &str, text: &str) -> Result<Rule, Vec<RuleError>> {
         let edits: Vec<(&'static str, Template)> = f
             .edits
             .iter()
-            .filter_map(|e| Some((span_key(&e.at, &mut errors)?, template(&e.replace, &mut errors)?)))
+            .filter_map(|e| {
+                Some((
+                    span_key(&e.at, &mut errors)?,
+                    template(&e.replace, &mut errors)?,
+                ))
+            })
             .collect();
         if f.edits.is_empty() {
-            errors.push(err(f.description.span(), "`[fix]` needs at least one edit".into()));
+            errors.push(err(
+                f.description.span(),
+                "`[fix]` needs at least one edit".into(),
+            ));
         }
-        description.map(|description| CompiledFix { applicability: f.applicability, description, when, edits })
+        description.map(|description| CompiledFix {
+            applicability: f.applicability,
+            description,
+            when,
+            edits,
+        })
     });
 
     if !errors.is_empty() {
