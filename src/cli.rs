@@ -321,16 +321,52 @@ fn rules_json(rules: &[Rule]) -> String {
     s
 }
 
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+/// Message templates hold CEL placeholders; in documentation they read as `<…>`.
+fn placeholders(template: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    for c in template.chars() {
+        match c {
+            '{' => {
+                if depth == 0 {
+                    out.push('<');
+                }
+                depth += 1;
+            }
+            '}' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    out.push('>');
+                }
+            }
+            c if depth > 0 => {
+                // Keep a readable hint: the last field name of the expression.
+                if c.is_alphanumeric() || c == '_' || c == '.' {
+                    out.push(c);
+                } else if !out.ends_with(' ') && !out.ends_with('<') {
+                    out.push(' ');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 pub fn explain(r: &Rule) -> String {
     let mut out = format!("{} {} ({})\n{}\n\n", r.id, r.name, r.severity, r.title);
     out.push_str(&format!(
-        "What it does\n  {}\n\nWhy is this bad?\n",
-        r.what.trim()
+        "What it does\n{}\nWhy is this bad?\n",
+        indent(r.what.trim())
     ));
     for line in r.why.trim().lines() {
         out.push_str(&format!("  {line}\n"));
     }
-    out.push_str(&format!("\nHow to fix\n  {}\n", r.help_text.trim()));
+    out.push_str(&format!("\nHow to fix\n{}", indent(&placeholders(r.help_text.trim()))));
     if let Some(fs) = &r.fix_safety {
         out.push_str("\nFix safety\n");
         for line in fs.trim().lines() {
