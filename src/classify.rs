@@ -7,15 +7,36 @@ use std::path::Path;
 pub enum FileKind {
     Dockerfile,
     Compose,
+    RedisConf,
+    Env,
+    Systemd,
+    NvidiaToml,
+    Kubernetes,
+    HelmValues,
 }
 
 impl FileKind {
-    pub const ALL: [FileKind; 2] = [FileKind::Dockerfile, FileKind::Compose];
+    pub const ALL: [FileKind; 8] = [
+        FileKind::Dockerfile,
+        FileKind::Compose,
+        FileKind::RedisConf,
+        FileKind::Env,
+        FileKind::Systemd,
+        FileKind::NvidiaToml,
+        FileKind::Kubernetes,
+        FileKind::HelmValues,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             FileKind::Dockerfile => "dockerfile",
             FileKind::Compose => "compose",
+            FileKind::RedisConf => "redis-conf",
+            FileKind::Env => "env",
+            FileKind::Systemd => "systemd",
+            FileKind::NvidiaToml => "nvidia-toml",
+            FileKind::Kubernetes => "kubernetes",
+            FileKind::HelmValues => "helm-values",
         }
     }
 
@@ -41,6 +62,37 @@ pub fn by_name(path: &Path) -> Option<FileKind> {
     let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
     if yaml && (name.starts_with("compose") || name.starts_with("docker-compose")) {
         return Some(FileKind::Compose);
+    }
+    let parent = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if name.ends_with(".conf") && (name.starts_with("redis") || name.starts_with("sentinel")) {
+        return Some(FileKind::RedisConf);
+    }
+    if name == ".env" || name.ends_with(".env") || name.starts_with(".env.") {
+        return Some(FileKind::Env);
+    }
+    if name.ends_with(".service") || (name.ends_with(".conf") && parent.ends_with(".service.d")) {
+        return Some(FileKind::Systemd);
+    }
+    if name == "config.toml"
+        && matches!(
+            parent.as_str(),
+            "nvidia-container-runtime" | "nvidia-container-toolkit"
+        )
+    {
+        return Some(FileKind::NvidiaToml);
+    }
+    // Helm values: `values*.yaml` beside a Chart.yaml. A path that is not on disk (standard
+    // input, a rule example) is taken at its word.
+    if yaml && name.starts_with("values") {
+        let chart = path.parent().map(|p| p.join("Chart.yaml"));
+        if chart.as_ref().is_none_or(|c| c.exists() || !path.exists()) {
+            return Some(FileKind::HelmValues);
+        }
     }
     None
 }
@@ -96,7 +148,21 @@ pub fn by_content(text: &str) -> Option<FileKind> {
     if has_top_level_services(text) {
         return Some(FileKind::Compose);
     }
+    if looks_like_kubernetes(text) {
+        return Some(FileKind::Kubernetes);
+    }
+    if text.lines().any(|l| l.trim() == "[nvidia-container-cli]") {
+        return Some(FileKind::NvidiaToml);
+    }
     None
+}
+
+/// YAML documents with top-level `apiVersion:` and `kind:` (rendered manifests; a Helm
+/// template with `{{ }}` is not YAML until rendered, so it is left alone).
+pub fn looks_like_kubernetes(text: &str) -> bool {
+    text.lines().any(|l| l.starts_with("apiVersion:"))
+        && text.lines().any(|l| l.starts_with("kind:"))
+        && !text.contains("{{")
 }
 
 pub fn has_top_level_services(text: &str) -> bool {
@@ -132,11 +198,31 @@ mod tests {
         for n in [
             "Dockerfile.dockerignore",
             "README.md",
-            "values.yaml",
             "dockerfile.md",
+            "redis.yaml",
+            "app.conf",
         ] {
             assert_eq!(by_name(Path::new(n)), None, "{n}");
         }
+    }
+
+    #[test]
+    fn ai_stack_names() {
+        let k = |n: &str| by_name(Path::new(n));
+        assert_eq!(k("redis.conf"), Some(FileKind::RedisConf));
+        assert_eq!(k("sentinel-26379.conf"), Some(FileKind::RedisConf));
+        assert_eq!(k(".env"), Some(FileKind::Env));
+        assert_eq!(k("ollama.env"), Some(FileKind::Env));
+        assert_eq!(k(".env.production"), Some(FileKind::Env));
+        assert_eq!(k("ollama.service"), Some(FileKind::Systemd));
+        assert_eq!(k("ollama.service.d/override.conf"), Some(FileKind::Systemd));
+        assert_eq!(
+            k("etc/nvidia-container-toolkit/config.toml"),
+            Some(FileKind::NvidiaToml)
+        );
+        assert_eq!(k("config.toml"), None);
+        // Not on disk (standard input, an example): taken at its word.
+        assert_eq!(k("chart/values.yaml"), Some(FileKind::HelmValues));
     }
 
     #[test]
@@ -148,5 +234,17 @@ mod tests {
         );
         assert_eq!(by_content("services:\n  a: {}\n"), Some(FileKind::Compose));
         assert_eq!(by_content("hello"), None);
+        assert_eq!(
+            by_content("apiVersion: v1\nkind: Service\n"),
+            Some(FileKind::Kubernetes)
+        );
+        assert_eq!(
+            by_content("apiVersion: v1\nkind: Service\nname: {{ .Release.Name }}\n"),
+            None
+        );
+        assert_eq!(
+            by_content("[nvidia-container-cli]\nldconfig = \"@/sbin/ldconfig\"\n"),
+            Some(FileKind::NvidiaToml)
+        );
     }
 }

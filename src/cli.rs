@@ -366,7 +366,10 @@ pub fn explain(r: &Rule) -> String {
     for line in r.why.trim().lines() {
         out.push_str(&format!("  {line}\n"));
     }
-    out.push_str(&format!("\nHow to fix\n{}", indent(&placeholders(r.help_text.trim()))));
+    out.push_str(&format!(
+        "\nHow to fix\n{}",
+        indent(&placeholders(r.help_text.trim()))
+    ));
     if let Some(fs) = &r.fix_safety {
         out.push_str("\nFix safety\n");
         for line in fs.trim().lines() {

@@ -166,8 +166,11 @@ fn display_path(path: &Path) -> String {
 
 fn lint_pending(engine: &Engine, settings: &Settings, p: Pending) -> Option<FileResult> {
     let by_name = classify::by_name(&p.path).or_else(|| settings.kind_for(&p.path));
-    // Walked files whose name says nothing are only read when they may be Compose YAML.
-    if by_name.is_none() && !p.explicit && !classify::could_be_yaml(&p.path) {
+    // Walked files whose name says nothing are only read when they may be Compose or
+    // Kubernetes YAML, or a toolkit TOML.
+    let sniffable =
+        classify::could_be_yaml(&p.path) || p.path.extension().is_some_and(|e| e == "toml");
+    if by_name.is_none() && !p.explicit && !sniffable {
         return None;
     }
     let display = display_path(&p.path);
@@ -204,7 +207,7 @@ fn lint_pending(engine: &Engine, settings: &Settings, p: Pending) -> Option<File
     let kind = match by_name {
         Some(k) => k,
         None => match classify::by_content(&text) {
-            Some(FileKind::Compose) => FileKind::Compose,
+            Some(k @ (FileKind::Compose | FileKind::Kubernetes | FileKind::NvidiaToml)) => k,
             Some(k) if p.explicit => k,
             _ if p.explicit => {
                 return Some(note(&p.path, display, "skipped: not a file kind moat knows (name it by convention or map it in `[kinds]`)".into()));
@@ -319,9 +322,15 @@ pub fn lint_source(
                     .file_name()
                     .and_then(|n| n.to_str())
                     .unwrap_or("Dockerfile");
-                if let Some(service) =
+                if let Some(mut service) =
                     model::dockerfile::service_from_dockerfile(&df, &source.text, stem)
                 {
+                    service.declared_in = Some(source.path.clone());
+                    service.component = model::component::identify(
+                        service.image.as_ref(),
+                        service.command.as_ref(),
+                        service.entrypoint.as_ref(),
+                    );
                     nodes::service_nodes(&service, file, &facts, &mut node_list);
                 }
                 nodes::dockerfile_nodes(&df, &source.text, file, &facts, &mut node_list);
@@ -331,18 +340,43 @@ pub fn lint_source(
         FileKind::Compose => match parse::yaml::parse_documents(&source.text) {
             Ok(docs) => {
                 for doc in docs.iter().filter(|d| !d.is_null()) {
-                    let (services, problems) =
+                    let (mut services, problems) =
                         model::compose::services_from_compose(&source.text, doc);
                     for p in problems {
                         out.push(parse_error(file, p.span, &p.message));
                     }
-                    for s in &services {
+                    for s in &mut services {
+                        s.declared_in = Some(source.path.clone());
+                        s.component = model::component::identify(
+                            s.image.as_ref(),
+                            s.command.as_ref(),
+                            s.entrypoint.as_ref(),
+                        );
                         nodes::service_nodes(s, file, &facts, &mut node_list);
                     }
                 }
             }
             Err(e) => out.push(parse_error(file, e.span, &e.message)),
         },
+        other => {
+            let ctx = nodes::FileCtx {
+                source,
+                file,
+                file_facts: &facts,
+            };
+            let reader = match other {
+                FileKind::RedisConf => model::redis::file_nodes,
+                FileKind::Env => model::envfile::file_nodes,
+                FileKind::Systemd => model::systemd::file_nodes,
+                FileKind::NvidiaToml => model::nvidia::file_nodes,
+                FileKind::Kubernetes => model::kubernetes::file_nodes,
+                FileKind::HelmValues => model::helm::file_nodes,
+                FileKind::Dockerfile | FileKind::Compose => unreachable!("handled above"),
+            };
+            for p in reader(&ctx, &mut node_list) {
+                out.push(parse_error(file, p.span, &p.message));
+            }
+        }
     }
     engine.evaluate(kind, &node_list, out, errors);
     // Spans come from several parsers; whatever they say, what leaves here is inside the text

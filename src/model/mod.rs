@@ -2,16 +2,27 @@
 //! Dockerfile's final stage. Parsers fill these structs; `nodes.rs` turns them into the
 //! JSON-shaped facts (with a span per fact) that CEL conditions read.
 
+pub mod chromadb;
 pub mod commands;
+pub mod component;
 pub mod compose;
 pub mod dockerfile;
+pub mod envfile;
+pub mod helm;
 pub mod image;
 pub mod interpolate;
+pub mod kubernetes;
 pub mod nodes;
+pub mod nvidia;
+pub mod ollama;
+pub mod redis;
+pub mod related;
 pub mod runtime;
 pub mod secrets;
 pub mod shell;
 pub mod shellwords;
+pub mod systemd;
+pub mod triton;
 
 use crate::source::Span;
 use serde::Serialize;
@@ -34,6 +45,11 @@ impl<T> Spanned<T> {
 pub enum Origin {
     Compose,
     Dockerfile,
+    Kubernetes,
+    Helm,
+    /// A standalone settings file (redis.conf, an env file, a systemd unit) not tied to a
+    /// service in the files we read.
+    File,
 }
 
 /// A parsed image reference, e.g. `ghcr.io/chroma-core/chroma:0.5.7@sha256:...`.
@@ -186,13 +202,27 @@ pub struct Service {
     pub restart: Option<Spanned<String>>,
     pub profiles: Vec<String>,
     pub extends: Option<Spanned<String>>,
+    /// What the service runs, recognised from its image and command.
+    pub component: Option<component::Component>,
+    /// Other ways the service is reachable from outside, with where they are declared: a
+    /// Kubernetes Service of type LoadBalancer/NodePort, an Ingress, `hostNetwork`.
+    pub exposures: Vec<Spanned<String>>,
+    /// Kubernetes: `securityContext.allowPrivilegeEscalation` in effect.
+    pub allow_privilege_escalation: Option<Spanned<bool>>,
+    /// Kubernetes: `securityContext.runAsNonRoot` in effect.
+    pub run_as_non_root: Option<Spanned<bool>>,
+    /// Path of the file the service is declared in, for reading related files (env_file,
+    /// mounted configuration) relative to it.
+    pub declared_in: Option<std::path::PathBuf>,
 }
 
 impl Service {
     /// Reachable from other hosts: a port published on a non-loopback address, or the host's
     /// network namespace (every listening port is then on the host's interfaces).
     pub fn exposed(&self) -> bool {
-        self.ports.iter().any(Port::on_all_interfaces) || self.host_network()
+        self.ports.iter().any(Port::on_all_interfaces)
+            || self.host_network()
+            || !self.exposures.is_empty()
     }
 
     pub fn host_network(&self) -> bool {

@@ -23,10 +23,15 @@ pub enum NodeKind {
     Image,
     Instruction,
     Command,
+    Redis,
+    Ollama,
+    Chromadb,
+    Triton,
+    Toolkit,
 }
 
 impl NodeKind {
-    pub const ALL: [NodeKind; 7] = [
+    pub const ALL: [NodeKind; 12] = [
         NodeKind::Service,
         NodeKind::Port,
         NodeKind::Env,
@@ -34,6 +39,11 @@ impl NodeKind {
         NodeKind::Image,
         NodeKind::Instruction,
         NodeKind::Command,
+        NodeKind::Redis,
+        NodeKind::Ollama,
+        NodeKind::Chromadb,
+        NodeKind::Triton,
+        NodeKind::Toolkit,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +55,11 @@ impl NodeKind {
             NodeKind::Image => "image",
             NodeKind::Instruction => "instruction",
             NodeKind::Command => "command",
+            NodeKind::Redis => "redis",
+            NodeKind::Ollama => "ollama",
+            NodeKind::Chromadb => "chromadb",
+            NodeKind::Triton => "triton",
+            NodeKind::Toolkit => "toolkit",
         }
     }
 
@@ -62,6 +77,11 @@ impl NodeKind {
             NodeKind::Image => &["image", "file"],
             NodeKind::Instruction => &["instruction", "file"],
             NodeKind::Command => &["command", "instruction", "file"],
+            NodeKind::Redis => &["redis", "service", "file"],
+            NodeKind::Ollama => &["ollama", "service", "file"],
+            NodeKind::Chromadb => &["chromadb", "service", "file"],
+            NodeKind::Triton => &["triton", "service", "file"],
+            NodeKind::Toolkit => &["toolkit", "file"],
         }
     }
 
@@ -80,6 +100,12 @@ impl NodeKind {
                 "instruction.remote_source",
             ],
             NodeKind::Command => &["command", "command.name", "instruction"],
+            // Component nodes: each module owns its span keys.
+            NodeKind::Redis => super::redis::SPAN_KEYS,
+            NodeKind::Ollama => super::ollama::SPAN_KEYS,
+            NodeKind::Chromadb => super::chromadb::SPAN_KEYS,
+            NodeKind::Triton => super::triton::SPAN_KEYS,
+            NodeKind::Toolkit => super::nvidia::SPAN_KEYS,
         }
     }
 }
@@ -117,7 +143,7 @@ pub struct Node {
 }
 
 impl Node {
-    fn new(kind: NodeKind, file: usize, file_facts: &Value) -> Self {
+    pub fn new(kind: NodeKind, file: usize, file_facts: &Value) -> Self {
         Node {
             kind,
             file,
@@ -125,10 +151,10 @@ impl Node {
             spans: HashMap::new(),
         }
     }
-    fn span(&mut self, key: &'static str, span: Span) {
+    pub fn span(&mut self, key: &'static str, span: Span) {
         self.spans.entry(key).or_default().push(span);
     }
-    fn opt_span(&mut self, key: &'static str, span: Option<Span>) {
+    pub fn opt_span(&mut self, key: &'static str, span: Option<Span>) {
         if let Some(s) = span {
             self.span(key, s);
         }
@@ -272,6 +298,10 @@ fn service_facts(s: &Service) -> Value {
         "user_is_root": s.user.as_ref().is_some_and(|u| is_root_user(&u.value)),
         "ports": s.ports.iter().map(port_facts).collect::<Vec<_>>(),
         "exposed": s.exposed(),
+        "component": s.component,
+        "exposures": s.exposures.iter().map(|e| e.value.clone()).collect::<Vec<_>>(),
+        "allow_privilege_escalation": s.allow_privilege_escalation.as_ref().map(|v| v.value),
+        "run_as_non_root": s.run_as_non_root.as_ref().map(|v| v.value),
         "privileged": s.privileged.as_ref().is_some_and(|p| p.value),
         "cap_add": caps(&s.cap_add),
         "cap_drop": caps(&s.cap_drop),
@@ -429,6 +459,36 @@ pub fn service_nodes(s: &Service, file: usize, file_facts: &Value, out: &mut Vec
             }
             out.push(n);
         }
+    }
+    // Component nodes: each component module decides whether the service is one of its own.
+    let ctx = ServiceCtx {
+        service: s,
+        facts: &facts,
+        file,
+        file_facts,
+    };
+    super::redis::service_nodes(&ctx, out);
+    super::ollama::service_nodes(&ctx, out);
+    super::chromadb::service_nodes(&ctx, out);
+    super::triton::service_nodes(&ctx, out);
+}
+
+/// What a component module gets to build its nodes for one service.
+pub struct ServiceCtx<'a> {
+    pub service: &'a Service,
+    /// The service's facts, already converted for CEL (share them, don't rebuild).
+    pub facts: &'a cel::Value,
+    pub file: usize,
+    pub file_facts: &'a Value,
+}
+
+impl ServiceCtx<'_> {
+    /// A node of `kind` carrying the service's facts and spans.
+    pub fn node(&self, kind: NodeKind) -> Node {
+        let mut n = Node::new(kind, self.file, self.file_facts);
+        n.vars.push(("service", self.facts.clone()));
+        service_spans(&mut n, self.service);
+        n
     }
 }
 
@@ -843,6 +903,14 @@ pub fn env_source_label(source: EnvSource) -> &'static str {
         EnvSource::Env => "ENV",
         EnvSource::Arg => "ARG",
     }
+}
+
+/// What a file-level reader (redis.conf, env file, systemd unit, Kubernetes manifest, Helm
+/// values, toolkit config) gets to build its nodes.
+pub struct FileCtx<'a> {
+    pub source: &'a crate::source::SourceFile,
+    pub file: usize,
+    pub file_facts: &'a Value,
 }
 
 #[cfg(test)]

@@ -1,0 +1,14 @@
+//! chromadb: being written (issue 3). Builds `chromadb` nodes for services that run it.
+
+use super::nodes::{Node, ServiceCtx};
+
+/// Span keys a `chromadb` rule may name.
+pub const SPAN_KEYS: &[&str] = &[
+    "chromadb",
+    "service",
+    "service.image",
+    "service.ports",
+    "service.exposed_ports",
+];
+
+pub fn service_nodes(_ctx: &ServiceCtx, _out: &mut Vec<Node>) {}
