@@ -121,6 +121,11 @@ fn is_not_a_dockerfile_suffix(name: &str) -> bool {
     NOT.iter().any(|s| name.ends_with(s))
 }
 
+/// An example or a file named on the command line: its name, else its content.
+pub fn by_name_or_content(path: &Path, text: &str) -> Option<FileKind> {
+    by_name(path).or_else(|| by_content(text))
+}
+
 /// YAML whose name says nothing is sniffed only when the user named the file explicitly, or
 /// when it is YAML with a top-level `services:`.
 pub fn could_be_yaml(path: &Path) -> bool {

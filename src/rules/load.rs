@@ -321,7 +321,7 @@ fn load_one(origin: &str, text: &str) -> Result<Rule, Vec<RuleError>> {
         }
     }
     for ex in &file.examples {
-        if let Some(k) = crate::classify::by_name(Path::new(&ex.file)) {
+        if let Some(k) = crate::classify::by_name_or_content(Path::new(&ex.file), &ex.code) {
             if !kinds.contains(&k) {
                 errors.push(err(
                     0..0,
@@ -346,7 +346,7 @@ fn load_one(origin: &str, text: &str) -> Result<Rule, Vec<RuleError>> {
         if !file
             .examples
             .iter()
-            .any(|e| crate::classify::by_name(Path::new(&e.file)) == Some(*k))
+            .any(|e| crate::classify::by_name_or_content(Path::new(&e.file), &e.code) == Some(*k))
         {
             errors.push(err(
                 file.applies_to.kinds.span(),
