@@ -463,3 +463,50 @@ fn a_valid_rule_dir_adds_rules() {
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stdout(&o).contains("[DC900]"));
 }
+
+#[test]
+fn sarif_carries_rules_results_fingerprints_and_fixes() {
+    let o = run(&[&["check", "testdata/cli/compose.yaml", "--format", "sarif"], ONE_RULE].concat());
+    assert_eq!(code(&o), 1);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["version"], "2.1.0");
+    let run0 = &v["runs"][0];
+    assert_eq!(run0["columnKind"], "unicodeCodePoints");
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    let dc001 = rules.iter().find(|r| r["id"] == "DC001").expect("every rule is described");
+    assert_eq!(dc001["properties"]["security-severity"], "5.5");
+    assert!(dc001["help"]["markdown"].as_str().unwrap().contains("**Why is this bad?**"));
+    let r = &run0["results"][0];
+    assert_eq!(r["ruleId"], "DC001");
+    assert_eq!(r["level"], "warning");
+    assert_eq!(rules[r["ruleIndex"].as_u64().unwrap() as usize]["id"], "DC001");
+    assert_eq!(r["locations"][0]["physicalLocation"]["region"]["startLine"], 4);
+    assert!(r["partialFingerprints"]["moatFindingHash/v1"].is_string());
+    assert_eq!(r["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"], "127.0.0.1:11434:11434");
+}
+
+#[test]
+fn sarif_fingerprints_survive_lines_moving() {
+    let dir = tmp();
+    let f = dir.path().join("compose.yaml");
+    let fp = |f: &Path| {
+        let o = run(&["check", f.to_str().unwrap(), "--format", "sarif", "--select", "DC001"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["runs"][0]["results"][0]["partialFingerprints"].clone()
+    };
+    let text = std::fs::read_to_string("testdata/cli/compose.yaml").unwrap();
+    std::fs::write(&f, &text).unwrap();
+    let before = fp(&f);
+    std::fs::write(&f, format!("# a comment\n\n{text}")).unwrap();
+    assert_eq!(fp(&f), before);
+}
+
+#[test]
+fn github_annotations_are_escaped_workflow_commands() {
+    let o = run(&[&["check", "testdata/cli/compose.yaml", "--format", "github"], ONE_RULE].concat());
+    assert_eq!(
+        stdout(&o),
+        "::warning file=testdata/cli/compose.yaml,line=4,col=13,endLine=4,endColumn=26,title=DC001 port-published-on-all-interfaces (medium)::service `api` publishes port 11434 on all interfaces (11434%3A11434)\n"
+            .replace("(11434%3A11434)", "(11434:11434)")
+    );
+}
