@@ -83,9 +83,12 @@ pub struct CheckArgs {
     /// Never these rules: ids, names or id prefixes.
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
-    /// Exit 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value = "low")]
-    pub fail_on: SeverityArg,
+    /// Exit 1 when a finding is at or above this severity [default: low].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<SeverityArg>,
+    /// The configuration file (default: the nearest .moat.toml above the first path).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Apply safe fixes.
     #[arg(long)]
     pub fix: bool,
@@ -104,6 +107,9 @@ pub struct CheckArgs {
     /// Also load the rules in these folders.
     #[arg(long = "rule-dir", value_name = "DIR")]
     pub rule_dirs: Vec<PathBuf>,
+    /// Report `# moat: ignore[...]` comments that suppress nothing.
+    #[arg(long)]
+    pub report_unused_ignores: bool,
 }
 
 fn load_rules(dirs: &[PathBuf]) -> Result<Vec<Rule>, i32> {
@@ -161,28 +167,77 @@ fn print(text: &str) {
 }
 
 fn check(args: CheckArgs) -> i32 {
-    let rules = match load_rules(&args.rule_dirs) {
+    let config_path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => {
+            let start = args
+                .paths
+                .iter()
+                .find(|p| p.as_os_str() != "-")
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from("."));
+            crate::config::find(&start)
+        }
+    };
+    let config = match config_path.as_deref().map(crate::config::load).transpose() {
+        Ok(c) => c.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("moat: invalid configuration: {e}");
+            return 2;
+        }
+    };
+    let mut rule_dirs = config.rule_dirs.clone();
+    rule_dirs.extend(args.rule_dirs.iter().cloned());
+    let rules = match load_rules(&rule_dirs) {
         Ok(r) => r,
         Err(code) => return code,
     };
-    for s in args.select.iter().chain(&args.ignore) {
+    // Flags win over the configuration file.
+    let select = if args.select.is_empty() {
+        config.select.clone()
+    } else {
+        args.select.clone()
+    };
+    let mut ignore = config.ignore.clone();
+    ignore.extend(args.ignore.iter().cloned());
+    let configured_rules = config
+        .severity
+        .iter()
+        .map(|(r, _)| r)
+        .chain(config.per_file_ignores.iter().flat_map(|(_, r)| r));
+    for s in select.iter().chain(&ignore).chain(configured_rules) {
         let known = rules.iter().any(|r| {
             r.id.to_ascii_uppercase()
                 .starts_with(&s.to_ascii_uppercase())
                 || *r.name == **s
-        }) || matches!(s.as_str(), "parse-error" | "skipped" | "ALL" | "all");
+        }) || matches!(
+            s.as_str(),
+            "parse-error"
+                | "skipped"
+                | "suppression-without-reason"
+                | "unused-suppression"
+                | "ALL"
+                | "all"
+        );
         if !known {
             eprintln!("moat: `{s}` matches no rule id, name or prefix (see `moat rules`)");
             return 2;
         }
     }
     let settings = Settings {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-        fail_on: args.fail_on.into(),
-        rule_dirs: args.rule_dirs.clone(),
+        select,
+        ignore,
+        fail_on: args
+            .fail_on
+            .map(Severity::from)
+            .or(config.fail_on)
+            .unwrap_or(Severity::Low),
+        rule_dirs,
         no_ignore: args.no_ignore,
-        ..Settings::default()
+        report_unused_ignores: args.report_unused_ignores,
+        severity: config.severity,
+        kinds: config.kinds,
+        per_file_ignores: config.per_file_ignores,
     };
     let engine = Engine::new(rules);
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");

@@ -116,7 +116,11 @@ pub fn fix_all(
             );
             current = Vec::new();
             crate::lint_source(engine, &relinted, kind, 0, &mut current, &mut Vec::new());
-            current.retain(|d| settings.enabled(&d.rule, &d.name));
+            crate::suppress::apply(&relinted, 0, &mut current, false);
+            current.retain(|d| {
+                settings.enabled(&d.rule, &d.name)
+                    && !settings.ignored_in(&file.path, &d.rule, &d.name)
+            });
         }
         if text != file.text {
             out.push(FixedFile {

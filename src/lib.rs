@@ -6,6 +6,7 @@
 
 pub mod classify;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod fix;
@@ -15,6 +16,7 @@ pub mod report;
 pub mod rules;
 pub mod settings;
 pub mod source;
+pub mod suppress;
 
 use classify::FileKind;
 use diagnostic::{Diagnostic, Severity, PARSE_ERROR, SKIPPED};
@@ -125,9 +127,10 @@ pub fn check(engine: &Engine, settings: &Settings, input: Input) -> Result<Repor
         }
         report.rule_errors.extend(r.rule_errors);
     }
+    let files = &report.files;
     report
         .diagnostics
-        .retain(|d| settings.enabled(&d.rule, &d.name));
+        .retain(|d| settings.enabled(&d.rule, &d.name) && !settings.ignored_in(&files[d.file].path, &d.rule, &d.name));
     for d in &mut report.diagnostics {
         if let Some(s) = settings.severity_override(&d.rule, &d.name) {
             d.severity = s;
@@ -228,6 +231,7 @@ fn lint_pending(engine: &Engine, settings: &Settings, p: Pending) -> Option<File
         ));
     } else {
         lint_source(engine, &source, kind, 0, &mut diagnostics, &mut rule_errors);
+        suppress::apply(&source, 0, &mut diagnostics, settings.report_unused_ignores);
     }
     Some(FileResult {
         source: Some(source),

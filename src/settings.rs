@@ -1,5 +1,4 @@
-//! Command-line flags merged once into what the pipeline needs. (The `.moat.toml` layer
-//! plugs in here.)
+//! Command-line flags and `.moat.toml`, merged once into what the pipeline needs: flags win.
 
 use crate::classify::FileKind;
 use crate::diagnostic::Severity;
@@ -15,6 +14,9 @@ pub struct Settings {
     pub no_ignore: bool,
     pub severity: Vec<(String, Severity)>,
     pub kinds: Vec<(globset::GlobMatcher, FileKind)>,
+    pub report_unused_ignores: bool,
+    /// From `.moat.toml` `[per-file-ignores]`: glob → rules.
+    pub per_file_ignores: Vec<(globset::GlobMatcher, Vec<String>)>,
 }
 
 impl Default for Settings {
@@ -27,6 +29,8 @@ impl Default for Settings {
             no_ignore: false,
             severity: Vec::new(),
             kinds: Vec::new(),
+            report_unused_ignores: false,
+            per_file_ignores: Vec::new(),
         }
     }
 }
@@ -43,9 +47,25 @@ impl Settings {
     pub fn enabled(&self, id: &str, name: &str) -> bool {
         let selected = self.select.is_empty() || self.select.iter().any(|s| matches(s, id, name));
         // Input problems (parse errors, skipped files) are always selected, but may be ignored.
-        let selected =
-            selected || id == crate::diagnostic::PARSE_ERROR || id == crate::diagnostic::SKIPPED;
+        let always = [
+            crate::diagnostic::PARSE_ERROR,
+            crate::diagnostic::SKIPPED,
+            crate::suppress::UNEXPLAINED,
+            crate::suppress::UNUSED,
+        ];
+        let selected = selected || always.contains(&id);
         selected && !self.ignore.iter().any(|s| matches(s, id, name))
+    }
+
+    /// Ignored for this file by `[per-file-ignores]`.
+    pub fn ignored_in(&self, path: &Path, id: &str, name: &str) -> bool {
+        if self.per_file_ignores.is_empty() {
+            return false;
+        }
+        let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.per_file_ignores.iter().any(|(g, rules)| {
+            (g.is_match(&abs) || g.is_match(path)) && rules.iter().any(|r| matches(r, id, name))
+        })
     }
 
     pub fn severity_override(&self, id: &str, name: &str) -> Option<Severity> {
@@ -57,9 +77,13 @@ impl Settings {
     }
 
     pub fn kind_for(&self, path: &Path) -> Option<FileKind> {
+        if self.kinds.is_empty() {
+            return None;
+        }
+        let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         self.kinds
             .iter()
-            .find(|(g, _)| g.is_match(path))
+            .find(|(g, _)| g.is_match(&abs) || g.is_match(path))
             .map(|(_, k)| *k)
     }
 }

@@ -466,23 +466,42 @@ fn a_valid_rule_dir_adds_rules() {
 
 #[test]
 fn sarif_carries_rules_results_fingerprints_and_fixes() {
-    let o = run(&[&["check", "testdata/cli/compose.yaml", "--format", "sarif"], ONE_RULE].concat());
+    let o = run(&[
+        &["check", "testdata/cli/compose.yaml", "--format", "sarif"],
+        ONE_RULE,
+    ]
+    .concat());
     assert_eq!(code(&o), 1);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
     assert_eq!(v["version"], "2.1.0");
     let run0 = &v["runs"][0];
     assert_eq!(run0["columnKind"], "unicodeCodePoints");
     let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
-    let dc001 = rules.iter().find(|r| r["id"] == "DC001").expect("every rule is described");
+    let dc001 = rules
+        .iter()
+        .find(|r| r["id"] == "DC001")
+        .expect("every rule is described");
     assert_eq!(dc001["properties"]["security-severity"], "5.5");
-    assert!(dc001["help"]["markdown"].as_str().unwrap().contains("**Why is this bad?**"));
+    assert!(dc001["help"]["markdown"]
+        .as_str()
+        .unwrap()
+        .contains("**Why is this bad?**"));
     let r = &run0["results"][0];
     assert_eq!(r["ruleId"], "DC001");
     assert_eq!(r["level"], "warning");
-    assert_eq!(rules[r["ruleIndex"].as_u64().unwrap() as usize]["id"], "DC001");
-    assert_eq!(r["locations"][0]["physicalLocation"]["region"]["startLine"], 4);
+    assert_eq!(
+        rules[r["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "DC001"
+    );
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        4
+    );
     assert!(r["partialFingerprints"]["moatFindingHash/v1"].is_string());
-    assert_eq!(r["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"], "127.0.0.1:11434:11434");
+    assert_eq!(
+        r["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"],
+        "127.0.0.1:11434:11434"
+    );
 }
 
 #[test]
@@ -490,7 +509,14 @@ fn sarif_fingerprints_survive_lines_moving() {
     let dir = tmp();
     let f = dir.path().join("compose.yaml");
     let fp = |f: &Path| {
-        let o = run(&["check", f.to_str().unwrap(), "--format", "sarif", "--select", "DC001"]);
+        let o = run(&[
+            "check",
+            f.to_str().unwrap(),
+            "--format",
+            "sarif",
+            "--select",
+            "DC001",
+        ]);
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         v["runs"][0]["results"][0]["partialFingerprints"].clone()
     };
@@ -503,10 +529,147 @@ fn sarif_fingerprints_survive_lines_moving() {
 
 #[test]
 fn github_annotations_are_escaped_workflow_commands() {
-    let o = run(&[&["check", "testdata/cli/compose.yaml", "--format", "github"], ONE_RULE].concat());
+    let o = run(&[
+        &["check", "testdata/cli/compose.yaml", "--format", "github"],
+        ONE_RULE,
+    ]
+    .concat());
     assert_eq!(
         stdout(&o),
         "::warning file=testdata/cli/compose.yaml,line=4,col=13,endLine=4,endColumn=26,title=DC001 port-published-on-all-interfaces (medium)::service `api` publishes port 11434 on all interfaces (11434%3A11434)\n"
             .replace("(11434%3A11434)", "(11434:11434)")
+    );
+}
+
+#[test]
+fn inline_suppressions_need_a_reason_and_can_be_audited() {
+    let dir = tmp();
+    let f = dir.path().join("compose.yaml");
+    std::fs::write(
+        &f,
+        "services:\n  api:\n    image: ollama/ollama:0.5.7\n    ports:\n      - \"11434:11434\" # moat: ignore[DC001] the host firewall drops it\n      # moat: ignore[port-published-on-all-interfaces]\n      - \"8080:8080\"\n      - \"9090:9090\"\n  # moat: ignore[DC002] nothing to suppress here\n  db:\n    image: redis:7\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "check",
+        f.to_str().unwrap(),
+        "--select",
+        "DC001",
+        "--format",
+        "concise",
+    ]);
+    let out = stdout(&o);
+    assert!(
+        !out.contains(":5:"),
+        "suppressed at the end of the line: {out}"
+    );
+    assert!(
+        !out.contains(":7:9"),
+        "suppressed from the line above: {out}"
+    );
+    assert!(out.contains(":8:9: medium[DC001]"), "{out}");
+    assert!(
+        out.contains(":6:7: low[suppression-without-reason]"),
+        "{out}"
+    );
+    assert!(!out.contains("unused-suppression"), "{out}");
+    let audited = run(&[
+        "check",
+        f.to_str().unwrap(),
+        "--select",
+        "DC001",
+        "--format",
+        "concise",
+        "--report-unused-ignores",
+    ]);
+    assert!(
+        stdout(&audited)
+            .contains(":9:3: low[unused-suppression] this suppression of DC002 matches no finding"),
+        "{}",
+        stdout(&audited)
+    );
+}
+
+#[test]
+fn whole_file_suppression() {
+    let dir = tmp();
+    let f = dir.path().join("compose.yaml");
+    std::fs::write(&f, "# moat: ignore-file[DC] a throwaway dev stack\nservices:\n  api:\n    image: ollama/ollama\n    ports: [\"11434:11434\"]\n").unwrap();
+    let o = run(&["check", f.to_str().unwrap(), "--format", "concise"]);
+    assert!(!stdout(&o).contains("[DC"), "{}", stdout(&o));
+}
+
+#[test]
+fn moat_toml_is_found_upwards_and_applied() {
+    let dir = tmp();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("stack/ops")).unwrap();
+    let compose =
+        "services:\n  api:\n    image: ollama/ollama:0.5.7\n    ports: [\"11434:11434\"]\n";
+    std::fs::write(d.join("stack/compose.yaml"), compose).unwrap();
+    std::fs::write(d.join("stack/ops/stack.yml.txt"), compose).unwrap();
+    std::fs::write(d.join("stack/dev-compose.yaml"), compose).unwrap();
+    std::fs::write(
+        d.join(".moat.toml"),
+        "select = [\"DC001\"]\nfail-on = \"high\"\n[severity]\nDC001 = \"critical\"\n[per-file-ignores]\n\"stack/dev-*.yaml\" = [\"DC001\"]\n[kinds]\n\"stack/ops/*.txt\" = \"compose\"\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "check",
+        d.join("stack").to_str().unwrap(),
+        "--format",
+        "concise",
+    ]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("stack/compose.yaml:4:13: critical[DC001]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("stack/ops/stack.yml.txt:4:13: critical[DC001]"),
+        "[kinds] maps the file: {out}"
+    );
+    assert!(!out.contains("dev-compose"), "[per-file-ignores]: {out}");
+    assert_eq!(code(&o), 1, "critical is at or above fail-on high");
+    let flags_win = run(&[
+        "check",
+        d.join("stack").to_str().unwrap(),
+        "--format",
+        "concise",
+        "--select",
+        "DC002",
+    ]);
+    assert_eq!(stdout(&flags_win), "");
+}
+
+#[test]
+fn a_bad_moat_toml_is_an_error_with_its_location() {
+    let dir = tmp();
+    std::fs::write(
+        dir.path().join(".moat.toml"),
+        "select = [\"DC001\"]\n[severity]\nDC001 = \"severe\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("compose.yaml"), "services: {}\n").unwrap();
+    let o = run(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains(".moat.toml:3:9: `severe` is not a severity"),
+        "{}",
+        stderr(&o)
+    );
+    let unknown = tmp();
+    std::fs::write(unknown.path().join("moat.toml"), "selekt = []\n").unwrap();
+    let o = run(&[
+        "check",
+        "testdata/cli",
+        "--config",
+        unknown.path().join("moat.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("moat.toml:1:1: unknown field `selekt`"),
+        "{}",
+        stderr(&o)
     );
 }

@@ -7,7 +7,9 @@ use std::fmt::Write;
 
 /// Escaping GitHub requires in the message (data).
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escaping GitHub requires in property values: data's, plus `:` and `,`.

@@ -36,7 +36,11 @@ pub fn fingerprint(report: &Report, index: usize) -> String {
     let key = |i: usize| {
         let x = &report.diagnostics[i];
         let f = &report.files[x.file];
-        (x.rule.clone(), f.display.clone(), f.slice(x.span).to_string())
+        (
+            x.rule.clone(),
+            f.display.clone(),
+            f.slice(x.span).to_string(),
+        )
     };
     let mine = key(index);
     let occurrence = (0..index).filter(|&i| key(i) == mine).count();

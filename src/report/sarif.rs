@@ -38,7 +38,11 @@ fn uri(file: &SourceFile) -> String {
 fn rule_descriptor(r: &Rule) -> Value {
     let mut tags = vec!["security".to_string(), r.area.clone()];
     tags.extend(r.tags.iter().cloned());
-    tags.extend(r.cwe.iter().map(|c| format!("external/cwe/{}", c.to_ascii_lowercase())));
+    tags.extend(
+        r.cwe
+            .iter()
+            .map(|c| format!("external/cwe/{}", c.to_ascii_lowercase())),
+    );
     let references: String = r.references.iter().map(|u| format!("- <{u}>\n")).collect();
     let markdown = format!(
         "{}\n\n**Why is this bad?** {}\n\n**How to fix:** {}\n\n**References**\n\n{references}",

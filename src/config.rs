@@ -1,0 +1,179 @@
+//! `.moat.toml`: found by walking up from the first path (or given with `--config`), read
+//! strictly: an unknown key or a bad value is an error with file, line and column.
+
+use crate::classify::FileKind;
+use crate::diagnostic::Severity;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+pub const FILE_NAME: &str = ".moat.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    #[serde(default)]
+    pub select: Vec<String>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    pub fail_on: Option<Spanned<String>>,
+    /// Rule id or name → severity.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Spanned<String>>,
+    /// Glob (relative to the config file's folder) → rules ignored in matching files.
+    #[serde(default)]
+    pub per_file_ignores: BTreeMap<String, Vec<String>>,
+    /// Glob → file kind, for files whose names say nothing.
+    #[serde(default)]
+    pub kinds: BTreeMap<String, Spanned<String>>,
+    /// Extra rule folders, relative to the config file's folder.
+    #[serde(default)]
+    pub rule_dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+/// The nearest `.moat.toml` in `start` or a folder above it.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    let mut dir = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
+    while let Some(d) = dir {
+        let candidate = d.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// A config read and checked: severities and kinds parsed, globs compiled.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub path: Option<PathBuf>,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub fail_on: Option<Severity>,
+    pub severity: Vec<(String, Severity)>,
+    pub per_file_ignores: Vec<(globset::GlobMatcher, Vec<String>)>,
+    pub kinds: Vec<(globset::GlobMatcher, FileKind)>,
+    pub rule_dirs: Vec<PathBuf>,
+}
+
+pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        path: path.into(),
+        line: 1,
+        column: 1,
+        message: format!("cannot read: {e}"),
+    })?;
+    let err = |span: std::ops::Range<usize>, message: String| {
+        let before = &text[..crate::source::floor_char_boundary(&text, span.start.min(text.len()))];
+        ConfigError {
+            path: path.into(),
+            line: before.matches('\n').count() + 1,
+            column: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+            message,
+        }
+    };
+    let config: Config = toml::from_str(&text)
+        .map_err(|e| err(e.span().unwrap_or(0..0), e.message().to_string()))?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let severity = |s: &Spanned<String>| {
+        Severity::parse(s.get_ref()).ok_or_else(|| {
+            err(
+                s.span(),
+                format!(
+                    "`{}` is not a severity (critical, high, medium, low, info)",
+                    s.get_ref()
+                ),
+            )
+        })
+    };
+    let glob = |g: &str| {
+        // Patterns are relative to the config file's folder, like .gitignore's.
+        let pattern = base.join(g).to_string_lossy().replace('\\', "/");
+        globset::Glob::new(&pattern)
+            .map(|g| g.compile_matcher())
+            .map_err(|e| err(0..0, format!("bad glob `{g}`: {e}")))
+    };
+    let mut loaded = Loaded {
+        path: Some(path.to_path_buf()),
+        select: config.select,
+        ignore: config.ignore,
+        fail_on: config.fail_on.as_ref().map(severity).transpose()?,
+        rule_dirs: config.rule_dirs.iter().map(|d| base.join(d)).collect(),
+        ..Loaded::default()
+    };
+    for (rule, s) in &config.severity {
+        loaded.severity.push((rule.clone(), severity(s)?));
+    }
+    for (g, rules) in &config.per_file_ignores {
+        loaded.per_file_ignores.push((glob(g)?, rules.clone()));
+    }
+    for (g, kind) in &config.kinds {
+        let k = FileKind::parse(kind.get_ref()).ok_or_else(|| {
+            let known: Vec<&str> = FileKind::ALL.iter().map(|k| k.name()).collect();
+            err(
+                kind.span(),
+                format!(
+                    "`{}` is not a file kind ({})",
+                    kind.get_ref(),
+                    known.join(", ")
+                ),
+            )
+        })?;
+        loaded.kinds.push((glob(g)?, k));
+    }
+    Ok(loaded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(FILE_NAME);
+        std::fs::write(&p, "select = [\"DC\"]\nfail-on = \"hgh\"\n").unwrap();
+        let e = load(&p).unwrap_err();
+        assert_eq!((e.line, e.column), (2, 11), "{e}");
+        std::fs::write(&p, "select = [\"DC\"]\n\ncolour = 1\n").unwrap();
+        let e = load(&p).unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        assert!(e.message.contains("colour"), "{e}");
+        std::fs::write(
+            &p,
+            "[kinds]\n\"ops/*.yml\" = \"compose\"\n[severity]\nDC012 = \"info\"\n",
+        )
+        .unwrap();
+        let l = load(&p).unwrap();
+        assert_eq!(l.severity, vec![("DC012".to_string(), Severity::Info)]);
+        assert!(l.kinds[0].0.is_match(dir.path().join("ops/stack.yml")));
+    }
+}
