@@ -107,6 +107,12 @@ pub struct CheckArgs {
     /// Also load the rules in these folders.
     #[arg(long = "rule-dir", value_name = "DIR")]
     pub rule_dirs: Vec<PathBuf>,
+    /// Record the current findings in FILE (then exit 0).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Report only findings that FILE (from --write-baseline) does not record.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Report `# moat: ignore[...]` comments that suppress nothing.
     #[arg(long)]
     pub report_unused_ignores: bool,
@@ -316,6 +322,29 @@ fn check(args: CheckArgs) -> i32 {
                     eprintln!("moat: {e}");
                     return 2;
                 }
+            }
+        }
+    }
+    if let Some(path) = &args.write_baseline {
+        return match crate::baseline::write(&report, path) {
+            Ok(n) => {
+                eprintln!("moat: wrote {n} finding(s) to {}", path.display());
+                0
+            }
+            Err(e) => {
+                eprintln!("moat: {}: cannot write baseline: {e}", path.display());
+                2
+            }
+        };
+    }
+    if let Some(path) = &args.baseline {
+        match crate::baseline::read(path) {
+            Ok(b) => {
+                crate::baseline::filter(&mut report, &b);
+            }
+            Err(e) => {
+                eprintln!("moat: {e}");
+                return 2;
             }
         }
     }
