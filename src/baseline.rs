@@ -27,13 +27,20 @@ fn entries(report: &Report) -> Vec<Entry> {
     (0..report.diagnostics.len())
         .map(|i| {
             let d = &report.diagnostics[i];
-            Entry { rule: d.rule.to_string(), path: report.files[d.file].display.clone(), fingerprint: fingerprint(report, i) }
+            Entry {
+                rule: d.rule.to_string(),
+                path: report.files[d.file].display.clone(),
+                fingerprint: fingerprint(report, i),
+            }
         })
         .collect()
 }
 
 pub fn write(report: &Report, path: &Path) -> std::io::Result<usize> {
-    let b = Baseline { version: 1, findings: entries(report) };
+    let b = Baseline {
+        version: 1,
+        findings: entries(report),
+    };
     let mut text = serde_json::to_string_pretty(&b).expect("baseline serializes");
     text.push('\n');
     std::fs::write(path, text)?;
@@ -41,11 +48,22 @@ pub fn write(report: &Report, path: &Path) -> std::io::Result<usize> {
 }
 
 pub fn read(path: &Path) -> Result<Baseline, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read baseline: {e}", path.display()))?;
-    let b: Baseline = serde_json::from_str(&text)
-        .map_err(|e| format!("{}:{}:{}: invalid baseline: {e}", path.display(), e.line(), e.column()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read baseline: {e}", path.display()))?;
+    let b: Baseline = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}:{}:{}: invalid baseline: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
     if b.version != 1 {
-        return Err(format!("{}: baseline version {} is not supported (1 is)", path.display(), b.version));
+        return Err(format!(
+            "{}: baseline version {} is not supported (1 is)",
+            path.display(),
+            b.version
+        ));
     }
     Ok(b)
 }

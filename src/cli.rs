@@ -34,6 +34,8 @@ pub enum Command {
         #[arg(long = "rule-dir", value_name = "DIR")]
         rule_dirs: Vec<PathBuf>,
     },
+    /// Run the language server on standard input and output (for editors).
+    Lsp,
     /// Show the documentation of one rule.
     Explain {
         /// Rule id (`DF001`) or name (`dockerfile-runs-as-root`).
@@ -135,6 +137,7 @@ fn load_rules(dirs: &[PathBuf]) -> Result<Vec<Rule>, i32> {
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Lsp => crate::lsp::run(),
         Command::Rules { format, rule_dirs } => match load_rules(&rule_dirs) {
             Ok(rules) => {
                 let text = match format {

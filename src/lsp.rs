@@ -1,0 +1,331 @@
+//! `moat lsp`: a language server on stdio (lsp-server + lsp-types, synchronous). Diagnostics
+//! are published on open, change and save for every kind moat reads; fixes are offered as
+//! code actions; each diagnostic links to its rule's first reference.
+
+use crate::classify;
+use crate::diagnostic::{Applicability, Diagnostic, Severity};
+use crate::rules::eval::Engine;
+use crate::settings::Settings;
+use crate::source::SourceFile;
+use lsp_server::{Connection, Message, Notification, Request, Response};
+use lsp_types as lsp;
+use lsp_types::notification::Notification as _;
+use lsp_types::request::Request as _;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+struct Document {
+    /// The last diagnostics, for code actions.
+    diagnostics: Vec<Diagnostic>,
+    file: SourceFile,
+}
+
+pub fn run() -> i32 {
+    let engine = match crate::rules::load::embedded() {
+        Ok(rules) => Engine::new(rules),
+        Err(errors) => {
+            for e in errors {
+                eprintln!("moat: invalid rule: {e}");
+            }
+            return 2;
+        }
+    };
+    let (connection, io_threads) = Connection::stdio();
+    let capabilities = lsp::ServerCapabilities {
+        text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(
+            lsp::TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(lsp::TextDocumentSyncKind::FULL),
+                save: Some(lsp::TextDocumentSyncSaveOptions::SaveOptions(
+                    lsp::SaveOptions {
+                        include_text: Some(true),
+                    },
+                )),
+                ..Default::default()
+            },
+        )),
+        code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
+        ..Default::default()
+    };
+    let caps = serde_json::to_value(capabilities).expect("capabilities serialize");
+    if let Err(e) = connection.initialize(caps) {
+        eprintln!("moat lsp: initialization failed: {e}");
+        return 2;
+    }
+    let code = match serve(&connection, &engine) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("moat lsp: {e}");
+            1
+        }
+    };
+    // The connection must be dropped before its threads can be joined.
+    drop(connection);
+    let _ = io_threads.join();
+    code
+}
+
+fn serve(connection: &Connection, engine: &Engine) -> Result<(), String> {
+    let mut docs: HashMap<lsp::Uri, Document> = HashMap::new();
+    for msg in &connection.receiver {
+        match msg {
+            Message::Request(req) => {
+                if connection
+                    .handle_shutdown(&req)
+                    .map_err(|e| e.to_string())?
+                {
+                    return Ok(());
+                }
+                let resp = handle_request(&req, &docs);
+                connection
+                    .sender
+                    .send(Message::Response(resp))
+                    .map_err(|e| e.to_string())?;
+            }
+            Message::Notification(n) => {
+                if let Some((uri, text)) = document_text(&n) {
+                    let doc = lint(engine, &uri, text);
+                    publish(connection, &uri, &doc)?;
+                    docs.insert(uri, doc);
+                } else if n.method == lsp::notification::DidCloseTextDocument::METHOD {
+                    if let Ok(p) =
+                        serde_json::from_value::<lsp::DidCloseTextDocumentParams>(n.params)
+                    {
+                        docs.remove(&p.text_document.uri);
+                        let clear = lsp::PublishDiagnosticsParams {
+                            uri: p.text_document.uri,
+                            diagnostics: Vec::new(),
+                            version: None,
+                        };
+                        send_notification::<lsp::notification::PublishDiagnostics>(
+                            connection, clear,
+                        )?;
+                    }
+                }
+            }
+            Message::Response(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The new full text of a document from didOpen, didChange or didSave.
+fn document_text(n: &Notification) -> Option<(lsp::Uri, String)> {
+    use lsp::notification::{DidChangeTextDocument, DidOpenTextDocument, DidSaveTextDocument};
+    match n.method.as_str() {
+        DidOpenTextDocument::METHOD => {
+            let p: lsp::DidOpenTextDocumentParams =
+                serde_json::from_value(n.params.clone()).ok()?;
+            Some((p.text_document.uri, p.text_document.text))
+        }
+        DidChangeTextDocument::METHOD => {
+            let p: lsp::DidChangeTextDocumentParams =
+                serde_json::from_value(n.params.clone()).ok()?;
+            let text = p.content_changes.into_iter().last()?.text;
+            Some((p.text_document.uri, text))
+        }
+        DidSaveTextDocument::METHOD => {
+            let p: lsp::DidSaveTextDocumentParams =
+                serde_json::from_value(n.params.clone()).ok()?;
+            Some((p.text_document.uri, p.text?))
+        }
+        _ => None,
+    }
+}
+
+/// `file:///a%20b/compose.yaml` → `/a b/compose.yaml`.
+fn uri_path(uri: &lsp::Uri) -> PathBuf {
+    let s = uri.as_str();
+    let rest = s.strip_prefix("file://").unwrap_or(s);
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() && rest.is_char_boundary(i + 3) {
+            if let Ok(b) = u8::from_str_radix(&rest[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    PathBuf::from(String::from_utf8_lossy(&out).into_owned())
+}
+
+fn lint(engine: &Engine, uri: &lsp::Uri, text: String) -> Document {
+    let path = uri_path(uri);
+    let settings = crate::config::find(&path)
+        .and_then(|c| crate::config::load(&c).ok())
+        .map(|c| Settings {
+            select: c.select,
+            ignore: c.ignore,
+            severity: c.severity,
+            kinds: c.kinds,
+            per_file_ignores: c.per_file_ignores,
+            ..Settings::default()
+        })
+        .unwrap_or_default();
+    let body = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+    let bom = text.len() - body.len();
+    let display = path.display().to_string();
+    let file = SourceFile::new(path.clone(), display, body, bom);
+    let mut diagnostics = Vec::new();
+    let kind = classify::by_name(&path)
+        .or_else(|| settings.kind_for(&path))
+        .or_else(|| classify::by_content(&file.text));
+    if let Some(kind) = kind {
+        crate::lint_source(engine, &file, kind, 0, &mut diagnostics, &mut Vec::new());
+        crate::suppress::apply(&file, 0, &mut diagnostics, false);
+        diagnostics.retain(|d| {
+            settings.enabled(&d.rule, &d.name) && !settings.ignored_in(&path, &d.rule, &d.name)
+        });
+        for d in &mut diagnostics {
+            if let Some(s) = settings.severity_override(&d.rule, &d.name) {
+                d.severity = s;
+            }
+        }
+    }
+    Document { diagnostics, file }
+}
+
+/// LSP positions count UTF-16 code units by default.
+fn position(file: &SourceFile, offset: usize) -> lsp::Position {
+    let p = file.position(offset);
+    let line_start = file.line_span(p.line).start;
+    let end =
+        crate::source::floor_char_boundary(&file.text, offset.min(file.text.len())).max(line_start);
+    let character = file.text[line_start..end].encode_utf16().count();
+    lsp::Position {
+        line: (p.line - 1) as u32,
+        character: character as u32,
+    }
+}
+
+fn range(file: &SourceFile, span: crate::source::Span) -> lsp::Range {
+    lsp::Range {
+        start: position(file, span.start),
+        end: position(file, span.end),
+    }
+}
+
+fn to_lsp(uri: &lsp::Uri, file: &SourceFile, d: &Diagnostic) -> lsp::Diagnostic {
+    let severity = match d.severity {
+        Severity::Critical | Severity::High => lsp::DiagnosticSeverity::ERROR,
+        Severity::Medium => lsp::DiagnosticSeverity::WARNING,
+        Severity::Low => lsp::DiagnosticSeverity::INFORMATION,
+        Severity::Info => lsp::DiagnosticSeverity::HINT,
+    };
+    let href = d
+        .references
+        .first()
+        .and_then(|r| r.parse::<lsp::Uri>().ok());
+    let message = match &d.help {
+        Some(h) => format!("{}\n{h}", d.message),
+        None => d.message.clone(),
+    };
+    lsp::Diagnostic {
+        range: range(file, d.span),
+        severity: Some(severity),
+        code: Some(lsp::NumberOrString::String(d.rule.to_string())),
+        code_description: href.map(|href| lsp::CodeDescription { href }),
+        source: Some("moat".into()),
+        message,
+        related_information: (!d.labels.is_empty()).then(|| {
+            d.labels
+                .iter()
+                .map(|l| lsp::DiagnosticRelatedInformation {
+                    location: lsp::Location {
+                        uri: uri.clone(),
+                        range: range(file, l.span),
+                    },
+                    message: l.message.clone(),
+                })
+                .collect()
+        }),
+        tags: None,
+        data: None,
+    }
+}
+
+fn publish(connection: &Connection, uri: &lsp::Uri, doc: &Document) -> Result<(), String> {
+    let params = lsp::PublishDiagnosticsParams {
+        uri: uri.clone(),
+        diagnostics: doc
+            .diagnostics
+            .iter()
+            .map(|d| to_lsp(uri, &doc.file, d))
+            .collect(),
+        version: None,
+    };
+    send_notification::<lsp::notification::PublishDiagnostics>(connection, params)
+}
+
+fn send_notification<N: lsp::notification::Notification>(
+    connection: &Connection,
+    params: N::Params,
+) -> Result<(), String> {
+    let n = Notification::new(N::METHOD.to_string(), params);
+    connection
+        .sender
+        .send(Message::Notification(n))
+        .map_err(|e| e.to_string())
+}
+
+fn handle_request(req: &Request, docs: &HashMap<lsp::Uri, Document>) -> Response {
+    if req.method != lsp::request::CodeActionRequest::METHOD {
+        return Response::new_err(
+            req.id.clone(),
+            lsp_server::ErrorCode::MethodNotFound as i32,
+            format!("unsupported: {}", req.method),
+        );
+    }
+    let params: lsp::CodeActionParams = match serde_json::from_value(req.params.clone()) {
+        Ok(p) => p,
+        Err(e) => {
+            return Response::new_err(
+                req.id.clone(),
+                lsp_server::ErrorCode::InvalidParams as i32,
+                e.to_string(),
+            )
+        }
+    };
+    let mut actions: Vec<lsp::CodeActionOrCommand> = Vec::new();
+    if let Some(doc) = docs.get(&params.text_document.uri) {
+        for d in &doc.diagnostics {
+            let Some(fix) = &d.fix else { continue };
+            let r = range(&doc.file, d.span);
+            let overlaps = r.start <= params.range.end && params.range.start <= r.end;
+            if !overlaps {
+                continue;
+            }
+            let edits: Vec<lsp::TextEdit> = fix
+                .edits
+                .iter()
+                .map(|e| lsp::TextEdit {
+                    range: range(&doc.file, e.span),
+                    new_text: e.replacement.clone(),
+                })
+                .collect();
+            let mut changes = HashMap::new();
+            changes.insert(params.text_document.uri.clone(), edits);
+            let safety = match fix.applicability {
+                Applicability::Safe => "",
+                Applicability::Unsafe => " (unsafe: changes behaviour)",
+            };
+            actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                title: format!("{}: {}{safety}", d.rule, fix.description),
+                kind: Some(lsp::CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![to_lsp(&params.text_document.uri, &doc.file, d)]),
+                edit: Some(lsp::WorkspaceEdit {
+                    changes: Some(changes),
+                    ..Default::default()
+                }),
+                is_preferred: Some(fix.applicability == Applicability::Safe),
+                ..Default::default()
+            }));
+        }
+    }
+    Response::new_ok(req.id.clone(), actions)
+}

@@ -1,0 +1,134 @@
+//! The language server driven over stdio as an editor drives it: initialize, didOpen, the
+//! publishDiagnostics that come back, codeAction, didChange, shutdown, exit.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_moat"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("moat lsp starts");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        Client {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    fn send(&mut self, msg: Value) {
+        let body = msg.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn recv(&mut self) -> Value {
+        let mut len = 0;
+        loop {
+            let mut line = String::new();
+            self.stdout.read_line(&mut line).unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.strip_prefix("Content-Length: ") {
+                len = v.parse().unwrap();
+            }
+        }
+        let mut body = vec![0; len];
+        self.stdout.read_exact(&mut body).unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    /// The next message with this method (notifications) or id (responses).
+    fn until(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..50 {
+            let m = self.recv();
+            if pred(&m) {
+                return m;
+            }
+        }
+        panic!("expected message never came");
+    }
+}
+
+#[test]
+fn an_editor_session() {
+    let mut c = Client::start();
+    c.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": null, "rootUri": null, "capabilities": {}}}));
+    let init = c.until(|m| m["id"] == 1);
+    assert_eq!(init["result"]["capabilities"]["codeActionProvider"], true);
+    c.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+
+    let uri = "file:///nonexistent/stack/compose.yaml";
+    let text = "services:\n  api:\n    image: ollama/ollama:0.5.7\n    ports: [\"11434:11434\"]\n";
+    c.send(json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}}));
+    let published = c.until(|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(published["params"]["uri"], uri);
+    let diags = published["params"]["diagnostics"].as_array().unwrap();
+    let dc001 = diags
+        .iter()
+        .find(|d| d["code"] == "DC001")
+        .expect("DC001 published");
+    assert_eq!(dc001["range"]["start"], json!({"line": 3, "character": 12}));
+    assert_eq!(dc001["source"], "moat");
+    assert_eq!(dc001["severity"], 2);
+    assert!(dc001["codeDescription"]["href"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+
+    c.send(json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/codeAction", "params": {
+        "textDocument": {"uri": uri}, "range": dc001["range"], "context": {"diagnostics": [dc001]}}}));
+    let actions = c.until(|m| m["id"] == 2);
+    let action = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"].as_str().unwrap().starts_with("DC001"))
+        .expect("a fix for DC001");
+    let edit = &action["edit"]["changes"][uri][0];
+    assert_eq!(edit["newText"], "127.0.0.1:11434:11434");
+
+    let fixed = text.replace("\"11434:11434\"", "\"127.0.0.1:11434:11434\"");
+    c.send(json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}}));
+    let again = c.until(|m| m["method"] == "textDocument/publishDiagnostics");
+    assert!(again["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["code"] != "DC001"));
+
+    c.send(json!({"jsonrpc": "2.0", "id": 3, "method": "shutdown", "params": null}));
+    c.until(|m| m["id"] == 3);
+    c.send(json!({"jsonrpc": "2.0", "method": "exit", "params": null}));
+    let status = c.child.wait().unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_file_moat_does_not_read_gets_no_diagnostics() {
+    let mut c = Client::start();
+    c.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": null, "rootUri": null, "capabilities": {}}}));
+    c.until(|m| m["id"] == 1);
+    c.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    c.send(json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": "file:///x/notes.md", "languageId": "markdown", "version": 1, "text": "# hello\n"}}}));
+    let p = c.until(|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(p["params"]["diagnostics"], json!([]));
+    c.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null}));
+    c.until(|m| m["id"] == 2);
+    c.send(json!({"jsonrpc": "2.0", "method": "exit", "params": null}));
+    assert!(c.child.wait().unwrap().success());
+}
