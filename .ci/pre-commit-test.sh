@@ -20,7 +20,7 @@ repos:
       - id: moat
 YAML
 git add .pre-commit-config.yaml && git commit -qm "config"
-"$venv/bin/pre-commit" install -q
+"$venv/bin/pre-commit" install >/dev/null
 
 printf 'services:\n  api:\n    image: ollama/ollama:0.5.7\n    user: "1000"\n    ports: ["11434:11434"]\n' > compose.yaml
 git add compose.yaml
