@@ -130,9 +130,10 @@ pub fn check(engine: &Engine, settings: &Settings, input: Input) -> Result<Repor
         report.rule_errors.extend(r.rule_errors);
     }
     let files = &report.files;
-    report
-        .diagnostics
-        .retain(|d| settings.enabled(&d.rule, &d.name) && !settings.ignored_in(&files[d.file].path, &d.rule, &d.name));
+    report.diagnostics.retain(|d| {
+        settings.enabled(&d.rule, &d.name)
+            && !settings.ignored_in(&files[d.file].path, &d.rule, &d.name)
+    });
     for d in &mut report.diagnostics {
         if let Some(s) = settings.severity_override(&d.rule, &d.name) {
             d.severity = s;
@@ -185,6 +186,14 @@ fn lint_pending(engine: &Engine, settings: &Settings, p: Pending) -> Option<File
             Ok(b) => b,
             Err(ReadError::TooLarge(size)) => {
                 return Some(note(&p.path, display, format!("skipped: {size} bytes is over the {MAX_FILE_BYTES}-byte limit for a configuration file")));
+            }
+            // Deleted between the walk and the read: nothing to lint, nothing wrong.
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound && !p.explicit => {
+                return Some(note(
+                    &p.path,
+                    display,
+                    "skipped: the file disappeared while moat ran".into(),
+                ));
             }
             Err(ReadError::Io(e)) => {
                 return Some(FileResult {
@@ -270,6 +279,10 @@ enum ReadError {
 
 fn read_limited(path: &Path) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
+    // Check before opening: opening a FIFO blocks until a writer comes, which may be never.
+    if !std::fs::metadata(path).map_err(ReadError::Io)?.is_file() {
+        return Err(ReadError::Io(std::io::Error::other("not a regular file")));
+    }
     let file = std::fs::File::open(path).map_err(ReadError::Io)?;
     let meta = file.metadata().map_err(ReadError::Io)?;
     if !meta.is_file() {

@@ -66,7 +66,8 @@ pub fn run() -> i32 {
 }
 
 fn serve(connection: &Connection, engine: &Engine) -> Result<(), String> {
-    let mut docs: HashMap<lsp::Uri, Document> = HashMap::new();
+    // Keyed by the URI's text: `Uri` has interior caching that clippy flags as a mutable key.
+    let mut docs: HashMap<String, Document> = HashMap::new();
     for msg in &connection.receiver {
         match msg {
             Message::Request(req) => {
@@ -86,12 +87,12 @@ fn serve(connection: &Connection, engine: &Engine) -> Result<(), String> {
                 if let Some((uri, text)) = document_text(&n) {
                     let doc = lint(engine, &uri, text);
                     publish(connection, &uri, &doc)?;
-                    docs.insert(uri, doc);
+                    docs.insert(uri.as_str().to_string(), doc);
                 } else if n.method == lsp::notification::DidCloseTextDocument::METHOD {
                     if let Ok(p) =
                         serde_json::from_value::<lsp::DidCloseTextDocumentParams>(n.params)
                     {
-                        docs.remove(&p.text_document.uri);
+                        docs.remove(p.text_document.uri.as_str());
                         let clear = lsp::PublishDiagnosticsParams {
                             uri: p.text_document.uri,
                             diagnostics: Vec::new(),
@@ -273,7 +274,9 @@ fn send_notification<N: lsp::notification::Notification>(
         .map_err(|e| e.to_string())
 }
 
-fn handle_request(req: &Request, docs: &HashMap<lsp::Uri, Document>) -> Response {
+// lsp-types' `WorkspaceEdit::changes` is keyed by `Uri`; we only build it, never mutate keys.
+#[allow(clippy::mutable_key_type)]
+fn handle_request(req: &Request, docs: &HashMap<String, Document>) -> Response {
     if req.method != lsp::request::CodeActionRequest::METHOD {
         return Response::new_err(
             req.id.clone(),
@@ -292,7 +295,7 @@ fn handle_request(req: &Request, docs: &HashMap<lsp::Uri, Document>) -> Response
         }
     };
     let mut actions: Vec<lsp::CodeActionOrCommand> = Vec::new();
-    if let Some(doc) = docs.get(&params.text_document.uri) {
+    if let Some(doc) = docs.get(params.text_document.uri.as_str()) {
         for d in &doc.diagnostics {
             let Some(fix) = &d.fix else { continue };
             let r = range(&doc.file, d.span);

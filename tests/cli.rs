@@ -681,16 +681,51 @@ fn baseline_keeps_known_findings_quiet_when_lines_move() {
     let b = dir.path().join("moat-baseline.json");
     let text = std::fs::read_to_string("testdata/cli/compose.yaml").unwrap();
     std::fs::write(&f, &text).unwrap();
-    let w = run(&["check", f.to_str().unwrap(), "--select", "DC001", "--write-baseline", b.to_str().unwrap()]);
+    let w = run(&[
+        "check",
+        f.to_str().unwrap(),
+        "--select",
+        "DC001",
+        "--write-baseline",
+        b.to_str().unwrap(),
+    ]);
     assert_eq!(code(&w), 0, "{}", stderr(&w));
-    std::fs::write(&f, format!("# moved down\n\n{}", text.replace("ports: [\"11434:11434\"]", "ports: [\"11434:11434\", \"8080:8080\"]"))).unwrap();
-    let o = run(&["check", f.to_str().unwrap(), "--select", "DC001", "--baseline", b.to_str().unwrap(), "--format", "concise"]);
+    std::fs::write(
+        &f,
+        format!(
+            "# moved down\n\n{}",
+            text.replace(
+                "ports: [\"11434:11434\"]",
+                "ports: [\"11434:11434\", \"8080:8080\"]"
+            )
+        ),
+    )
+    .unwrap();
+    let o = run(&[
+        "check",
+        f.to_str().unwrap(),
+        "--select",
+        "DC001",
+        "--baseline",
+        b.to_str().unwrap(),
+        "--format",
+        "concise",
+    ]);
     let out = stdout(&o);
     assert!(!out.contains("11434"), "baselined: {out}");
     assert!(out.contains("8080:8080"), "new: {out}");
     assert_eq!(code(&o), 1);
     std::fs::write(&b, "{\"version\": 1, \"findings\": [}").unwrap();
-    let bad = run(&["check", f.to_str().unwrap(), "--baseline", b.to_str().unwrap()]);
+    let bad = run(&[
+        "check",
+        f.to_str().unwrap(),
+        "--baseline",
+        b.to_str().unwrap(),
+    ]);
     assert_eq!(code(&bad), 2);
-    assert!(stderr(&bad).contains("invalid baseline"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("invalid baseline"),
+        "{}",
+        stderr(&bad)
+    );
 }

@@ -27,8 +27,8 @@ fn rules() -> Vec<Rule> {
 
 fn lint_text(engine: &Engine, name: &str, text: &str) -> Vec<Diagnostic> {
     let path = PathBuf::from(name);
-    let kind =
-        classify::by_name_or_content(&path, text).unwrap_or_else(|| panic!("example file `{name}` has no kind"));
+    let kind = classify::by_name_or_content(&path, text)
+        .unwrap_or_else(|| panic!("example file `{name}` has no kind"));
     let source = SourceFile::new(path, name.to_string(), text.to_string(), 0);
     let mut out = Vec::new();
     let mut errors = Vec::new();

@@ -1,14 +1,256 @@
-//! chromadb: being written (issue 3). Builds `chromadb` nodes for services that run it.
+//! ChromaDB: one `chromadb` node per service that runs it and per env file that sets Chroma
+//! server variables. Facts follow HARDENING-FACTS §4: the official images listen on
+//! `0.0.0.0:8000`; Chroma 1.x (the Rust server, and what `latest` is) has no built-in
+//! authentication and ignores the Python-era `CHROMA_SERVER_AUTHN_*` settings; before 1.0 a
+//! `CHROMA_SERVER_AUTHN_PROVIDER` turns token or basic authentication on.
 
-use super::nodes::{Node, ServiceCtx};
+use super::envfile::{self, Setting};
+use super::nodes::{Node, NodeKind, ServiceCtx};
+use super::ollama::{merge, reach};
+use super::{component::Component, ImageRef};
+use crate::rules::cel::to_cel;
+use crate::source::Span;
+use serde_json::{json, Value};
 
 /// Span keys a `chromadb` rule may name.
 pub const SPAN_KEYS: &[&str] = &[
     "chromadb",
+    "chromadb.auth_provider",
+    "chromadb.allow_reset",
+    "chromadb.cors",
+    "chromadb.credentials",
+    "chromadb.listen_address",
+    "chromadb.published",
     "service",
     "service.image",
     "service.ports",
     "service.exposed_ports",
 ];
 
-pub fn service_nodes(_ctx: &ServiceCtx, _out: &mut Vec<Node>) {}
+const AUTHN_PROVIDER: &[&str] = &[
+    "CHROMA_SERVER_AUTHN_PROVIDER",
+    "CHROMA_SERVER_AUTH_PROVIDER",
+];
+const CREDENTIALS: &str = "CHROMA_SERVER_AUTHN_CREDENTIALS";
+const CREDENTIALS_FILE: &str = "CHROMA_SERVER_AUTHN_CREDENTIALS_FILE";
+/// 1.x name first (it is the one a 1.x server reads), then the Python-era one.
+const CORS: &[&str] = &[
+    "CHROMA_CORS_ALLOW_ORIGINS",
+    "CHROMA_SERVER_CORS_ALLOW_ORIGINS",
+];
+const ALLOW_RESET: &[&str] = &["CHROMA_ALLOW_RESET", "ALLOW_RESET"];
+const LISTEN: &[&str] = &["CHROMA_LISTEN_ADDRESS", "CHROMA_HOST_ADDR"];
+const PORT: &[&str] = &["CHROMA_PORT", "CHROMA_HOST_PORT"];
+
+/// Variables only a Chroma server reads. Client settings other apps use (`CHROMA_ENDPOINT`,
+/// `CHROMA_API_KEY`, `CHROMA_HOST`) are not among them.
+pub fn is_server_variable(name: &str) -> bool {
+    name.starts_with("CHROMA_SERVER_")
+        || matches!(
+            name,
+            "CHROMA_AUTH_TOKEN_TRANSPORT_HEADER"
+                | "CHROMA_ALLOW_RESET"
+                | "CHROMA_CORS_ALLOW_ORIGINS"
+                | "CHROMA_LISTEN_ADDRESS"
+                | "CHROMA_PERSIST_PATH"
+                | "CHROMA_HOST_ADDR"
+                | "CHROMA_HOST_PORT"
+        )
+}
+
+pub fn official_image(image: &ImageRef) -> bool {
+    super::ollama::known_repository(image)
+        .is_some_and(|r| matches!(r.as_str(), "chromadb/chroma" | "chroma-core/chroma"))
+}
+
+pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
+    if ctx.service.component != Some(Component::Chromadb) {
+        return;
+    }
+    let (vars, unread) = envfile::service_env(ctx.service);
+    out.push(node_from(ctx, &vars, &unread, &json!({})));
+}
+
+/// Pydantic's true values (the Python server), which also cover the Rust server's `true`.
+fn truthy(v: &str) -> bool {
+    matches!(
+        v.trim()
+            .trim_matches(['"', '\''])
+            .to_ascii_lowercase()
+            .as_str(),
+        "1" | "true" | "yes" | "on" | "t" | "y"
+    )
+}
+
+/// `["*"]`, `*`, `["http://a", "*"]`: any entry that is `*`.
+fn cors_wildcard(v: &str) -> bool {
+    v.trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split(',')
+        .any(|o| o.trim().trim_matches(['"', '\'']).trim() == "*")
+}
+
+/// `--host X` / `--host=X` and `--port` in the service's command (the Python image takes
+/// uvicorn-style options, `chroma run` the same names).
+fn command_option(ctx: &ServiceCtx, name: &str) -> Option<(String, Span)> {
+    let s = ctx.service;
+    let args = s
+        .command
+        .iter()
+        .chain(s.entrypoint.iter())
+        .flat_map(|c| c.args.iter());
+    let args: Vec<_> = args.collect();
+    for (i, a) in args.iter().enumerate() {
+        if a.value == name {
+            if let Some(v) = args.get(i + 1) {
+                return Some((v.value.clone(), a.span.cover(v.span)));
+            }
+        } else if let Some(v) = a.value.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
+            return Some((v.to_string(), a.span));
+        }
+    }
+    None
+}
+
+pub fn node_from(ctx: &ServiceCtx, vars: &[Setting], unread: &[String], extra: &Value) -> Node {
+    let s = ctx.service;
+    let mut n = ctx.node(NodeKind::Chromadb);
+    let image = s.image.as_ref();
+    let official = image.is_some_and(official_image);
+    let version = super::ollama::tag_version(image);
+    let major: Option<i64> = version
+        .as_deref()
+        .and_then(|v| v.split('.').next())
+        .and_then(|m| m.parse().ok());
+    // `latest` (or no tag) of the official images is the 1.x Rust server today.
+    let floating = image.is_some_and(|i| {
+        !i.unresolved && i.digest.is_none() && i.tag.as_deref().is_none_or(|t| t == "latest")
+    });
+    let rust_server = major.is_some_and(|m| m >= 1) || (official && floating);
+    let python_server = major == Some(0);
+    let version_text = match (&version, floating) {
+        (Some(v), _) => v.clone(),
+        (None, true) if official => "latest (1.x)".to_string(),
+        _ => "unknown".to_string(),
+    };
+
+    let provider = envfile::get_any(vars, AUTHN_PROVIDER)
+        .filter(|p| p.value.as_deref().is_none_or(|v| !v.trim().is_empty()));
+    n.opt_span("chromadb.auth_provider", provider.map(|p| p.span));
+    // Set and read by this version; an unknown version gets the benefit of the doubt.
+    let auth = provider.is_some() && !rust_server;
+    let auth_ignored = provider.is_some() && rust_server;
+
+    let reset = envfile::get_any(vars, ALLOW_RESET);
+    let allow_reset = reset.and_then(|r| r.value.as_deref()).is_some_and(truthy);
+    n.opt_span("chromadb.allow_reset", reset.map(|r| r.span));
+
+    let cors = envfile::get_any(vars, CORS);
+    let wildcard = cors
+        .and_then(|c| c.value.as_deref())
+        .is_some_and(cors_wildcard);
+    n.opt_span("chromadb.cors", cors.map(|c| c.span));
+
+    let creds = envfile::get(vars, CREDENTIALS);
+    let inline = creds
+        .and_then(|c| c.value.as_deref())
+        .is_some_and(super::secrets::literal_value);
+    n.opt_span("chromadb.credentials", creds.map(|c| c.span));
+
+    // Where it listens: an option on the command line, a variable, or the image's default.
+    let listen_opt = command_option(ctx, "--host");
+    let listen_var = envfile::get_any(vars, LISTEN);
+    let (listen, listen_span, listen_source): (Option<String>, Option<Span>, String) =
+        match (&listen_opt, listen_var) {
+            (Some((v, sp)), _) => (Some(v.clone()), Some(*sp), "the command".into()),
+            (None, Some(v)) => (v.value.clone(), Some(v.span), v.from.clone()),
+            (None, None) if official => (
+                Some("0.0.0.0".into()),
+                image.map(|i| i.span),
+                format!(
+                    "the default of the image `{}`",
+                    image.map_or("", |i| i.raw.trim())
+                ),
+            ),
+            (None, None) => (None, None, "unknown".into()),
+        };
+    n.opt_span("chromadb.listen_address", listen_span);
+    let port = command_option(ctx, "--port")
+        .map(|(v, _)| v)
+        .or_else(|| envfile::get_any(vars, PORT).and_then(|p| p.value.clone()))
+        .unwrap_or_else(|| "8000".into());
+    let listen_host = listen
+        .as_deref()
+        .map(|l| l.trim().trim_matches(['"', '\'']).to_string());
+    let beyond_loopback = listen_host
+        .as_deref()
+        .is_some_and(|h| !super::is_loopback(h));
+    let reach = reach(ctx, &port, beyond_loopback);
+    for p in &reach.ports {
+        n.span("chromadb.published", p.span);
+    }
+    n.span(
+        "chromadb",
+        vars.iter()
+            .find(|v| is_server_variable(&v.name))
+            .filter(|_| s.origin == Some(super::Origin::File))
+            .map_or(s.span, |v| v.span),
+    );
+
+    let mut facts = json!({
+        "version": version,
+        "version_text": version_text,
+        "major": major,
+        "rust_server": rust_server,
+        "python_server": python_server,
+        "official_image": official,
+        "auth_provider": provider.and_then(|p| p.value.clone()),
+        "auth_provider_set": provider.is_some(),
+        "auth_provider_name": provider.map(|p| p.name.clone()),
+        "auth": auth,
+        "auth_ignored": auth_ignored,
+        // Not known when an env_file that could set a provider was not read (and the
+        // version does not rule authentication out anyway).
+        "auth_known": provider.is_some() || rust_server || unread.is_empty(),
+        "allow_reset": allow_reset,
+        "allow_reset_text": reset.and_then(|r| r.value.clone()),
+        "allow_reset_name": reset.map(|r| r.name.clone()),
+        "allow_reset_source": reset.map(|r| r.from.clone()),
+        "cors_wildcard": wildcard,
+        "cors_text": cors.and_then(|c| c.value.clone()),
+        "cors_name": cors.map(|c| c.name.clone()),
+        "cors_source": cors.map(|c| c.from.clone()),
+        "inline_credentials": inline,
+        "credentials_source": creds.map(|c| c.from.clone()),
+        "credentials_from_file": envfile::get(vars, CREDENTIALS_FILE).is_some(),
+        "listen_address": listen_host,
+        "listen_source": listen_source,
+        "port": port,
+        "listens_beyond_loopback": beyond_loopback,
+        "exposed": reach.exposed,
+        "published_on_all_interfaces": reach.every_interface,
+        "exposure": reach.text,
+        "env_files_unread": unread,
+        "kind": "service",
+    });
+    merge(&mut facts, extra);
+    n.vars.push(("chromadb", to_cel(&facts)));
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values() {
+        assert!(cors_wildcard("[\"*\"]"));
+        assert!(cors_wildcard("*"));
+        assert!(cors_wildcard("[\"http://a\", \"*\"]"));
+        assert!(!cors_wildcard("[\"http://localhost:3000\"]"));
+        assert!(truthy("TRUE") && truthy("'true'") && !truthy("False"));
+        assert!(is_server_variable("CHROMA_SERVER_AUTHN_PROVIDER"));
+        assert!(!is_server_variable("CHROMA_API_KEY"));
+    }
+}

@@ -48,6 +48,8 @@ pub fn by_image(image: &ImageRef) -> Option<Component> {
     }
     let repo = image.repository.to_ascii_lowercase();
     let last = repo.rsplit('/').next().unwrap_or(&repo);
+    // An unresolved reference keeps its text: `chroma:${VERSION}` is still chroma.
+    let last = last.split([':', '@']).next().unwrap_or(last);
     match last {
         "ollama" => Some(Component::Ollama),
         "redis" | "redis-stack" | "redis-stack-server" | "valkey" => Some(Component::Redis),

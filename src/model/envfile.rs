@@ -1,8 +1,153 @@
-//! envfile: being written (issue 3).
+//! Environment settings, joined: what a service's process sees (Compose `env_file:` entries,
+//! then `environment:`, or a Dockerfile's `ENV`), and the variables a standalone env file or
+//! systemd unit sets. Each setting keeps where it was set, in the file whose diagnostics will
+//! point at it: a value read from an `env_file` points at that entry of the Compose file
+//! (labels cannot point into another file).
+//!
+//! Standalone env files get an `ollama` node when they set an Ollama server variable and a
+//! `chromadb` node when they set a Chroma server variable.
 
-use super::nodes::{FileCtx, Node};
+use super::interpolate::interpolate;
+use super::nodes::{FileCtx, Node, ServiceCtx};
+use super::{EnvSource, Origin, Service};
+use crate::parse::env_file;
 use crate::parse::Problem;
+use crate::source::Span;
+use serde_json::json;
 
-pub fn file_nodes(_ctx: &FileCtx, _out: &mut Vec<Node>) -> Vec<Problem> {
-    Vec::new()
+/// One variable as the process will see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    pub name: String,
+    /// `None` when the value is not known here: a pass-through (`- KEY`), or a `${VAR}`
+    /// without a default.
+    pub value: Option<String>,
+    /// The line (entry) that set it, in the file being linted.
+    pub span: Span,
+    /// Where it came from, for messages: `environment`, "env_file `ollama.env`", `ENV`,
+    /// `Environment=`, `env file`.
+    pub from: String,
+}
+
+/// A service's environment in the order Compose applies it (later wins): each `env_file`
+/// in order, then `environment:`. For a Dockerfile, its final-stage `ENV`s (`ARG`s are not in
+/// the running container's environment). Env files that cannot be read are returned apart.
+pub fn service_env(s: &Service) -> (Vec<Setting>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut unread = Vec::new();
+    for f in &s.env_files {
+        let read = s
+            .declared_in
+            .as_deref()
+            .and_then(|d| super::related::read(d, &f.value));
+        let Some((_, text)) = read else {
+            unread.push(f.value.clone());
+            continue;
+        };
+        let (file, _) = env_file::parse(&text);
+        for e in &file.entries {
+            out.push(Setting {
+                name: e.name.clone(),
+                value: entry_value(e),
+                span: f.span,
+                from: format!("env_file `{}`", f.value),
+            });
+        }
+    }
+    for e in &s.env {
+        if e.source == EnvSource::Arg {
+            continue;
+        }
+        out.push(Setting {
+            name: e.name.clone(),
+            value: e.value.as_deref().and_then(resolved),
+            span: e.span,
+            from: match e.source {
+                EnvSource::Compose => "environment".to_string(),
+                _ => "ENV".to_string(),
+            },
+        });
+    }
+    (out, unread)
+}
+
+/// An env file's value as Compose reads it: single quotes are literal, the rest is
+/// interpolated.
+fn entry_value(e: &env_file::Entry) -> Option<String> {
+    match e.quote {
+        Some('\'') => e.value.clone(),
+        _ => e.value.as_deref().and_then(resolved),
+    }
+}
+
+/// `${VAR:-default}` resolved to its default; `None` when a variable has no value here.
+fn resolved(v: &str) -> Option<String> {
+    let r = interpolate(v, &|_| None);
+    (!r.unresolved).then_some(r.text)
+}
+
+/// The setting of `name` in effect (the last one).
+pub fn get<'a>(vars: &'a [Setting], name: &str) -> Option<&'a Setting> {
+    vars.iter().rev().find(|s| s.name == name)
+}
+
+/// The first of `names` that is set, by the precedence of `names` (not of position).
+pub fn get_any<'a>(vars: &'a [Setting], names: &[&str]) -> Option<&'a Setting> {
+    names.iter().find_map(|n| get(vars, n))
+}
+
+/// A synthetic service for a file that configures a process we do not see start (an env
+/// file, a systemd unit): no image, no ports, not exposed as far as moat can tell.
+pub fn file_service(ctx: &FileCtx, span: Span) -> Service {
+    Service {
+        name: ctx.source.display.clone(),
+        span,
+        origin: Some(Origin::File),
+        declared_in: Some(ctx.source.path.clone()),
+        ..Service::default()
+    }
+}
+
+/// Build component nodes for settings read from a file that no service declares.
+pub fn component_nodes(
+    ctx: &FileCtx,
+    vars: &[Setting],
+    extra: &serde_json::Value,
+    out: &mut Vec<Node>,
+) {
+    let first = |pred: fn(&str) -> bool| vars.iter().find(|v| pred(&v.name)).map(|v| v.span);
+    let ollama = first(super::ollama::is_server_variable);
+    let chroma = first(super::chromadb::is_server_variable);
+    for (span, which) in [(ollama, "ollama"), (chroma, "chromadb")] {
+        let Some(span) = span else { continue };
+        let service = file_service(ctx, span);
+        let facts = crate::rules::cel::to_cel(&super::nodes::service_facts(&service));
+        let sctx = ServiceCtx {
+            service: &service,
+            facts: &facts,
+            file: ctx.file,
+            file_facts: ctx.file_facts,
+        };
+        if which == "ollama" {
+            out.push(super::ollama::node_from(&sctx, vars, &[], extra));
+        } else {
+            out.push(super::chromadb::node_from(&sctx, vars, &[], extra));
+        }
+    }
+}
+
+pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
+    let (file, problems) = env_file::parse(&ctx.source.text);
+    let vars: Vec<Setting> = file
+        .entries
+        .iter()
+        .map(|e| Setting {
+            name: e.name.clone(),
+            value: entry_value(e),
+            span: e.span,
+            from: "env file".to_string(),
+        })
+        .collect();
+    component_nodes(ctx, &vars, &json!({ "kind": "env" }), out);
+    problems
 }

@@ -28,10 +28,12 @@ pub enum NodeKind {
     Chromadb,
     Triton,
     Toolkit,
+    /// Helm values: one per workload block, with the chart's own settings.
+    Chart,
 }
 
 impl NodeKind {
-    pub const ALL: [NodeKind; 12] = [
+    pub const ALL: [NodeKind; 13] = [
         NodeKind::Service,
         NodeKind::Port,
         NodeKind::Env,
@@ -44,6 +46,7 @@ impl NodeKind {
         NodeKind::Chromadb,
         NodeKind::Triton,
         NodeKind::Toolkit,
+        NodeKind::Chart,
     ];
 
     pub fn name(self) -> &'static str {
@@ -60,6 +63,7 @@ impl NodeKind {
             NodeKind::Chromadb => "chromadb",
             NodeKind::Triton => "triton",
             NodeKind::Toolkit => "toolkit",
+            NodeKind::Chart => "chart",
         }
     }
 
@@ -82,6 +86,7 @@ impl NodeKind {
             NodeKind::Chromadb => &["chromadb", "service", "file"],
             NodeKind::Triton => &["triton", "service", "file"],
             NodeKind::Toolkit => &["toolkit", "file"],
+            NodeKind::Chart => &["chart", "service", "file"],
         }
     }
 
@@ -98,6 +103,7 @@ impl NodeKind {
                 "instruction.keyword",
                 "instruction.args",
                 "instruction.remote_source",
+                "instruction.secret_build_args",
             ],
             NodeKind::Command => &["command", "command.name", "instruction"],
             // Component nodes: each module owns its span keys.
@@ -106,6 +112,7 @@ impl NodeKind {
             NodeKind::Chromadb => super::chromadb::SPAN_KEYS,
             NodeKind::Triton => super::triton::SPAN_KEYS,
             NodeKind::Toolkit => super::nvidia::SPAN_KEYS,
+            NodeKind::Chart => super::helm::SPAN_KEYS,
         }
     }
 }
@@ -130,6 +137,9 @@ const SERVICE_SPANS: &[&str] = &[
     "service.dangerous_cap_add",
     "service.host_namespaces",
     "service.unconfined_security_opt",
+    "service.exposures",
+    "service.allow_privilege_escalation",
+    "service.run_as_non_root",
 ];
 
 #[derive(Debug, Clone)]
@@ -265,7 +275,7 @@ pub fn is_root_user(user: &str) -> bool {
     name == "root" || name == "0"
 }
 
-fn service_facts(s: &Service) -> Value {
+pub fn service_facts(s: &Service) -> Value {
     let caps = |v: &[super::Spanned<String>]| -> Vec<String> {
         v.iter()
             .map(|c| {
@@ -328,6 +338,9 @@ fn service_facts(s: &Service) -> Value {
         "unconfined": s.security_opt.iter().filter_map(|o| unconfined(o)).collect::<Vec<_>>(),
         "socket_proxy": s.image.as_ref().is_some_and(runtime::socket_proxy_image),
         "image_runs_as_non_root": s.image.as_ref().is_some_and(|i| runtime::image_runs_as_non_root(i, s.entrypoint.as_ref(), s.command.as_ref())),
+        // Why the component is reachable without authentication, or '' (authenticates, or
+        // not known).
+        "unauthenticated": super::kubernetes::component_without_auth(s).unwrap_or(""),
     })
 }
 
@@ -413,6 +426,17 @@ fn service_spans(node: &mut Node, s: &Service) {
     for o in s.security_opt.iter().filter(|o| unconfined(o).is_some()) {
         node.span("service.unconfined_security_opt", o.span);
     }
+    for e in &s.exposures {
+        node.span("service.exposures", e.span);
+    }
+    node.opt_span(
+        "service.allow_privilege_escalation",
+        s.allow_privilege_escalation.as_ref().map(|p| p.span),
+    );
+    node.opt_span(
+        "service.run_as_non_root",
+        s.run_as_non_root.as_ref().map(|p| p.span),
+    );
 }
 
 /// Nodes for one service: the service itself, and one per port, env entry and mount.
@@ -665,6 +689,16 @@ fn instruction_nodes(
     } else {
         None
     };
+    // `ARG NPM_TOKEN` (no default, or an empty one): a secret expected from `--build-arg`.
+    // A literal default is DF003's.
+    let secret_args: Vec<crate::parse::dockerfile::ArgDecl> = ins
+        .arg_decls()
+        .into_iter()
+        .filter(|a| {
+            a.default.as_deref().is_none_or(|d| d.trim().is_empty())
+                && secrets::secret_name(&a.name)
+        })
+        .collect();
     let instruction = json!({
         "keyword": ins.keyword,
         "args": args,
@@ -672,6 +706,7 @@ fn instruction_nodes(
         "exec_form": matches!(ins.form, Form::Exec),
         "flags": flags,
         "remote_source": remote.map(|w| w.text.clone()),
+        "secret_build_args": secret_args.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
         "heredoc": !ins.heredocs.is_empty(),
     });
     node.vars.push(("instruction", to_cel(&instruction)));
@@ -689,6 +724,9 @@ fn instruction_nodes(
         node.span("instruction.args", w.span);
     }
     node.opt_span("instruction.remote_source", remote.map(|w| w.span));
+    for a in &secret_args {
+        node.span("instruction.secret_build_args", a.span);
+    }
     out.push(node);
 
     if ins.keyword != "RUN" {

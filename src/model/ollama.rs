@@ -1,14 +1,398 @@
-//! ollama: being written (issue 3). Builds `ollama` nodes for services that run it.
+//! Ollama: one `ollama` node per service that runs it (Compose, a Dockerfile's final stage)
+//! and per env file or systemd unit that sets Ollama server variables. The effective settings
+//! are computed here from the joined environment and the image's defaults (HARDENING-FACTS
+//! §2): the binary listens on `127.0.0.1:11434` when `OLLAMA_HOST` is unset, the official
+//! image sets `OLLAMA_HOST=0.0.0.0:11434` and has no `USER`; the server has no authentication.
 
-use super::nodes::{Node, ServiceCtx};
+use super::envfile::{self, Setting};
+use super::nodes::{is_root_user, Node, NodeKind, ServiceCtx};
+use super::{component::Component, ImageRef, Port};
+use crate::rules::cel::to_cel;
+use crate::source::Span;
+use serde_json::{json, Value};
 
 /// Span keys a `ollama` rule may name.
 pub const SPAN_KEYS: &[&str] = &[
     "ollama",
+    "ollama.host",
+    "ollama.origins",
+    "ollama.debug_log_requests",
+    "ollama.published",
     "service",
     "service.image",
+    "service.user",
     "service.ports",
     "service.exposed_ports",
 ];
 
-pub fn service_nodes(_ctx: &ServiceCtx, _out: &mut Vec<Node>) {}
+/// Variables the Ollama server reads (`envconfig`): a file that sets one of them configures
+/// a server. Client-side names other apps use (`OLLAMA_BASE_URL`, `OLLAMA_BASE_PATH`,
+/// `OLLAMA_MODEL_PREF`) are not among them.
+const SERVER_VARIABLES: &[&str] = &[
+    "OLLAMA_HOST",
+    "OLLAMA_ORIGINS",
+    "OLLAMA_MODELS",
+    "OLLAMA_NOPRUNE",
+    "OLLAMA_DEBUG",
+    "OLLAMA_DEBUG_LOG_REQUESTS",
+    "OLLAMA_REMOTES",
+    "OLLAMA_NO_CLOUD",
+    "OLLAMA_KEEP_ALIVE",
+    "OLLAMA_MAX_QUEUE",
+    "OLLAMA_NUM_PARALLEL",
+    "OLLAMA_MAX_LOADED_MODELS",
+    "OLLAMA_LOAD_TIMEOUT",
+    "OLLAMA_CONTEXT_LENGTH",
+    "OLLAMA_FLASH_ATTENTION",
+    "OLLAMA_KV_CACHE_TYPE",
+    "OLLAMA_SCHED_SPREAD",
+    "OLLAMA_GPU_OVERHEAD",
+    "OLLAMA_RUNNERS_DIR",
+    "OLLAMA_TMPDIR",
+];
+
+pub fn is_server_variable(name: &str) -> bool {
+    SERVER_VARIABLES.contains(&name)
+}
+
+/// The official image (`ollama/ollama`, also through a registry mirror).
+pub fn official_image(image: &ImageRef) -> bool {
+    known_repository(image).as_deref() == Some("ollama/ollama")
+}
+
+/// The repository, also of a reference whose tag or digest alone comes from a variable:
+/// `ghcr.io/chroma-core/chroma:${VERSION}` is `chroma-core/chroma`. `None` when the name
+/// itself is not known (`${REGISTRY}/ollama/ollama`, `${IMAGE}`).
+pub fn known_repository(image: &ImageRef) -> Option<String> {
+    if !image.unresolved {
+        return Some(image.repository.clone());
+    }
+    let raw = image.raw.trim();
+    let dollar = raw.find('$')?;
+    let sep = raw[..dollar].rfind([':', '@'])?;
+    if raw[sep..dollar].contains('/') {
+        return None;
+    }
+    let name = &raw[..sep];
+    let parsed = super::image::parse_image_ref(name, name, Span::default());
+    (!parsed.unresolved && !parsed.repository.is_empty()).then_some(parsed.repository)
+}
+
+pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
+    if ctx.service.component != Some(Component::Ollama) {
+        return;
+    }
+    let (vars, unread) = envfile::service_env(ctx.service);
+    out.push(node_from(ctx, &vars, &unread, &json!({})));
+}
+
+/// Go's `envconfig.Var`: trimmed, surrounding quotes removed.
+fn var(s: &Setting) -> Option<String> {
+    s.value
+        .as_deref()
+        .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
+}
+
+/// `OLLAMA_HOST` as `envconfig.Host` reads it: `[scheme://]host[:port][/path]`; no port means
+/// 11434 without a scheme, 80/443 with one; an unparsable host:port keeps the text as host.
+pub fn parse_host(value: &str) -> (String, String) {
+    let s = value.trim();
+    let (scheme, hostport) = match s.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, s),
+    };
+    let default_port = match scheme {
+        Some("http") => "80",
+        Some("https") => "443",
+        _ => "11434",
+    };
+    let hostport = hostport.split('/').next().unwrap_or("");
+    if hostport.is_empty() {
+        return ("127.0.0.1".into(), default_port.into());
+    }
+    // `[v6]:port`, `host:port`, or a bare host / IPv6 address.
+    let split = if let Some(rest) = hostport.strip_prefix('[') {
+        rest.split_once(']')
+            .and_then(|(h, p)| p.strip_prefix(':').map(|p| (h.to_string(), p.to_string())))
+    } else if hostport.matches(':').count() == 1 {
+        hostport
+            .split_once(':')
+            .map(|(h, p)| (h.to_string(), p.to_string()))
+    } else {
+        None
+    };
+    let (host, port) = match split {
+        Some((h, p)) => (h, p),
+        None => (
+            hostport.trim_matches(['[', ']']).to_string(),
+            default_port.to_string(),
+        ),
+    };
+    let port = match port.parse::<u32>() {
+        Ok(n) if n <= 65535 => port,
+        _ => default_port.to_string(),
+    };
+    (host, port)
+}
+
+pub fn all_interfaces(host: &str) -> bool {
+    matches!(host, "" | "0.0.0.0" | "::" | "0:0:0:0:0:0:0:0")
+}
+
+/// Go's `strconv.ParseBool` true values.
+fn go_true(v: &str) -> bool {
+    matches!(v, "1" | "t" | "T" | "TRUE" | "true" | "True")
+}
+
+/// A published port reaches `api_port` in the container.
+fn reaches(p: &Port, api_port: &str) -> bool {
+    let c = p.container_port.as_str();
+    match c.split_once('-') {
+        Some((a, b)) => match (a.parse::<u32>(), b.parse::<u32>(), api_port.parse::<u32>()) {
+            (Ok(a), Ok(b), Ok(x)) => a <= x && x <= b,
+            _ => true,
+        },
+        None => c == api_port || c.parse::<u32>().is_err(),
+    }
+}
+
+/// Published on every interface: no host address, `0.0.0.0` or `::`.
+pub fn on_every_interface(p: &Port) -> bool {
+    p.published
+        && matches!(
+            p.host_ip.as_deref().map(|ip| ip.trim_matches(['[', ']'])),
+            None | Some("") | Some("0.0.0.0") | Some("::")
+        )
+}
+
+/// How a service's listener is reachable from other hosts, for messages and facts.
+pub struct Reach<'a> {
+    pub ports: Vec<&'a Port>,
+    pub every_interface: bool,
+    pub exposed: bool,
+    pub text: String,
+}
+
+/// Which published ports (or host network, or other exposures) reach a listener on
+/// `api_port` that is not bound to loopback.
+pub fn reach<'a>(ctx: &ServiceCtx<'a>, api_port: &str, beyond_loopback: bool) -> Reach<'a> {
+    let s = ctx.service;
+    let ports: Vec<&Port> = s
+        .ports
+        .iter()
+        .filter(|p| p.on_all_interfaces() && reaches(p, api_port))
+        .collect();
+    let mut how: Vec<String> = Vec::new();
+    if s.host_network() {
+        how.push(format!("port {api_port} on the host's network"));
+    }
+    for p in &ports {
+        how.push(match p.host_ip.as_deref() {
+            Some(ip) if !on_every_interface(p) => format!("port `{}` published on {ip}", p.text),
+            _ => format!("port `{}` published on all interfaces", p.text),
+        });
+    }
+    how.extend(s.exposures.iter().map(|e| e.value.clone()));
+    let every_interface =
+        s.host_network() || !s.exposures.is_empty() || ports.iter().any(|p| on_every_interface(p));
+    Reach {
+        exposed: beyond_loopback && !how.is_empty(),
+        every_interface: beyond_loopback && every_interface,
+        text: how.join(", "),
+        ports,
+    }
+}
+
+/// The image tag as a version: `v0.5.1` and `0.5.7-rocm` give `0.5.1` and `0.5.7`;
+/// `latest`, `rocm` or no tag give `None`.
+pub fn tag_version(image: Option<&ImageRef>) -> Option<String> {
+    let tag = image?.tag.as_deref()?;
+    let t = tag.strip_prefix('v').unwrap_or(tag);
+    let end = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let v = t[..end].trim_end_matches('.');
+    (v.starts_with(|c: char| c.is_ascii_digit()) && v.contains('.')).then(|| v.to_string())
+}
+
+/// The node for one Ollama server configured by `vars` (the joined environment), the image of
+/// `ctx.service` (its defaults) and `extra` facts merged in.
+pub fn node_from(ctx: &ServiceCtx, vars: &[Setting], unread: &[String], extra: &Value) -> Node {
+    let s = ctx.service;
+    let mut n = ctx.node(NodeKind::Ollama);
+    let official = s.image.as_ref().is_some_and(official_image);
+    let image_span = s.image.as_ref().map(|i| i.span);
+
+    // OLLAMA_HOST: set, the image's default, or the binary's.
+    let host_setting = envfile::get(vars, "OLLAMA_HOST");
+    let (host_value, host_source, host_span): (Option<String>, String, Option<Span>) =
+        match host_setting {
+            Some(h) => (var(h), h.from.clone(), Some(h.span)),
+            // An env_file moat could not read may set it.
+            None if !unread.is_empty() => (None, "unknown (an env_file was not read)".into(), None),
+            None if official => (
+                Some("0.0.0.0:11434".into()),
+                format!(
+                    "the default of the image `{}`",
+                    s.image.as_ref().map_or("", |i| i.raw.trim())
+                ),
+                image_span,
+            ),
+            None if s.image.is_some() => (None, "unknown for this image".into(), None),
+            None => (Some(String::new()), "the default".into(), None),
+        };
+    // An empty OLLAMA_HOST is the binary's default.
+    let (host, port) = match &host_value {
+        Some(v) if v.is_empty() => ("127.0.0.1".to_string(), "11434".to_string()),
+        Some(v) => parse_host(v),
+        None => (String::new(), "11434".to_string()),
+    };
+    let known = host_value.is_some();
+    let binds_all = known && all_interfaces(&host);
+    let beyond_loopback = known && !super::is_loopback(&host);
+    n.opt_span("ollama.host", host_span);
+
+    let reach = reach(ctx, &port, beyond_loopback);
+    for p in &reach.ports {
+        n.span("ollama.published", p.span);
+    }
+
+    let origins = envfile::get(vars, "OLLAMA_ORIGINS");
+    let origin_list: Vec<String> = origins
+        .and_then(var)
+        .map(|v| {
+            v.split(',')
+                .map(|o| o.trim().to_string())
+                .filter(|o| !o.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let wildcard = origin_list
+        .iter()
+        .any(|o| matches!(o.as_str(), "*" | "http://*" | "https://*"));
+    n.opt_span("ollama.origins", origins.map(|o| o.span));
+
+    let debug = envfile::get(vars, "OLLAMA_DEBUG_LOG_REQUESTS");
+    let debug_on = debug.and_then(var).is_some_and(|v| go_true(&v));
+    n.opt_span("ollama.debug_log_requests", debug.map(|d| d.span));
+
+    let user_root = s.user.as_ref().is_some_and(|u| is_root_user(&u.value));
+    let runs_as_root = official && (s.user.is_none() || user_root);
+
+    n.span(
+        "ollama",
+        vars.iter()
+            .find(|v| is_server_variable(&v.name))
+            .filter(|_| s.origin == Some(super::Origin::File))
+            .map_or(s.span, |v| v.span),
+    );
+    let mut facts = json!({
+        "host": host_value.as_ref().map(|_| if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") }),
+        "host_text": host_setting.and_then(|h| h.value.clone()).or(host_value.clone()),
+        "host_source": host_source,
+        "host_set": host_setting.is_some(),
+        "host_known": known,
+        "listen_address": host,
+        "port": port,
+        "binds_all_interfaces": binds_all,
+        "listens_beyond_loopback": beyond_loopback,
+        "exposed": reach.exposed,
+        "published_on_all_interfaces": reach.every_interface,
+        "exposure": reach.text,
+        "origins": origin_list,
+        "origins_text": origins.and_then(|o| o.value.clone()),
+        "origins_source": origins.map(|o| o.from.clone()),
+        "origins_wildcard": wildcard,
+        "debug_log_requests": debug_on,
+        "debug_log_requests_text": debug.and_then(|d| d.value.clone()),
+        "debug_log_requests_source": debug.map(|d| d.from.clone()),
+        // Ollama has no authentication of its own. Whether a proxy in front authenticates is
+        // not something moat can see in these files yet: false means "nothing seen", and
+        // messages say so rather than claim there is none.
+        "auth_in_front": false,
+        "version": tag_version(s.image.as_ref()),
+        "official_image": official,
+        "runs_as_root": runs_as_root,
+        "env_files_unread": unread,
+        "serves": serves(s),
+        "kind": "service",
+    });
+    merge(&mut facts, extra);
+    n.vars.push(("ollama", to_cel(&facts)));
+    n
+}
+
+/// The container runs the Ollama server: the image's own `serve`, or a command that names
+/// it. An entrypoint or command that does something else (`sh -c "ollama pull …"` init
+/// containers) is a client of another server. Settings files always configure a server.
+fn serves(s: &super::Service) -> bool {
+    if s.origin == Some(super::Origin::File) || (s.command.is_none() && s.entrypoint.is_none()) {
+        return true;
+    }
+    s.entrypoint
+        .iter()
+        .chain(s.command.iter())
+        .flat_map(|c| c.args.iter())
+        .any(|a| a.value == "serve" || a.value.contains("ollama serve"))
+}
+
+pub fn merge(into: &mut Value, extra: &Value) {
+    if let (Some(a), Some(b)) = (into.as_object_mut(), extra.as_object()) {
+        for (k, v) in b {
+            a.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_as_envconfig_reads_them() {
+        let h = |s: &str| parse_host(s);
+        assert_eq!(h("0.0.0.0"), ("0.0.0.0".into(), "11434".into()));
+        assert_eq!(h("0.0.0.0:8080"), ("0.0.0.0".into(), "8080".into()));
+        assert_eq!(h(":11434"), ("".into(), "11434".into()));
+        assert_eq!(h("http://0.0.0.0"), ("0.0.0.0".into(), "80".into()));
+        assert_eq!(
+            h("https://example.com/x"),
+            ("example.com".into(), "443".into())
+        );
+        assert_eq!(h("[::]:11434"), ("::".into(), "11434".into()));
+        assert_eq!(h("::"), ("::".into(), "11434".into()));
+        assert_eq!(h("127.0.0.1:99999"), ("127.0.0.1".into(), "11434".into()));
+        assert_eq!(h(""), ("127.0.0.1".into(), "11434".into()));
+        assert!(all_interfaces(&h(":11434").0));
+    }
+
+    #[test]
+    fn versions_from_tags() {
+        let v = |t: &str| {
+            let i = super::super::image::parse_image_ref(t, t, Span::default());
+            tag_version(Some(&i))
+        };
+        assert_eq!(v("ollama/ollama:v0.5.1").as_deref(), Some("0.5.1"));
+        assert_eq!(v("ollama/ollama:0.5.7-rocm").as_deref(), Some("0.5.7"));
+        assert_eq!(v("ollama/ollama:rocm"), None);
+        assert_eq!(v("ollama/ollama"), None);
+    }
+
+    #[test]
+    fn repositories_of_unresolved_references() {
+        let r = |t: &str| {
+            let i = super::super::image::parse_image_ref(t, "", Span::default());
+            known_repository(&i)
+        };
+        assert_eq!(
+            r("ghcr.io/chroma-core/chroma:${V}").as_deref(),
+            Some("chroma-core/chroma")
+        );
+        assert_eq!(
+            r("ollama/ollama:${OLLAMA_TAG:-latest}x").as_deref(),
+            Some("ollama/ollama")
+        );
+        assert_eq!(r("${REGISTRY}/ollama/ollama:1"), None);
+        assert_eq!(r("host:5000/${IMG}"), None);
+    }
+}

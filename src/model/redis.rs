@@ -1,21 +1,1715 @@
-//! redis: being written (issue 3). Builds `redis` nodes for services that run it.
+//! Redis: one `redis` node per redis.conf / sentinel.conf file, and one per service that runs
+//! Redis (HARDENING-FACTS §3). A service's node joins, in the order Redis applies them: the
+//! image's defaults, the configuration file named on the `redis-server` command line (read
+//! from the repository when the Compose file bind-mounts it), its `include`s, Bitnami's
+//! environment variables, and the `--name value` arguments. Every effective setting keeps
+//! where it was set in the linted file: its line, its argument, or the Compose line that
+//! brings a joined file in (the volume entry, the `include` line), or the image line when it
+//! is the image's default. Version-dependent semantics (protected mode, the Lua CVEs) and the
+//! ACL evaluation are computed here so that rule conditions stay simple.
 
-use super::nodes::{Node, ServiceCtx};
+use super::component::Component;
+use super::nodes::{FileCtx, Node, NodeKind, ServiceCtx};
+use super::{is_loopback, ImageRef, MountKind, Port, Service};
+use crate::parse::redis_conf::{self, Arg, Directive};
+use crate::parse::Problem;
+use crate::rules::cel::to_cel;
+use crate::source::Span;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 /// Span keys a `redis` rule may name.
 pub const SPAN_KEYS: &[&str] = &[
     "redis",
+    // Where the effective configuration comes from: the command, a mounted file, the image.
+    "redis.source",
+    // Where authentication is set, or, when it is not, where it would have to be.
+    "redis.auth",
+    "redis.password",
+    "redis.bind",
+    "redis.bind.value",
+    "redis.port",
+    "redis.protected_mode",
+    "redis.protected_mode.value",
+    "redis.dangerous_commands",
+    "redis.acl",
+    "redis.tls",
+    // The published ports (or host network) that reach the Redis port.
+    "redis.published",
     "service",
     "service.image",
     "service.ports",
     "service.exposed_ports",
+    "service.network_mode",
 ];
 
-pub fn service_nodes(_ctx: &ServiceCtx, _out: &mut Vec<Node>) {}
+/// Nested `include`s deeper than this are not followed.
+const MAX_INCLUDE_DEPTH: usize = 8;
 
-pub fn file_nodes(
-    _ctx: &super::nodes::FileCtx,
-    _out: &mut Vec<Node>,
-) -> Vec<crate::parse::Problem> {
-    Vec::new()
+/// Passwords published in documentation and examples.
+const WELL_KNOWN_PASSWORDS: &[&str] = &[
+    "foobared",
+    "password",
+    "passw0rd",
+    "redis",
+    "redispassword",
+    "redis_password",
+    "redispass",
+    "redis123",
+    "changeme",
+    "change-me",
+    "changeit",
+    "secret",
+    "secretpassword",
+    "mypassword",
+    "yourpassword",
+    "your_password",
+    "admin",
+    "root",
+    "default",
+    "test",
+    "pass",
+    "123456",
+    "12345678",
+    "qwerty",
+    "letmein",
+    "example",
+];
+
+/// Passwords shorter than this are called short: Redis answers fast, so a password is brute
+/// forced at network speed (redis.io security guide; the sample redis.conf's warning).
+const MIN_PASSWORD_LEN: usize = 12;
+
+/// One effective setting and where it was set.
+#[derive(Debug, Clone)]
+struct Set {
+    args: Vec<String>,
+    /// Where it was set, in the linted file.
+    span: Span,
+    /// The values as written in the linted file, where a fix may rewrite them.
+    value_span: Option<Span>,
+    /// For messages: "line 3", "the command line", "`./redis.conf` mounted at `/etc/redis.conf`".
+    from: String,
+}
+
+impl Set {
+    fn arg(&self, i: usize) -> &str {
+        self.args.get(i).map_or("", String::as_str)
+    }
+}
+
+/// Where a list of directives comes from, for their spans.
+enum Place<'a> {
+    /// Lines of the linted file (its text, for line numbers).
+    File(&'a str),
+    /// `redis-server` arguments in the linted file; `precise` when each argument has a span of
+    /// its own (a folded YAML scalar's words all share the scalar's span).
+    Args { precise: bool },
+    /// Read from another file: every directive points at the line that brought it in.
+    Joined { span: Span, from: String },
+}
+
+/// The directives in effect: last one wins; `user` lines accumulate per user name;
+/// `rename-command` per command.
+#[derive(Debug, Default)]
+struct Config {
+    last: HashMap<String, Set>,
+    users: Vec<(String, Set)>,
+    renames: HashMap<String, Set>,
+    sentinel: bool,
+    /// Files that were named but could not be read, with why: settings may be missing.
+    unread: Vec<String>,
+    /// Files that were read and joined.
+    joined: Vec<String>,
+}
+
+impl Config {
+    fn get(&self, name: &str) -> Option<&Set> {
+        self.last.get(name)
+    }
+
+    fn set(&mut self, d: &Directive, place: &Place) {
+        let args: Vec<String> = d.args.iter().map(|a| a.value.clone()).collect();
+        let (span, value_span, from) = match place {
+            Place::File(text) => (
+                d.span,
+                d.args_span(),
+                format!("line {}", line_of(text, d.span.start)),
+            ),
+            // The flag: its values may sit on other lines (a YAML block list).
+            Place::Args { precise } => (
+                d.name_span,
+                d.args_span().filter(|_| *precise),
+                "on the command line".to_string(),
+            ),
+            Place::Joined { span, from } => (*span, None, from.clone()),
+        };
+        let set = Set {
+            args,
+            span,
+            value_span,
+            from,
+        };
+        match d.name.as_str() {
+            "user" => {
+                let name = set.arg(0).to_string();
+                self.users.retain(|(n, _)| *n != name);
+                self.users.push((name, set));
+            }
+            "rename-command" => {
+                let cmd = set.arg(0).to_ascii_lowercase();
+                self.renames.insert(cmd, set);
+            }
+            "sentinel" => self.sentinel = true,
+            name => {
+                self.last.insert(name.to_string(), set);
+            }
+        }
+    }
+
+    fn user(&self, name: &str) -> Option<&Set> {
+        self.users.iter().find(|(n, _)| n == name).map(|(_, s)| s)
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// Reads an `include`d or mounted file: given the argument as written and the path of the
+/// including file (in the resolver's own namespace), the path to resolve further includes
+/// against, the text, and the span in the linted file its settings should point at (`None`:
+/// the `include` line).
+type Resolve<'r> = dyn Fn(&str, &Path) -> Result<(PathBuf, String, Option<Span>), String> + 'r;
+
+/// Apply `directives` to `cfg`, following `include`s through `resolve`.
+fn load(
+    cfg: &mut Config,
+    directives: &[Directive],
+    place: &Place,
+    current: &Path,
+    resolve: &Resolve,
+    depth: usize,
+    visiting: &mut Vec<PathBuf>,
+) {
+    for d in directives {
+        if d.name != "include" {
+            cfg.set(d, place);
+            continue;
+        }
+        let Some(arg) = d.arg(0) else { continue };
+        let at = match place {
+            Place::Joined { span, .. } => *span,
+            _ => d.span,
+        };
+        if depth >= MAX_INCLUDE_DEPTH {
+            cfg.unread
+                .push(format!("`{arg}` (includes nested too deeply)"));
+            continue;
+        }
+        if arg.contains(['*', '?', '[']) {
+            cfg.unread
+                .push(format!("`{arg}` (a pattern; moat does not expand it)"));
+            continue;
+        }
+        match resolve(arg, current) {
+            Ok((path, text, span)) => {
+                if visiting.contains(&path) {
+                    continue;
+                }
+                let (file, _) = redis_conf::parse(&text);
+                cfg.joined.push(arg.to_string());
+                let inner = Place::Joined {
+                    span: span.unwrap_or(at),
+                    from: format!("`{arg}`, included"),
+                };
+                visiting.push(path.clone());
+                load(
+                    cfg,
+                    &file.directives,
+                    &inner,
+                    &path,
+                    resolve,
+                    depth + 1,
+                    visiting,
+                );
+                visiting.pop();
+            }
+            Err(why) => cfg.unread.push(format!("`{arg}` ({why})")),
+        }
+    }
+}
+
+/// Which image's documented defaults apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flavor {
+    /// Docker Hub `redis`: no config file, protected mode compiled off, no password.
+    Official,
+    /// `bitnami/redis` (and `bitnamilegacy`): configured by environment; refuses to start
+    /// without a password unless `ALLOW_EMPTY_PASSWORD=yes`, always allows remote access.
+    Bitnami,
+    /// Anything else (valkey, redis-stack, own builds): Redis's built-in defaults.
+    Other,
+    /// A redis.conf / sentinel.conf file on its own.
+    File,
+}
+
+fn flavor_of(image: Option<&ImageRef>) -> Flavor {
+    let Some(i) = image.filter(|i| !i.unresolved) else {
+        return Flavor::Other;
+    };
+    match (i.registry.as_deref(), i.repository.as_str()) {
+        (None, "redis") => Flavor::Official,
+        (_, "bitnami/redis" | "bitnamilegacy/redis" | "bitnamisecure/redis") => Flavor::Bitnami,
+        _ => Flavor::Other,
+    }
+}
+
+/// The version an image tag names, and whether a floating tag (`7`, `7.2`, `alpine`) is
+/// rebuilt with every patch release (the official image is; a digest pins it).
+fn tag_version(image: Option<&ImageRef>, flavor: Flavor) -> (Option<Vec<u32>>, bool) {
+    let Some(i) = image.filter(|i| !i.unresolved) else {
+        return (None, false);
+    };
+    if !matches!(flavor, Flavor::Official | Flavor::Bitnami) {
+        return (None, false);
+    }
+    let fresh = flavor == Flavor::Official && i.digest.is_none();
+    let tag = match i.tag.as_deref() {
+        Some(t) => t,
+        None if i.digest.is_some() => return (None, false),
+        None => "latest",
+    };
+    let t = tag.strip_prefix('v').unwrap_or(tag);
+    let end = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let nums: Vec<u32> = t[..end]
+        .split('.')
+        .filter(|p| !p.is_empty())
+        .map_while(|p| p.parse().ok())
+        .take(3)
+        .collect();
+    if nums.is_empty() {
+        // `latest`, `alpine`, `bookworm`: the newest release.
+        return (Some(Vec::new()), fresh);
+    }
+    (Some(nums), fresh)
+}
+
+/// The Lua CVEs of 2025 (CVE-2025-49844 "RediShell", -46817, -46818, -46819; the earlier
+/// CVE-2024-46981 and -31449 are fixed by the same or older releases): `fixed`, `vulnerable`
+/// or `unknown` for a version (an empty version is the newest release).
+fn lua_cve_status(version: Option<&[u32]>, fresh: bool) -> &'static str {
+    let Some(v) = version else { return "unknown" };
+    // First fixed patch of a branch: Some(Some(p)); no fix on the branch: Some(None).
+    let branch = |maj: u32, min: u32| -> Option<Option<u32>> {
+        match (maj, min) {
+            (0..=5, _) | (6, 0) | (7, 0) => Some(None),
+            (6, 2) => Some(Some(20)),
+            (7, 2) => Some(Some(11)),
+            (7, 4) => Some(Some(6)),
+            (8, 0) => Some(Some(4)),
+            (8, 2) => Some(Some(2)),
+            // Branches first released after the fix (October 2025).
+            (8, 4..) | (9.., _) => Some(Some(0)),
+            _ => None,
+        }
+    };
+    match *v {
+        [] => {
+            if fresh {
+                "fixed"
+            } else {
+                "unknown"
+            }
+        }
+        [maj] => match maj {
+            0..=5 => "vulnerable",
+            _ if fresh => "fixed",
+            _ => "unknown",
+        },
+        [maj, min] => match branch(maj, min) {
+            Some(None) => "vulnerable",
+            Some(Some(_)) if fresh => "fixed",
+            _ => "unknown",
+        },
+        [maj, min, patch, ..] => match branch(maj, min) {
+            Some(None) => "vulnerable",
+            Some(Some(fix)) if patch >= fix => "fixed",
+            Some(Some(_)) => "vulnerable",
+            None => "unknown",
+        },
+    }
+}
+
+/// Since 7.0 protected mode applies whenever the default user has no password; before, only
+/// when no `bind` is set. `None`: not known.
+fn modern_protected_mode(version: Option<&[u32]>) -> Option<bool> {
+    match version? {
+        [] => Some(true),
+        [maj, ..] => Some(*maj >= 7),
+    }
+}
+
+/// What the default user may do, from its `user default ...` line. Redis resets the user
+/// before applying the line (`reset`: off, no passwords, no commands).
+#[derive(Debug, Default)]
+struct Acl {
+    on: bool,
+    nopass: bool,
+    /// Plain-text `>password` rules in effect.
+    passwords: Vec<String>,
+    /// `#<sha256>` rules in effect.
+    hashed: bool,
+    /// The command rules, in order.
+    rules: Vec<String>,
+}
+
+fn acl(rules: &[String]) -> Acl {
+    let mut a = Acl::default();
+    for r in rules {
+        let lower = r.to_ascii_lowercase();
+        match lower.as_str() {
+            "on" => a.on = true,
+            "off" => a.on = false,
+            "nopass" => {
+                a.nopass = true;
+                a.passwords.clear();
+                a.hashed = false;
+            }
+            "resetpass" => {
+                a.nopass = false;
+                a.passwords.clear();
+                a.hashed = false;
+            }
+            "reset" => a = Acl::default(),
+            _ if r.starts_with('>') => {
+                a.nopass = false;
+                a.passwords.push(r[1..].to_string());
+            }
+            _ if r.starts_with('<') => a.passwords.retain(|p| *p != r[1..]),
+            _ if r.starts_with('#') => {
+                a.nopass = false;
+                a.hashed = true;
+            }
+            _ if r.starts_with(['+', '-']) || lower == "allcommands" || lower == "nocommands" => {
+                a.rules.push(lower)
+            }
+            _ => {}
+        }
+    }
+    a
+}
+
+/// The commands that run Lua: `EVAL` runs a script directly; `EVALSHA` after `SCRIPT LOAD`;
+/// `FCALL` after `FUNCTION LOAD`. All are in the `@scripting` (and `@slow`) category.
+const SCRIPTING: &[&str] = &[
+    "eval",
+    "eval_ro",
+    "evalsha",
+    "evalsha_ro",
+    "script",
+    "function",
+    "fcall",
+    "fcall_ro",
+];
+
+/// Whether command rules (in order, after a reset) allow `cmd`, one of `SCRIPTING`.
+fn allows(rules: &[String], cmd: &str) -> bool {
+    let mut allowed = false;
+    for r in rules {
+        let (plus, what) = match r.as_str() {
+            "allcommands" => (true, "@all"),
+            "nocommands" => (false, "@all"),
+            _ => (r.starts_with('+'), &r[1..]),
+        };
+        let hit = match what {
+            "@all" | "@scripting" | "@slow" => true,
+            w if w.starts_with('@') => false,
+            w => match w.split_once('|') {
+                // `-script|load` takes away what matters; `+script|exists` gives little.
+                Some((c, sub)) => c == cmd && (plus || sub == "load"),
+                None => w == cmd,
+            },
+        };
+        if hit {
+            allowed = plus;
+        }
+    }
+    allowed
+}
+
+/// Where a service's Redis configuration comes from.
+struct Launch {
+    /// The `redis-server` arguments (after the program name).
+    args: Vec<Arg>,
+    precise: bool,
+    /// Span of the command or entrypoint that holds them, when one does.
+    span: Option<Span>,
+    /// False when the service runs something moat cannot read (a script of its own).
+    known: bool,
+}
+
+fn basename(s: &str) -> &str {
+    s.rsplit('/').next().unwrap_or(s)
+}
+
+fn is_server(word: &str) -> bool {
+    matches!(
+        basename(word),
+        "redis-server" | "valkey-server" | "redis-stack-server"
+    )
+}
+
+fn is_shell(word: &str) -> bool {
+    matches!(basename(word), "sh" | "bash" | "ash" | "dash" | "zsh")
+}
+
+/// What the container runs, as the image's entrypoint would start it.
+fn launch(s: &Service, flavor: Flavor) -> Launch {
+    let to_args = |c: &super::Command| -> Vec<Arg> {
+        c.args
+            .iter()
+            .map(|a| Arg {
+                value: a.value.clone(),
+                span: a.span,
+            })
+            .collect()
+    };
+    let mut argv: Vec<Arg> = Vec::new();
+    let mut span: Option<Span> = None;
+    for c in [&s.entrypoint, &s.command].into_iter().flatten() {
+        argv.extend(to_args(c));
+        span = Some(span.map_or(c.span, |sp: Span| sp.cover(c.span)));
+    }
+    let none = |known| Launch {
+        args: Vec::new(),
+        precise: true,
+        span: None,
+        known,
+    };
+    if argv.is_empty() {
+        // The image's own command: `redis-server` with no arguments for the official image
+        // and plain builds; Bitnami's run script (configured by environment).
+        return none(true);
+    }
+    // The official entrypoint prepends `redis-server` to `-…` and `….conf` arguments.
+    if s.entrypoint.is_none()
+        && flavor != Flavor::Bitnami
+        && (argv[0].value.starts_with('-') || argv[0].value.ends_with(".conf"))
+    {
+        return with_precision(argv, span);
+    }
+    if let Some(k) = argv.iter().position(|a| {
+        is_server(&a.value) || (flavor == Flavor::Bitnami && basename(&a.value) == "run.sh")
+    }) {
+        // Wrappers before it (`docker-entrypoint.sh`, `exec`, `tini --`) pass it through; a
+        // shell script with `redis-server` as a word is handled below.
+        if !argv[..k].iter().any(|a| is_shell(&a.value)) {
+            let args = argv[k + 1..].to_vec();
+            return with_precision(args, span);
+        }
+    }
+    // `sh -c "… redis-server --requirepass $$PW …"`.
+    if is_shell(&argv[0].value) {
+        if let Some(script) = argv.iter().skip(1).find(|a| !a.value.starts_with('-')) {
+            let v = &script.value;
+            let sp = script.span;
+            let (base, precise) = if sp.len() == v.len() {
+                (sp.start, true)
+            } else if sp.len() == v.len() + 2 {
+                (sp.start + 1, true)
+            } else {
+                (0, false)
+            };
+            let words = super::shellwords::split(v, base);
+            if let Some(k) = words.iter().position(|w| is_server(&w.value)) {
+                let args: Vec<Arg> = words[k + 1..]
+                    .iter()
+                    .take_while(|w| !matches!(w.value.as_str(), "&&" | "||" | ";" | "|" | "&"))
+                    .map(|w| Arg {
+                        value: w.value.trim_end_matches(';').to_string(),
+                        span: if precise { w.span } else { sp },
+                    })
+                    .collect();
+                let mut l = with_precision(args, span);
+                l.precise &= precise;
+                return l;
+            }
+        }
+    }
+    none(false)
+}
+
+fn with_precision(args: Vec<Arg>, span: Option<Span>) -> Launch {
+    let mut seen = std::collections::HashSet::new();
+    let precise = args.iter().all(|a| seen.insert(a.span));
+    Launch {
+        args,
+        precise,
+        span,
+        known: true,
+    }
+}
+
+/// The repository file a container path comes from through a bind mount, with the mount
+/// entry's span: the longest mount target that is the path or a folder above it.
+fn mounted(s: &Service, path: &str) -> Option<(String, Span)> {
+    let path = path.trim_end_matches('/');
+    s.mounts
+        .iter()
+        .filter(|m| m.kind == MountKind::Bind && m.source.is_some())
+        .filter_map(|m| {
+            let target = m.target.trim_end_matches('/');
+            let source = m.source.as_deref()?;
+            if path == target {
+                Some((target.len(), source.to_string(), m.span))
+            } else {
+                let rest = path.strip_prefix(target)?.strip_prefix('/')?;
+                Some((
+                    target.len(),
+                    format!("{}/{rest}", source.trim_end_matches('/')),
+                    m.span,
+                ))
+            }
+        })
+        .max_by_key(|(len, _, _)| *len)
+        .map(|(_, source, span)| (source, span))
+}
+
+/// Settings read from the environment (Bitnami's image, redis-stack's `REDIS_ARGS`).
+fn env_directives(s: &Service, flavor: Flavor, cfg: &mut Config, repository: &str) {
+    let (vars, _) = super::envfile::service_env(s);
+    let get = |n: &str| super::envfile::get(&vars, n);
+    let from = |v: &super::envfile::Setting| format!("`{}`, {}", v.name, v.from);
+    let mut set = |name: &str, value: &str, v: &super::envfile::Setting| {
+        let d = Directive {
+            name: name.to_string(),
+            name_span: v.span,
+            args: vec![Arg {
+                value: value.to_string(),
+                span: v.span,
+            }],
+            span: v.span,
+        };
+        cfg.set(
+            &d,
+            &Place::Joined {
+                span: v.span,
+                from: from(v),
+            },
+        );
+    };
+    if flavor == Flavor::Bitnami {
+        if let Some(v) = get("REDIS_PASSWORD") {
+            // A value moat cannot see (a variable) is a password nonetheless.
+            let value = v
+                .value
+                .clone()
+                .unwrap_or_else(|| "${REDIS_PASSWORD}".into());
+            if !value.is_empty() {
+                set("requirepass", &value, v);
+            }
+        }
+        if let Some(v) = get("REDIS_PASSWORD_FILE") {
+            set("requirepass", "${REDIS_PASSWORD_FILE}", v);
+        }
+        if let Some(v) = get("REDIS_TLS_ENABLED") {
+            if v.value.as_deref().is_some_and(truthy) {
+                set("tls-port", "6379", v);
+                set("port", "0", v);
+            }
+        }
+        if let Some(v) = get("REDIS_PORT_NUMBER") {
+            if let Some(p) = v.value.as_deref() {
+                set("port", p, v);
+            }
+        }
+        if let Some(v) = get("ALLOW_EMPTY_PASSWORD") {
+            if v.value.as_deref().is_some_and(truthy) {
+                set("allow-empty-password", "yes", v);
+            }
+        }
+    }
+    let extra = match flavor {
+        Flavor::Bitnami => get("REDIS_EXTRA_FLAGS"),
+        _ if repository.contains("redis-stack") => get("REDIS_ARGS"),
+        _ => None,
+    };
+    if let Some(v) = extra {
+        if let Some(text) = v.value.as_deref() {
+            let words: Vec<Arg> = super::shellwords::split(text, 0)
+                .into_iter()
+                .map(|w| Arg {
+                    value: w.value,
+                    span: v.span,
+                })
+                .collect();
+            let (_, directives) = redis_conf::from_args(&words);
+            let place = Place::Joined {
+                span: v.span,
+                from: from(v),
+            };
+            for d in &directives {
+                cfg.set(d, &place);
+            }
+        }
+    }
+}
+
+fn truthy(v: &str) -> bool {
+    matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "yes" | "true" | "1" | "on"
+    )
+}
+
+/// Everything known about one Redis instance, before it becomes facts.
+struct Instance<'a> {
+    cfg: Config,
+    flavor: Flavor,
+    service: Option<&'a Service>,
+    /// The config could not be read in full (a script we cannot read, an unread file).
+    known: bool,
+    version: Option<Vec<u32>>,
+    version_text: Option<String>,
+    fresh: bool,
+    sentinel: bool,
+    /// Span for the node itself and for image defaults.
+    anchor: Span,
+    /// Where the configuration comes from (command, mounted files, or the image line).
+    sources: Vec<Span>,
+    /// "Redis in service `cache`", "This redis.conf".
+    what: String,
+    default_from: String,
+}
+
+pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
+    let s = ctx.service;
+    if s.component != Some(Component::Redis) {
+        return;
+    }
+    let flavor = flavor_of(s.image.as_ref());
+    let (version, fresh) = tag_version(s.image.as_ref(), flavor);
+    let anchor = s.image.as_ref().map_or(s.span, |i| i.span);
+    let mut cfg = Config::default();
+    let l = launch(s, flavor);
+    let mut sources: Vec<Span> = Vec::new();
+    let (conf, directives) = redis_conf::from_args(&l.args);
+    let mut known = l.known;
+    if let Some(conf) = conf {
+        let path = conf.value.clone();
+        let declared = s.declared_in.clone();
+        let resolve = |arg: &str, _cur: &Path| -> Result<(PathBuf, String, Option<Span>), String> {
+            if !arg.starts_with('/') {
+                return Err("relative to Redis's working directory, not known here".into());
+            }
+            let (source, span) = mounted(s, arg)
+                .ok_or_else(|| "not bind-mounted from this repository".to_string())?;
+            let declared = declared
+                .as_deref()
+                .ok_or_else(|| "no file to resolve it against".to_string())?;
+            let (_, text) = super::related::read(declared, &source)
+                .ok_or_else(|| format!("`{source}` could not be read below this folder"))?;
+            Ok((PathBuf::from(arg), text, Some(span)))
+        };
+        match resolve(&path, Path::new("/")) {
+            Ok((p, text, span)) => {
+                let span = span.unwrap_or(conf.span);
+                sources.push(span);
+                let source = mounted(s, &path).map(|m| m.0).unwrap_or_default();
+                let (file, _) = redis_conf::parse(&text);
+                cfg.joined.push(source.clone());
+                let place = Place::Joined {
+                    span,
+                    from: format!("`{source}`, mounted at `{path}`"),
+                };
+                let mut visiting = vec![p.clone()];
+                load(
+                    &mut cfg,
+                    &file.directives,
+                    &place,
+                    &p,
+                    &resolve,
+                    1,
+                    &mut visiting,
+                );
+            }
+            Err(why) => {
+                cfg.unread.push(format!("`{path}` ({why})"));
+                sources.push(conf.span);
+            }
+        }
+    }
+    if let Some(sp) = l.span {
+        if !l.args.is_empty() {
+            sources.push(sp);
+        }
+    }
+    env_directives(
+        s,
+        flavor,
+        &mut cfg,
+        s.image.as_ref().map_or("", |i| i.repository.as_str()),
+    );
+    let place = Place::Args { precise: l.precise };
+    for d in &directives {
+        if d.name == "include" {
+            cfg.unread.push(format!(
+                "`{}` (included from the command line)",
+                d.arg(0).unwrap_or("")
+            ));
+        } else {
+            cfg.set(d, &place);
+        }
+    }
+    if !cfg.unread.is_empty() {
+        known = false;
+    }
+    if sources.is_empty() {
+        sources.push(anchor);
+    }
+    let sentinel = cfg.sentinel || directives.iter().any(|d| d.name == "sentinel");
+    let image_text = s.image.as_ref().map(|i| i.text.clone());
+    let inst = Instance {
+        sentinel,
+        cfg,
+        flavor,
+        service: Some(s),
+        known,
+        version_text: version.as_ref().map(|_| {
+            s.image
+                .as_ref()
+                .and_then(|i| i.tag.clone())
+                .unwrap_or_else(|| "latest".into())
+        }),
+        version,
+        fresh,
+        anchor,
+        sources,
+        what: format!("Redis in service `{}`", s.name),
+        default_from: match (flavor, image_text) {
+            (Flavor::Official, Some(i)) => format!("the default of image `{i}`"),
+            (Flavor::Bitnami, Some(i)) => format!("the default of image `{i}`"),
+            _ => "Redis's built-in default".to_string(),
+        },
+    };
+    let mut node = ctx.node(NodeKind::Redis);
+    facts_into(&inst, &mut node);
+    out.push(node);
+}
+
+pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
+    let text = &ctx.source.text;
+    let (file, problems) = redis_conf::parse(text);
+    let mut cfg = Config::default();
+    let resolve = |arg: &str, cur: &Path| -> Result<(PathBuf, String, Option<Span>), String> {
+        super::related::read(cur, arg)
+            .map(|(p, t)| (p, t, None))
+            .ok_or_else(|| {
+                if arg.starts_with('/') {
+                    "an absolute path outside this repository".to_string()
+                } else {
+                    "not found below this folder".to_string()
+                }
+            })
+    };
+    let path = ctx.source.path.clone();
+    let mut visiting = vec![path.clone()];
+    load(
+        &mut cfg,
+        &file.directives,
+        &Place::File(text),
+        &path,
+        &resolve,
+        0,
+        &mut visiting,
+    );
+    let name = ctx
+        .source
+        .path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("redis.conf")
+        .to_ascii_lowercase();
+    let sentinel = name.starts_with("sentinel") || cfg.sentinel;
+    let first_line = Span::new(0, text.find('\n').unwrap_or(text.len()));
+    let anchor = file.directives.first().map_or(first_line, |d| d.span);
+    let service = super::envfile::file_service(ctx, anchor);
+    let facts = to_cel(&super::nodes::service_facts(&service));
+    let sctx = ServiceCtx {
+        service: &service,
+        facts: &facts,
+        file: ctx.file,
+        file_facts: ctx.file_facts,
+    };
+    let known = cfg.unread.is_empty();
+    let inst = Instance {
+        cfg,
+        flavor: Flavor::File,
+        service: None,
+        known,
+        version: None,
+        version_text: None,
+        fresh: false,
+        sentinel,
+        anchor,
+        sources: vec![anchor],
+        what: if sentinel {
+            "This Sentinel configuration".into()
+        } else {
+            "This Redis configuration".into()
+        },
+        default_from: "Redis's built-in default".into(),
+    };
+    let mut node = sctx.node(NodeKind::Redis);
+    facts_into(&inst, &mut node);
+    out.push(node);
+    problems
+}
+
+/// A published port that reaches container port `port`.
+fn reaches(p: &Port, port: &str) -> bool {
+    let c = p.container_port.as_str();
+    match c.split_once('-') {
+        Some((a, b)) => match (a.parse::<u32>(), b.parse::<u32>(), port.parse::<u32>()) {
+            (Ok(a), Ok(b), Ok(x)) => a <= x && x <= b,
+            _ => true,
+        },
+        None => c == port || c.parse::<u32>().is_err(),
+    }
+}
+
+fn all_interfaces(addr: &str) -> bool {
+    matches!(
+        addr.trim_start_matches('-'),
+        "*" | "0.0.0.0" | "::" | "::*" | "0:0:0:0:0:0:0:0"
+    )
+}
+
+const LUA_CVES: &str =
+    "CVE-2025-49844 (RediShell, remote code execution, CVSS 10.0) and the other Lua CVEs of October 2025";
+
+/// Why the Lua CVEs apply, or why the version cannot be told, for messages.
+fn lua_note(inst: &Instance, status: &str) -> String {
+    let tag = inst.version_text.as_deref().unwrap_or("");
+    let v = inst.version.as_deref().unwrap_or(&[]);
+    let name = v.iter().map(u32::to_string).collect::<Vec<_>>().join(".");
+    let fixes = "6.2.20, 7.2.11, 7.4.6, 8.0.4 and 8.2.2";
+    match status {
+        "vulnerable" => match v {
+            [0..=5, ..] | [6 | 7, 0, ..] => format!(
+                "image tag `{tag}` is Redis {name}, a branch with no fixed release for {LUA_CVES}"
+            ),
+            [6, 2, ..] => {
+                format!("image tag `{tag}` is Redis {name}; {LUA_CVES} are fixed in 6.2.20")
+            }
+            [7, 2, ..] => {
+                format!("image tag `{tag}` is Redis {name}; {LUA_CVES} are fixed in 7.2.11")
+            }
+            [7, 4, ..] => {
+                format!("image tag `{tag}` is Redis {name}; {LUA_CVES} are fixed in 7.4.6")
+            }
+            [8, 0, ..] => {
+                format!("image tag `{tag}` is Redis {name}; {LUA_CVES} are fixed in 8.0.4")
+            }
+            _ => format!("image tag `{tag}` is Redis {name}; {LUA_CVES} are fixed in 8.2.2"),
+        },
+        _ => {
+            let why = match (inst.flavor, inst.service.and_then(|s| s.image.as_ref())) {
+                (Flavor::File, _) => "a configuration file does not say which Redis runs it".to_string(),
+                (_, None) => "no image names it".to_string(),
+                (_, Some(i)) if i.unresolved => format!("image `{}` is set by a variable", i.raw),
+                (Flavor::Official, Some(i)) if i.digest.is_some() => {
+                    format!("image `{}` is pinned by digest to a build moat cannot date", i.text)
+                }
+                (Flavor::Bitnami, Some(i)) => format!(
+                    "Bitnami tag `{}` is not a full version, and Bitnami no longer rebuilds all of its public tags",
+                    i.tag.as_deref().unwrap_or("latest")
+                ),
+                (_, Some(i)) if i.repository.contains("valkey") => format!(
+                    "image `{}` is Valkey, whose releases moat's advisory data does not cover",
+                    i.text
+                ),
+                (_, Some(i)) => format!(
+                    "image `{}` is not the official or Bitnami Redis image",
+                    i.text
+                ),
+            };
+            format!("moat cannot tell its version ({why}); {LUA_CVES} affect every Redis with Lua before {fixes}")
+        }
+    }
+}
+
+fn password_weakness(pw: &str) -> &'static str {
+    let lower = pw.to_ascii_lowercase();
+    if WELL_KNOWN_PASSWORDS.contains(&lower.as_str()) {
+        "well-known"
+    } else if pw.chars().count() < MIN_PASSWORD_LEN {
+        "short"
+    } else {
+        ""
+    }
+}
+
+/// The facts and spans of one instance, onto its node.
+fn facts_into(inst: &Instance, node: &mut Node) {
+    let cfg = &inst.cfg;
+    let s = inst.service;
+    let get = |n: &str| cfg.get(n);
+    let version = inst.version.as_deref();
+
+    // Listening.
+    let default_port = if inst.sentinel { "26379" } else { "6379" };
+    let port = get("port").map_or(default_port, |p| p.arg(0)).to_string();
+    let tls_port = get("tls-port")
+        .map(|p| p.arg(0).to_string())
+        .filter(|p| !p.is_empty() && p != "0");
+    let plaintext = port != "0";
+    let listens_tcp = plaintext || tls_port.is_some();
+    let bind = get("bind");
+    let addrs: Vec<String> = match bind {
+        Some(b) => b.args.clone(),
+        None => vec!["*".into(), "-::*".into()],
+    };
+    let binds_all = addrs.iter().any(|a| all_interfaces(a));
+    let beyond_loopback = listens_tcp
+        && addrs
+            .iter()
+            .any(|a| !is_loopback(a.trim_start_matches('-')));
+    let bind_text = match bind {
+        Some(b) => b.args.join(" "),
+        None => "all interfaces".to_string(),
+    };
+    let bind_from = bind.map_or(inst.default_from.clone(), |b| b.from.clone());
+
+    // Reachability.
+    let mut published: Vec<&Port> = Vec::new();
+    let mut how: Vec<String> = Vec::new();
+    let mut host_network = false;
+    if let Some(s) = s {
+        let ports: Vec<&str> = [Some(port.as_str()), tls_port.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|p| *p != "0")
+            .collect();
+        published = s
+            .ports
+            .iter()
+            .filter(|p| p.on_all_interfaces() && ports.iter().any(|x| reaches(p, x)))
+            .collect();
+        host_network = s.host_network();
+        if host_network {
+            how.push("the host's network (`network_mode: host`)".into());
+        }
+        for p in &published {
+            how.push(match p.host_ip.as_deref() {
+                None | Some("") => format!("port `{}` published on all interfaces", p.text),
+                Some(ip) => format!("port `{}` published on {ip}", p.text),
+            });
+        }
+        how.extend(s.exposures.iter().map(|e| e.value.clone()));
+    }
+    let exposed = beyond_loopback && !how.is_empty();
+    let reachable_beyond_host = match s {
+        Some(_) => exposed,
+        None => beyond_loopback && bind.is_some(),
+    };
+    let binds_all_host_interfaces = binds_all
+        && match s {
+            Some(_) => host_network,
+            None => bind.is_some(),
+        };
+
+    // Authentication.
+    let aclfile = get("aclfile");
+    let default_user = cfg.user("default");
+    let requirepass = get("requirepass").filter(|r| !r.arg(0).is_empty());
+    let bitnami_empty = cfg.get("allow-empty-password").is_some();
+    let (auth_required, auth_by, password, password_set): (
+        bool,
+        &str,
+        Option<String>,
+        Option<&Set>,
+    ) = if let Some(a) = aclfile {
+        (true, "aclfile", None, Some(a))
+    } else if let Some(u) = default_user {
+        let a = acl(&u.args[1.min(u.args.len())..]);
+        let required = !(a.on && a.nopass);
+        (
+            required,
+            if required { "acl" } else { "none" },
+            a.passwords.last().cloned(),
+            Some(u),
+        )
+    } else if let Some(r) = requirepass {
+        (true, "requirepass", Some(r.arg(0).to_string()), Some(r))
+    } else if inst.flavor == Flavor::Bitnami && !bitnami_empty {
+        // The image refuses to start without a password.
+        (true, "image", None, None)
+    } else {
+        (false, "none", None, None)
+    };
+    let from_variable = password.as_deref().is_some_and(|p| p.contains('$'));
+    let literal = password.as_deref().filter(|_| !from_variable);
+    let weakness = literal.map_or("", password_weakness);
+    let inline = literal.is_some()
+        && password_set.is_some_and(|p| p.from == "on the command line")
+        && s.is_some();
+    let allow_empty = get("allow-empty-password");
+    let auth_from = match (auth_by, password_set) {
+        ("none", Some(u)) => format!("the default user is `nopass`, {}", u.from),
+        ("none", None) => match allow_empty {
+            Some(_) => "`ALLOW_EMPTY_PASSWORD=yes` lets the image start without one".to_string(),
+            None => "nothing sets `requirepass` or an ACL password".to_string(),
+        },
+        (_, Some(p)) => p.from.clone(),
+        (_, None) => inst.default_from.clone(),
+    };
+
+    // Protected mode.
+    let pm = get("protected-mode");
+    let image_pm_off = matches!(inst.flavor, Flavor::Official | Flavor::Bitnami);
+    let protected_mode = match pm {
+        Some(p) => !p.arg(0).eq_ignore_ascii_case("no"),
+        None => !image_pm_off,
+    };
+    let pm_explicit_off = pm.is_some_and(|p| p.arg(0).eq_ignore_ascii_case("no"));
+    let modern = modern_protected_mode(version);
+    let pm_guards = protected_mode && !auth_required && (bind.is_none() || modern == Some(true));
+    let pm_from = match pm {
+        Some(p) => p.from.clone(),
+        None if image_pm_off => match inst.flavor {
+            Flavor::Official => format!(
+                "{}: the official image is built with it off",
+                inst.default_from
+            ),
+            _ => format!(
+                "{}: it allows remote access without protected mode",
+                inst.default_from
+            ),
+        },
+        None => "Redis's built-in default".into(),
+    };
+    let open = inst.known && beyond_loopback && !auth_required && !pm_guards;
+    // Clients from other hosts or containers get a session (after AUTH when one is needed).
+    let remote_clients = inst.known && beyond_loopback && !pm_guards;
+    let reach_text = if exposed {
+        how.join(", ")
+    } else {
+        match s.and_then(|s| s.origin) {
+            None | Some(super::Origin::File) if bind.is_some() => {
+                format!("other hosts, through `bind {bind_text}`")
+            }
+            None | Some(super::Origin::File) => "other hosts, on every interface".to_string(),
+            Some(super::Origin::Compose) => {
+                "not published, but every other container on its networks".to_string()
+            }
+            Some(_) => "anything that reaches the container".to_string(),
+        }
+    };
+    let mut why: Vec<String> = vec![
+        format!("no password ({auth_from})"),
+        format!("listening on {bind_text} ({bind_from})"),
+    ];
+    if protected_mode {
+        why.push(format!(
+            "protected mode is on but does not guard an explicit `bind` before Redis 7.0, and the version {}",
+            match &inst.version_text {
+                Some(v) => format!("(`{v}`) is older"),
+                None => "is not known".into(),
+            }
+        ));
+    } else {
+        why.push(format!("protected mode off ({pm_from})"));
+    }
+
+    // Dangerous commands and protected configs.
+    let mut dangerous: Vec<String> = Vec::new();
+    let mut dangerous_local: Vec<String> = Vec::new();
+    let mut dangerous_spans: Vec<Span> = Vec::new();
+    for name in [
+        "enable-debug-command",
+        "enable-module-command",
+        "enable-protected-configs",
+    ] {
+        if let Some(d) = get(name) {
+            match d.arg(0).to_ascii_lowercase().as_str() {
+                "yes" => {
+                    dangerous.push(name.to_string());
+                    dangerous_spans.push(d.span);
+                }
+                "local" => dangerous_local.push(name.to_string()),
+                _ => {}
+            }
+        }
+    }
+    let protected_configs =
+        get("enable-protected-configs").map_or("no".to_string(), |d| d.arg(0).to_ascii_lowercase());
+
+    // Lua.
+    let renamed_away = |c: &str| cfg.renames.get(c).is_some_and(|r| r.arg(1).is_empty());
+    let default_acl = default_user.map(|u| acl(&u.args[1.min(u.args.len())..]));
+    let can = |c: &str| {
+        !renamed_away(c)
+            && match &default_acl {
+                Some(a) => allows(&a.rules, c),
+                None => true,
+            }
+    };
+    let default_on = default_acl.as_ref().is_none_or(|a| a.on);
+    let scripting: Vec<&str> = SCRIPTING.iter().copied().filter(|c| can(c)).collect();
+    let lua_open = !inst.sentinel
+        && inst.known
+        && aclfile.is_none()
+        && default_on
+        && (can("eval")
+            || can("eval_ro")
+            || (can("script") && (can("evalsha") || can("evalsha_ro")))
+            || (can("function") && (can("fcall") || can("fcall_ro"))));
+    let lua_status = lua_cve_status(version, inst.fresh);
+    let lua_note = lua_note(inst, lua_status);
+    let auth_span = match (password_set, allow_empty) {
+        (Some(p), _) => p.span,
+        (None, Some(a)) => a.span,
+        (None, None) => inst.sources[0],
+    };
+
+    let facts = json!({
+        "what": inst.what,
+        "sentinel": inst.sentinel,
+        "config_known": inst.known,
+        "unread": cfg.unread,
+        "joined": cfg.joined,
+        "image_defaults": match inst.flavor {
+            Flavor::Official => "official",
+            Flavor::Bitnami => "bitnami",
+            Flavor::Other => "built-in",
+            Flavor::File => "none",
+        },
+        "port": port,
+        "tls_port": tls_port,
+        "tls": tls_port.is_some(),
+        "plaintext_port": plaintext,
+        "listens_tcp": listens_tcp,
+        "bind": addrs,
+        "bind_set": bind.is_some(),
+        "bind_text": bind_text,
+        "bind_from": bind_from,
+        "binds_all_interfaces": listens_tcp && binds_all,
+        "binds_all_host_interfaces": listens_tcp && binds_all_host_interfaces,
+        "listens_beyond_loopback": beyond_loopback,
+        "exposed": exposed,
+        "exposed_text": how.join(", "),
+        "reachable_beyond_host": reachable_beyond_host,
+    });
+    let more = json!({
+        "auth_required": auth_required,
+        "auth_by": auth_by,
+        "auth_from": auth_from,
+        "password_from": password_set.map_or(String::new(), |p| p.from.clone()),
+        "password_from_variable": from_variable,
+        "password_weakness": weakness,
+        "password_length": literal.map_or(0, |p| p.chars().count()),
+        "password_inline": inline,
+        "requirepass": {
+            "set": requirepass.is_some(),
+            "weak": requirepass.is_some_and(|r| !r.arg(0).contains('$') && !password_weakness(r.arg(0)).is_empty()),
+            "well_known": requirepass.is_some_and(|r| password_weakness(r.arg(0)) == "well-known"),
+        },
+        "protected_mode": protected_mode,
+        "protected_mode_explicit_off": pm_explicit_off,
+        "protected_mode_guards": pm_guards,
+        "protected_mode_from": pm_from,
+        "open": open,
+        "remote_clients": remote_clients,
+        "reach_text": reach_text,
+        "open_reason": why.join("; "),
+        "dangerous_commands_enabled": dangerous,
+        "dangerous_commands_local": dangerous_local,
+        "protected_configs": protected_configs,
+        "lua_open": lua_open,
+        "scripting_commands": scripting,
+        "version": inst.version_text,
+        "version_status": lua_status,
+        "lua_cve_note": lua_note,
+        // A label at the setting adds something: it is not where the password is missing.
+        "bind_own_line": bind.is_some_and(|b| b.span != auth_span),
+        "protected_mode_own_line": pm.is_some_and(|p| p.span != auth_span),
+    });
+    let mut facts = facts;
+    if let (Some(a), Value::Object(b)) = (facts.as_object_mut(), more) {
+        a.extend(b);
+    }
+    node.vars.push(("redis", to_cel(&facts)));
+
+    // Spans.
+    node.span("redis", inst.anchor);
+    for sp in &inst.sources {
+        node.span("redis.source", *sp);
+    }
+    match password_set {
+        Some(p) if auth_required => {
+            node.span("redis.password", p.span);
+            node.span("redis.auth", p.span);
+        }
+        Some(p) => node.span("redis.auth", p.span),
+        None => match allow_empty {
+            Some(a) => node.span("redis.auth", a.span),
+            // Where a password would go: the mounted file, else the command, else the image.
+            None => node.span("redis.auth", inst.sources[0]),
+        },
+    }
+    if let Some(b) = bind {
+        node.span("redis.bind", b.span);
+        node.opt_span("redis.bind.value", b.value_span);
+    }
+    if let Some(p) = get("port") {
+        node.span("redis.port", p.span);
+    }
+    if let Some(p) = pm {
+        node.span("redis.protected_mode", p.span);
+        node.opt_span("redis.protected_mode.value", p.value_span);
+    }
+    for sp in dangerous_spans {
+        node.span("redis.dangerous_commands", sp);
+    }
+    if let Some(u) = default_user {
+        node.span("redis.acl", u.span);
+    }
+    if let Some(t) = get("tls-port") {
+        node.span("redis.tls", t.span);
+    }
+    if exposed {
+        for p in &published {
+            node.span("redis.published", p.span);
+        }
+        if let Some(n) = s
+            .and_then(|s| s.network_mode.as_ref())
+            .filter(|_| host_network)
+        {
+            node.span("redis.published", n.span);
+        }
+        // Kubernetes: the LoadBalancer/NodePort Service or Ingress that exposes it.
+        for e in s.map_or(&[][..], |s| &s.exposures[..]) {
+            node.span("redis.published", e.span);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    /// The redis node of a file of `kind`, as `lint_source` builds it.
+    fn node(name: &str, src: &str) -> Node {
+        let path = PathBuf::from(name);
+        let source = SourceFile::new(path.clone(), name.into(), src.into(), 0);
+        let kind = crate::classify::by_name_or_content(&path, src).unwrap();
+        let facts = super::super::nodes::file_facts(name, kind.name());
+        let mut out = Vec::new();
+        match kind {
+            crate::classify::FileKind::RedisConf => {
+                let ctx = FileCtx {
+                    source: &source,
+                    file: 0,
+                    file_facts: &facts,
+                };
+                file_nodes(&ctx, &mut out);
+            }
+            crate::classify::FileKind::Compose => {
+                let docs = crate::parse::yaml::parse_documents(src).unwrap();
+                let (mut services, _) = super::super::compose::services_from_compose(src, &docs[0]);
+                for s in &mut services {
+                    s.component = super::super::component::identify(
+                        s.image.as_ref(),
+                        s.command.as_ref(),
+                        s.entrypoint.as_ref(),
+                    );
+                    super::super::nodes::service_nodes(s, 0, &facts, &mut out);
+                }
+            }
+            crate::classify::FileKind::Dockerfile => {
+                let df = crate::parse::dockerfile::parse(src).unwrap();
+                let mut s =
+                    super::super::dockerfile::service_from_dockerfile(&df, src, "Dockerfile")
+                        .unwrap();
+                s.component = super::super::component::identify(
+                    s.image.as_ref(),
+                    s.command.as_ref(),
+                    s.entrypoint.as_ref(),
+                );
+                super::super::nodes::service_nodes(&s, 0, &facts, &mut out);
+            }
+            _ => unreachable!(),
+        }
+        out.into_iter()
+            .find(|n| n.kind == NodeKind::Redis)
+            .expect("a redis node")
+    }
+
+    fn eval(n: &Node, expr: &str) -> String {
+        let names: Vec<&str> = n.vars.iter().map(|(k, _)| *k).collect();
+        let e = crate::rules::cel::compile(expr, &names).unwrap();
+        let mut ctx = cel::Context::with_env(crate::rules::cel::env());
+        for (k, v) in &n.vars {
+            ctx.add_variable_from_value(*k, v.clone());
+        }
+        crate::rules::cel::display(&e.eval(&ctx).unwrap())
+    }
+
+    fn at<'a>(src: &'a str, n: &Node, key: &str) -> &'a str {
+        let s = n.spans[key][0];
+        &src[s.start..s.end]
+    }
+
+    #[test]
+    fn file_settings_last_wins_and_bind_lists() {
+        let src =
+            "bind 127.0.0.1\nport 6380\nbind 0.0.0.0 -::1\nprotected-mode no\nprotected-mode yes\n";
+        let n = node("redis.conf", src);
+        assert_eq!(eval(&n, "redis.bind_text"), "0.0.0.0 -::1");
+        assert_eq!(eval(&n, "redis.binds_all_interfaces"), "true");
+        assert_eq!(eval(&n, "redis.binds_all_host_interfaces"), "true");
+        assert_eq!(eval(&n, "redis.port"), "6380");
+        assert_eq!(eval(&n, "redis.protected_mode"), "true");
+        assert_eq!(at(src, &n, "redis.bind"), "bind 0.0.0.0 -::1");
+        assert_eq!(at(src, &n, "redis.bind.value"), "0.0.0.0 -::1");
+        assert_eq!(at(src, &n, "redis.protected_mode"), "protected-mode yes");
+        assert_eq!(eval(&n, "redis.bind_from"), "line 3");
+        // An explicit bind is not guarded by protected mode before 7.0; the version is unknown.
+        assert_eq!(eval(&n, "redis.open"), "true");
+        assert_eq!(eval(&n, "redis.auth_by"), "none");
+    }
+
+    #[test]
+    fn no_bind_means_all_interfaces_but_protected_mode_guards_it() {
+        let n = node("redis.conf", "appendonly yes\n");
+        assert_eq!(eval(&n, "redis.binds_all_interfaces"), "true");
+        assert_eq!(eval(&n, "redis.binds_all_host_interfaces"), "false");
+        assert_eq!(eval(&n, "redis.protected_mode_guards"), "true");
+        assert_eq!(eval(&n, "redis.open"), "false");
+        let n = node(
+            "redis.conf",
+            "port 0\nunixsocket /tmp/r.sock\nunixsocketperm 777\n",
+        );
+        assert_eq!(eval(&n, "redis.listens_tcp"), "false");
+        assert_eq!(eval(&n, "redis.listens_beyond_loopback"), "false");
+    }
+
+    #[test]
+    fn authentication_by_requirepass_and_acl() {
+        let n = node("redis.conf", "requirepass foobared\n");
+        assert_eq!(eval(&n, "redis.auth_required"), "true");
+        assert_eq!(eval(&n, "redis.auth_by"), "requirepass");
+        assert_eq!(eval(&n, "redis.password_weakness"), "well-known");
+        assert_eq!(eval(&n, "redis.requirepass.well_known"), "true");
+        let n = node("redis.conf", "requirepass \"\"\n");
+        assert_eq!(eval(&n, "redis.auth_required"), "false");
+        let n = node("redis.conf", "user default on nopass ~* +@all\n");
+        assert_eq!(eval(&n, "redis.auth_by"), "none");
+        assert_eq!(eval(&n, "redis.lua_open"), "true");
+        let n = node(
+            "redis.conf",
+            "requirepass x\nuser default on nopass ~* +@all\n",
+        );
+        assert_eq!(eval(&n, "redis.auth_required"), "false");
+        let src = "user default on >a-long-enough-password ~* &* +@all -@scripting\nuser app on >p ~* +@all\n";
+        let n = node("redis.conf", src);
+        assert_eq!(eval(&n, "redis.auth_by"), "acl");
+        assert_eq!(eval(&n, "redis.password_weakness"), "");
+        assert_eq!(eval(&n, "redis.lua_open"), "false");
+        assert_eq!(
+            at(src, &n, "redis.acl"),
+            "user default on >a-long-enough-password ~* &* +@all -@scripting"
+        );
+        let n = node("redis.conf", "user default off\n");
+        assert_eq!(eval(&n, "redis.auth_required"), "true");
+        assert_eq!(eval(&n, "redis.lua_open"), "false");
+        let n = node("redis.conf", "user default on #5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8 ~* +@all -eval -evalsha -function\n");
+        // `EVAL_RO` (7.0+) runs scripts too.
+        assert_eq!(eval(&n, "redis.lua_open"), "true");
+        let n = node("redis.conf", "user default on #5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8 ~* +@all -eval -eval_ro -script -function\n");
+        assert_eq!(eval(&n, "redis.lua_open"), "false");
+        assert_eq!(eval(&n, "redis.password_weakness"), "");
+        let n = node("redis.conf", "aclfile /etc/redis/users.acl\n");
+        assert_eq!(eval(&n, "redis.auth_by"), "aclfile");
+        assert_eq!(eval(&n, "redis.lua_open"), "false");
+        let n = node("redis.conf", "rename-command EVAL \"\"\nrename-command EVAL_RO \"\"\nrename-command SCRIPT \"\"\nrename-command FUNCTION \"\"\n");
+        assert_eq!(eval(&n, "redis.lua_open"), "false");
+    }
+
+    #[test]
+    fn dangerous_commands() {
+        let src =
+            "enable-debug-command yes\nenable-module-command local\nenable-protected-configs yes\n";
+        let n = node("redis.conf", src);
+        assert_eq!(
+            eval(&n, "redis.dangerous_commands_enabled.join(',')"),
+            "enable-debug-command,enable-protected-configs"
+        );
+        assert_eq!(
+            eval(&n, "redis.dangerous_commands_local.join(',')"),
+            "enable-module-command"
+        );
+        assert_eq!(n.spans["redis.dangerous_commands"].len(), 2);
+    }
+
+    #[test]
+    fn includes_resolve_relative_to_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("base.conf"),
+            "requirepass a-very-long-password\ninclude base.conf\n",
+        )
+        .unwrap();
+        let path = dir.path().join("redis.conf");
+        let src = "include base.conf\ninclude /etc/redis/missing.conf\nbind 0.0.0.0\n";
+        let source = SourceFile::new(path.clone(), "redis.conf".into(), src.into(), 0);
+        let facts = super::super::nodes::file_facts("redis.conf", "redis-conf");
+        let ctx = FileCtx {
+            source: &source,
+            file: 0,
+            file_facts: &facts,
+        };
+        let mut out = Vec::new();
+        file_nodes(&ctx, &mut out);
+        let n = &out[0];
+        assert_eq!(eval(n, "redis.auth_by"), "requirepass");
+        assert_eq!(at(src, n, "redis.password"), "include base.conf");
+        assert_eq!(eval(n, "redis.auth_from"), "`base.conf`, included");
+        assert_eq!(eval(n, "redis.config_known"), "false");
+        assert_eq!(
+            eval(n, "redis.unread[0]"),
+            "`/etc/redis/missing.conf` (an absolute path outside this repository)"
+        );
+    }
+
+    #[test]
+    fn official_image_defaults() {
+        let src = "services:\n  cache:\n    image: redis:7.4\n    ports: [\"6379:6379\"]\n";
+        let n = node("compose.yaml", src);
+        assert_eq!(eval(&n, "redis.open"), "true");
+        assert_eq!(eval(&n, "redis.exposed"), "true");
+        assert_eq!(eval(&n, "redis.protected_mode"), "false");
+        assert_eq!(eval(&n, "redis.version_status"), "fixed");
+        assert_eq!(at(src, &n, "redis.auth"), "redis:7.4");
+        assert_eq!(at(src, &n, "redis.published"), "\"6379:6379\"");
+        assert!(eval(&n, "redis.open_reason").contains("the official image is built with it off"));
+        // Another port published: Redis itself is not reachable.
+        let n = node(
+            "compose.yaml",
+            "services:\n  cache:\n    image: redis:7.4\n    ports: [\"8001:8001\"]\n",
+        );
+        assert_eq!(eval(&n, "redis.exposed"), "false");
+        // Valkey keeps Redis's built-in defaults here (protected mode on).
+        let n = node(
+            "compose.yaml",
+            "services:\n  cache:\n    image: valkey/valkey:8\n",
+        );
+        assert_eq!(eval(&n, "redis.open"), "false");
+        assert_eq!(eval(&n, "redis.version_status"), "unknown");
+    }
+
+    #[test]
+    fn command_line_forms() {
+        let src = "services:\n  a:\n    image: redis:7.0.15\n    command: redis-server --requirepass foobared --protected-mode no\n";
+        let n = node("compose.yaml", src);
+        assert_eq!(eval(&n, "redis.auth_by"), "requirepass");
+        assert_eq!(eval(&n, "redis.password_inline"), "true");
+        assert_eq!(at(src, &n, "redis.password"), "--requirepass");
+        assert_eq!(at(src, &n, "redis.protected_mode.value"), "no");
+        assert_eq!(eval(&n, "redis.version_status"), "vulnerable");
+        let src = "services:\n  a:\n    image: redis:6.2.5-alpine\n    command: [\"--requirepass\", \"${REDIS_PASSWORD}\"]\n";
+        let n = node("compose.yaml", src);
+        assert_eq!(eval(&n, "redis.auth_required"), "true");
+        assert_eq!(eval(&n, "redis.password_from_variable"), "true");
+        assert_eq!(eval(&n, "redis.password_inline"), "false");
+        assert_eq!(eval(&n, "redis.version_status"), "vulnerable");
+        let src = "services:\n  a:\n    image: redis:alpine\n    command:\n      - sh\n      - -c\n      - redis-server --requirepass \"$${REDIS_PASSWORD:-x}\" && echo\n";
+        let n = node("compose.yaml", src);
+        assert_eq!(eval(&n, "redis.auth_by"), "requirepass");
+        assert_eq!(eval(&n, "redis.password_from_variable"), "true");
+        assert_eq!(at(src, &n, "redis.password"), "--requirepass");
+        let n = node(
+            "compose.yaml",
+            "services:\n  a:\n    image: redis\n    command: /start.sh\n",
+        );
+        assert_eq!(eval(&n, "redis.config_known"), "false");
+        assert_eq!(eval(&n, "redis.open"), "false");
+    }
+
+    #[test]
+    fn mounted_config_file_is_joined() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("conf")).unwrap();
+        std::fs::write(
+            dir.path().join("conf/redis.conf"),
+            "bind 0.0.0.0\nprotected-mode no\nenable-debug-command yes\n",
+        )
+        .unwrap();
+        let src = "services:\n  r:\n    image: redis:7.2\n    command: [\"redis-server\", \"/usr/local/etc/redis/redis.conf\", \"--port\", \"6380\"]\n    volumes:\n      - ./conf:/usr/local/etc/redis:ro\n    ports: [\"6380:6380\"]\n";
+        let path = dir.path().join("compose.yaml");
+        let docs = crate::parse::yaml::parse_documents(src).unwrap();
+        let (mut services, _) = super::super::compose::services_from_compose(src, &docs[0]);
+        let s = &mut services[0];
+        s.declared_in = Some(path);
+        s.component = Some(Component::Redis);
+        let facts = super::super::nodes::file_facts("compose.yaml", "compose");
+        let mut out = Vec::new();
+        super::super::nodes::service_nodes(s, 0, &facts, &mut out);
+        let n = out.iter().find(|n| n.kind == NodeKind::Redis).unwrap();
+        assert_eq!(eval(n, "redis.config_known"), "true");
+        assert_eq!(eval(n, "redis.port"), "6380");
+        assert_eq!(eval(n, "redis.exposed"), "true");
+        assert_eq!(eval(n, "redis.protected_mode_explicit_off"), "true");
+        assert_eq!(
+            at(src, n, "redis.protected_mode"),
+            "./conf:/usr/local/etc/redis:ro"
+        );
+        assert!(!n.spans.contains_key("redis.protected_mode.value"));
+        assert_eq!(
+            eval(n, "redis.protected_mode_from"),
+            "`./conf/redis.conf`, mounted at `/usr/local/etc/redis/redis.conf`"
+        );
+        assert_eq!(
+            eval(n, "redis.dangerous_commands_enabled[0]"),
+            "enable-debug-command"
+        );
+    }
+
+    #[test]
+    fn bitnami_environment() {
+        let n = node("compose.yaml", "services:\n  r:\n    image: bitnami/redis:7.0.9-debian-11-r6\n    environment:\n      - ALLOW_EMPTY_PASSWORD=yes\n");
+        assert_eq!(eval(&n, "redis.open"), "true");
+        assert_eq!(eval(&n, "redis.version_status"), "vulnerable");
+        let n = node("compose.yaml", "services:\n  r:\n    image: bitnami/redis:7.2\n    environment:\n      REDIS_PASSWORD: changeme\n");
+        assert_eq!(eval(&n, "redis.auth_by"), "requirepass");
+        assert_eq!(eval(&n, "redis.password_weakness"), "well-known");
+        assert_eq!(eval(&n, "redis.password_inline"), "false");
+        assert_eq!(eval(&n, "redis.version_status"), "unknown");
+        let n = node(
+            "compose.yaml",
+            "services:\n  r:\n    image: bitnami/redis:latest\n",
+        );
+        assert_eq!(eval(&n, "redis.auth_required"), "true");
+    }
+
+    #[test]
+    fn dockerfile_cmd() {
+        let src = "FROM redis:7.4.1\nCMD [\"redis-server\", \"--protected-mode\", \"no\"]\n";
+        let n = node("Dockerfile", src);
+        assert_eq!(eval(&n, "redis.protected_mode_explicit_off"), "true");
+        assert_eq!(at(src, &n, "redis.protected_mode.value"), "\"no\"");
+        assert_eq!(eval(&n, "redis.version_status"), "vulnerable");
+    }
+
+    #[test]
+    fn lua_versions() {
+        let s = |v: &[u32], fresh| lua_cve_status(Some(v), fresh);
+        assert_eq!(s(&[], true), "fixed");
+        assert_eq!(s(&[], false), "unknown");
+        assert_eq!(s(&[7], true), "fixed");
+        assert_eq!(s(&[5], true), "vulnerable");
+        assert_eq!(s(&[7, 0], true), "vulnerable");
+        assert_eq!(s(&[7, 2], true), "fixed");
+        assert_eq!(s(&[7, 2], false), "unknown");
+        assert_eq!(s(&[7, 2, 10], true), "vulnerable");
+        assert_eq!(s(&[7, 2, 11], false), "fixed");
+        assert_eq!(s(&[8, 2, 1], true), "vulnerable");
+        assert_eq!(s(&[8, 8], true), "fixed");
+        assert_eq!(s(&[8, 1, 0], true), "unknown");
+        assert_eq!(lua_cve_status(None, true), "unknown");
+    }
+
+    /// Mutated configuration files and Compose commands go through the whole model without
+    /// panicking.
+    #[test]
+    fn mutated_inputs_never_panic() {
+        let conf = "bind 0.0.0.0 -::1\nuser default on >pw nopass ~* +@all -@scripting +eval|x\nrename-command EVAL \"\"\nrequirepass \"a\\x41\"\ninclude x.conf\nenable-debug-command yes\ntls-port 6380\nport 0\n";
+        let compose = "services:\n  r:\n    image: redis:7.2.4\n    command: sh -c 'redis-server --requirepass x --user default on >p && y'\n    ports: [\"6379:6379\"]\n";
+        let pieces = [
+            "\"", "'", "\\", "\n", " ", "--", "-", "user ", "é", "$$", "|", "#",
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..600 {
+            let (name, seed) = if round % 2 == 0 {
+                ("redis.conf", conf)
+            } else {
+                ("compose.yaml", compose)
+            };
+            let mut text = seed.to_string();
+            for _ in 0..(next() % 5 + 1) {
+                let mut at = (next() as usize) % (text.len() + 1);
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                text.insert_str(at, pieces[(next() as usize) % pieces.len()]);
+            }
+            if name == "compose.yaml" && crate::parse::yaml::parse_documents(&text).is_err() {
+                continue;
+            }
+            let path = PathBuf::from(name);
+            if crate::classify::by_name_or_content(&path, &text).is_none() {
+                continue;
+            }
+            let n = std::panic::catch_unwind(|| {
+                let path = PathBuf::from(name);
+                let source = SourceFile::new(path.clone(), name.into(), text.clone(), 0);
+                let kind = crate::classify::by_name_or_content(&path, &text).unwrap();
+                let facts = super::super::nodes::file_facts(name, kind.name());
+                let mut out = Vec::new();
+                if kind == crate::classify::FileKind::RedisConf {
+                    let ctx = FileCtx {
+                        source: &source,
+                        file: 0,
+                        file_facts: &facts,
+                    };
+                    file_nodes(&ctx, &mut out);
+                } else if let Ok(docs) = crate::parse::yaml::parse_documents(&text) {
+                    for d in docs.iter().filter(|d| !d.is_null()) {
+                        let (mut services, _) =
+                            super::super::compose::services_from_compose(&text, d);
+                        for s in &mut services {
+                            s.component = Some(Component::Redis);
+                            super::super::nodes::service_nodes(s, 0, &facts, &mut out);
+                        }
+                    }
+                }
+                out
+            });
+            let nodes = n.unwrap_or_else(|_| panic!("panicked on {text:?}"));
+            for n in nodes.iter().filter(|n| n.kind == NodeKind::Redis) {
+                for spans in n.spans.values() {
+                    for sp in spans {
+                        assert!(sp.start <= sp.end && sp.end <= text.len(), "{text:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn acl_rules() {
+        let r = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        let a = acl(&r("on >x ~* +@all -@scripting +eval"));
+        assert!(allows(&a.rules, "eval"));
+        assert!(!allows(&a.rules, "evalsha"));
+        assert!(!allows(&acl(&r("on nopass ~*")).rules, "eval"));
+        assert!(!allows(&acl(&r("on +@all -script|load")).rules, "script"));
+        assert!(allows(&acl(&r("allcommands")).rules, "fcall"));
+    }
 }

@@ -147,6 +147,8 @@ pub fn secret_name(name: &str) -> bool {
         "TOKEN",
         "APIKEY",
         "PASSPHRASE",
+        // A personal access token: `GITHUB_PAT`, `GITLAB_PAT`, `AZURE_DEVOPS_PAT`.
+        "PAT",
         "CREDENTIALS",
         "CREDENTIAL",
     ];
@@ -232,6 +234,7 @@ mod tests {
             "DB_PASSWORD_2",
             "sonar.jdbc.password",
             "API_KEY_V2",
+            "GITHUB_PAT",
         ] {
             assert!(secret_name(n), "{n}");
         }
@@ -249,6 +252,8 @@ mod tests {
             "SECRET_FORCED_LANGUAGE",
             "POSTGRES_PASSWORD_ENCRYPTION",
             "MINIO_ACCESS_KEY",
+            "PATH",
+            "URL_PATTERN",
         ] {
             assert!(!secret_name(n), "{n}");
         }

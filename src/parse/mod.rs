@@ -2,6 +2,9 @@
 //! argument, and none panics on any input.
 
 pub mod dockerfile;
+pub mod env_file;
+pub mod redis_conf;
+pub mod systemd;
 pub mod yaml;
 
 use crate::source::Span;
