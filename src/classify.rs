@@ -167,7 +167,44 @@ pub fn by_content(text: &str) -> Option<FileKind> {
 pub fn looks_like_kubernetes(text: &str) -> bool {
     text.lines().any(|l| l.starts_with("apiVersion:"))
         && text.lines().any(|l| l.starts_with("kind:"))
-        && !text.contains("{{")
+        && !has_template_actions(text)
+}
+
+/// Go-template actions where YAML structure is expected. Rendered charts still carry `{{`
+/// inside block scalars and quoted strings (alerting rules, dashboards, config files in
+/// ConfigMaps), and those must not make `helm template` output unreadable to moat.
+fn has_template_actions(text: &str) -> bool {
+    // Indent of the key that opened the block scalar we are inside, if any.
+    let mut block_parent: Option<usize> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if let Some(parent) = block_parent {
+            if trimmed.is_empty() || indent > parent {
+                continue;
+            }
+            block_parent = None;
+        }
+        let content = trimmed.split(" #").next().unwrap_or(trimmed).trim_end();
+        if let Some(at) = content.find("{{") {
+            let before = &content[..at];
+            let quoted =
+                before.matches('"').count() % 2 == 1 || before.matches('\'').count() % 2 == 1;
+            if !quoted {
+                return true;
+            }
+        }
+        let opens_block = content
+            .rsplit_once(' ')
+            .map_or(content, |(_, last)| last)
+            .trim_start_matches('-')
+            .starts_with(['|', '>'])
+            && (content.contains(": ") || content.starts_with("- "));
+        if opens_block {
+            block_parent = Some(indent);
+        }
+    }
+    false
 }
 
 pub fn has_top_level_services(text: &str) -> bool {
@@ -209,6 +246,17 @@ mod tests {
         ] {
             assert_eq!(by_name(Path::new(n)), None, "{n}");
         }
+    }
+
+    #[test]
+    fn rendered_charts_with_braces_in_strings_are_kubernetes() {
+        let rendered = "apiVersion: v1\nkind: ConfigMap\ndata:\n  alerts.yaml: |\n    summary: {{ $labels.instance }}\n    {{ range .Alerts }}x{{ end }}\n  note: \"{{ not a template }}\"\n---\napiVersion: v1\nkind: Service\n";
+        assert!(looks_like_kubernetes(rendered));
+        let template =
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ include \"x.fullname\" . }}\n";
+        assert!(!looks_like_kubernetes(template));
+        let control = "{{- if .Values.enabled }}\napiVersion: v1\nkind: Service\n{{- end }}\n";
+        assert!(!looks_like_kubernetes(control));
     }
 
     #[test]

@@ -9,7 +9,9 @@ use std::path::PathBuf;
 
 fn lint(stack: &str) -> moat::Report {
     let engine = Engine::new(moat::rules::load::embedded().unwrap());
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/stacks").join(stack);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/stacks")
+        .join(stack);
     check(&engine, &Settings::default(), Input::Paths(vec![dir])).unwrap()
 }
 
@@ -29,8 +31,16 @@ fn the_hardened_stack_raises_nothing_at_medium_or_above() {
 #[test]
 fn the_exposed_stack_is_flagged_where_it_matters() {
     let report = lint("example");
-    let critical: Vec<&str> = report.diagnostics.iter().filter(|d| d.severity == Severity::Critical).map(|d| &*d.rule).collect();
+    let critical: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Critical)
+        .map(|d| &*d.rule)
+        .collect();
     for rule in ["OL001", "RD001", "DC003"] {
-        assert!(critical.contains(&rule), "{rule} is not critical here: {critical:?}");
+        assert!(
+            critical.contains(&rule),
+            "{rule} is not critical here: {critical:?}"
+        );
     }
 }
