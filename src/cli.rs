@@ -1,15 +1,16 @@
 //! The command line (clap derive) and what each subcommand does. Returns the exit code:
 //! 0 nothing at or above `--fail-on`, 1 findings at or above it, 2 usage/config/I/O error.
 
+use crate::config::Loaded;
 use crate::diagnostic::{escape_control, Severity};
 use crate::report::{self, Format};
 use crate::rules::eval::Engine;
 use crate::rules::load::{self, Rule};
-use crate::settings::Settings;
+use crate::settings::{Scope, Settings};
 use crate::{fix, Input};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -88,7 +89,7 @@ pub struct CheckArgs {
     /// Exit 1 when a finding is at or above this severity [default: low].
     #[arg(long, value_enum)]
     pub fail_on: Option<SeverityArg>,
-    /// The configuration file (default: the nearest .moat.toml above the first path).
+    /// The configuration file (default: the nearest .moat.toml above each path).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Apply safe fixes.
@@ -175,33 +176,44 @@ fn print(text: &str) {
     let _ = out.flush();
 }
 
-fn check(args: CheckArgs) -> i32 {
-    let config_path = match &args.config {
-        Some(p) => Some(p.clone()),
-        None => {
-            let start = args
-                .paths
-                .iter()
-                .find(|p| p.as_os_str() != "-")
-                .cloned()
-                .unwrap_or_else(|| PathBuf::from("."));
-            crate::config::find(&start)
-        }
+/// The `.moat.toml` files that govern this run: `--config` for everything; else, for standard
+/// input, the nearest one above the working folder; else the nearest one above each path,
+/// each governing the files under its own folder.
+/// The second value says whether one configuration governs every file (`--config`, standard
+/// input, or every path under the same `.moat.toml`).
+fn configurations(args: &CheckArgs) -> Result<(Vec<Loaded>, bool), i32> {
+    let (paths, uniform): (Vec<PathBuf>, bool) = if let Some(c) = &args.config {
+        (vec![c.clone()], true)
+    } else if args.paths.is_empty() || args.paths.iter().any(|p| p.as_os_str() == "-") {
+        (
+            crate::config::find(Path::new(".")).into_iter().collect(),
+            true,
+        )
+    } else {
+        let found: Vec<Option<PathBuf>> =
+            args.paths.iter().map(|p| crate::config::find(p)).collect();
+        let uniform = found.windows(2).all(|w| w[0] == w[1]);
+        let mut seen = std::collections::HashSet::new();
+        let distinct = found
+            .into_iter()
+            .flatten()
+            .filter(|c| seen.insert(c.clone()))
+            .collect();
+        (distinct, uniform)
     };
-    let config = match config_path.as_deref().map(crate::config::load).transpose() {
-        Ok(c) => c.unwrap_or_default(),
-        Err(e) => {
+    let loaded = paths
+        .iter()
+        .map(|p| crate::config::load(p))
+        .collect::<Result<_, _>>()
+        .map_err(|e| {
             eprintln!("moat: invalid configuration: {e}");
-            return 2;
-        }
-    };
-    let mut rule_dirs = config.rule_dirs.clone();
-    rule_dirs.extend(args.rule_dirs.iter().cloned());
-    let rules = match load_rules(&rule_dirs) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    // Flags win over the configuration file.
+            2
+        })?;
+    Ok((loaded, uniform))
+}
+
+/// One configuration merged with the flags, which win.
+fn settings_from(config: &Loaded, args: &CheckArgs, rules: &[Rule]) -> Result<Settings, i32> {
     let select = if args.select.is_empty() {
         config.select.clone()
     } else {
@@ -229,11 +241,17 @@ fn check(args: CheckArgs) -> i32 {
                 | "all"
         );
         if !known {
-            eprintln!("moat: `{s}` matches no rule id, name or prefix (see `moat rules`)");
-            return 2;
+            let whence = config
+                .path
+                .as_ref()
+                .map_or(String::new(), |p| format!(" (in {})", p.display()));
+            eprintln!("moat: `{s}` matches no rule id, name or prefix{whence} (see `moat rules`)");
+            return Err(2);
         }
     }
-    let settings = Settings {
+    let mut rule_dirs = config.rule_dirs.clone();
+    rule_dirs.extend(args.rule_dirs.iter().cloned());
+    Ok(Settings {
         select,
         ignore,
         fail_on: args
@@ -244,9 +262,80 @@ fn check(args: CheckArgs) -> i32 {
         rule_dirs,
         no_ignore: args.no_ignore,
         report_unused_ignores: args.report_unused_ignores,
-        severity: config.severity,
-        kinds: config.kinds,
-        per_file_ignores: config.per_file_ignores,
+        severity: config.severity.clone(),
+        kinds: config.kinds.clone(),
+        per_file_ignores: config.per_file_ignores.clone(),
+        ..Settings::default()
+    })
+}
+
+/// Every configuration's settings; with several, each governs its own folder.
+fn merged_settings(
+    (configs, uniform): &(Vec<Loaded>, bool),
+    args: &CheckArgs,
+    rules: &[Rule],
+) -> Result<Settings, i32> {
+    match configs.as_slice() {
+        [] => settings_from(&Loaded::default(), args, rules),
+        [only] if *uniform => settings_from(only, args, rules),
+        _ => {
+            let mut base = settings_from(&Loaded::default(), args, rules)?;
+            let from_any_config = |r: &&Rule| {
+                let origin = Path::new(&r.origin);
+                configs
+                    .iter()
+                    .any(|c| c.rule_dirs.iter().any(|d| origin.starts_with(d)))
+            };
+            base.foreign_rules = rules
+                .iter()
+                .filter(from_any_config)
+                .map(|r| r.id.to_string())
+                .collect();
+            for config in configs {
+                let mut settings = settings_from(config, args, rules)?;
+                // A rule from another configuration's rule-dirs stays in that one's folder.
+                settings.foreign_rules = rules
+                    .iter()
+                    .filter(|r| {
+                        let origin = Path::new(&r.origin);
+                        let from = |c: &Loaded| c.rule_dirs.iter().any(|d| origin.starts_with(d));
+                        configs.iter().any(from) && !from(config)
+                    })
+                    .map(|r| r.id.to_string())
+                    .collect();
+                let Some(root) = config
+                    .path
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .and_then(|d| std::fs::canonicalize(d).ok())
+                else {
+                    continue;
+                };
+                base.scopes.push(Scope { root, settings });
+            }
+            Ok(base)
+        }
+    }
+}
+
+fn check(args: CheckArgs) -> i32 {
+    let configs = match configurations(&args) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut rule_dirs: Vec<PathBuf> = configs
+        .0
+        .iter()
+        .flat_map(|c| c.rule_dirs.iter().cloned())
+        .collect();
+    rule_dirs.extend(args.rule_dirs.iter().cloned());
+    let rules = match load_rules(&rule_dirs) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let settings = match merged_settings(&configs, &args, &rules) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let engine = Engine::new(rules);
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
@@ -371,7 +460,7 @@ fn check(args: CheckArgs) -> i32 {
     if !report.io_errors.is_empty() || !report.rule_errors.is_empty() || code == 2 {
         return 2;
     }
-    if report.count_at_or_above(settings.fail_on) > 0 {
+    if report.count_failing(&settings) > 0 {
         1
     } else {
         0

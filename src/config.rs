@@ -1,4 +1,4 @@
-//! `.moat.toml`: found by walking up from the first path (or given with `--config`), read
+//! `.moat.toml`: found by walking up from each path (or given with `--config`), read
 //! strictly: an unknown key or a bad value is an error with file, line and column.
 
 use crate::classify::FileKind;

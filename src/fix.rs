@@ -93,6 +93,7 @@ pub fn fix_all(
         if !diags.iter().any(|d| allowed(d, unsafe_fixes)) {
             continue;
         }
+        let settings = settings.for_path(&file.path);
         let Some(kind) = kind_of(settings, file) else {
             continue;
         };

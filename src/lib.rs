@@ -45,6 +45,14 @@ pub struct Report {
 }
 
 impl Report {
+    /// Findings at or above the `fail-on` of the configuration that governs their file.
+    pub fn count_failing(&self, settings: &Settings) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity >= settings.for_path(&self.files[d.file].path).fail_on)
+            .count()
+    }
+
     pub fn count_at_or_above(&self, level: Severity) -> usize {
         self.diagnostics
             .iter()
@@ -129,13 +137,19 @@ pub fn check(engine: &Engine, settings: &Settings, input: Input) -> Result<Repor
         }
         report.rule_errors.extend(r.rule_errors);
     }
+    let file_settings: Vec<&Settings> = report
+        .files
+        .iter()
+        .map(|f| settings.for_path(&f.path))
+        .collect();
     let files = &report.files;
     report.diagnostics.retain(|d| {
+        let settings = file_settings[d.file];
         settings.enabled(&d.rule, &d.name)
             && !settings.ignored_in(&files[d.file].path, &d.rule, &d.name)
     });
     for d in &mut report.diagnostics {
-        if let Some(s) = settings.severity_override(&d.rule, &d.name) {
+        if let Some(s) = file_settings[d.file].severity_override(&d.rule, &d.name) {
             d.severity = s;
         }
     }
@@ -171,6 +185,7 @@ fn display_path(path: &Path) -> String {
 }
 
 fn lint_pending(engine: &Engine, settings: &Settings, p: Pending) -> Option<FileResult> {
+    let settings = settings.for_path(&p.path);
     let by_name = classify::by_name(&p.path).or_else(|| settings.kind_for(&p.path));
     // Walked files whose name says nothing are only read when they may be Compose or
     // Kubernetes YAML, or a toolkit TOML.

@@ -17,6 +17,18 @@ pub struct Settings {
     pub report_unused_ignores: bool,
     /// From `.moat.toml` `[per-file-ignores]`: glob → rules.
     pub per_file_ignores: Vec<(globset::GlobMatcher, Vec<String>)>,
+    /// Rules from another configuration's `rule-dirs`: they do not run here.
+    pub foreign_rules: Vec<String>,
+    /// When paths sit under different `.moat.toml` files, the settings of each config's folder;
+    /// files outside all of them use these settings.
+    pub scopes: Vec<Scope>,
+}
+
+/// The settings that govern every file under `root` (a canonical folder).
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub root: PathBuf,
+    pub settings: Settings,
 }
 
 impl Default for Settings {
@@ -31,6 +43,8 @@ impl Default for Settings {
             kinds: Vec::new(),
             report_unused_ignores: false,
             per_file_ignores: Vec::new(),
+            foreign_rules: Vec::new(),
+            scopes: Vec::new(),
         }
     }
 }
@@ -44,7 +58,23 @@ fn matches(selector: &str, id: &str, name: &str) -> bool {
 }
 
 impl Settings {
+    /// The settings of the deepest scope that contains `path`, else these.
+    pub fn for_path(&self, path: &Path) -> &Settings {
+        if self.scopes.is_empty() {
+            return self;
+        }
+        let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.scopes
+            .iter()
+            .filter(|s| abs.starts_with(&s.root))
+            .max_by_key(|s| s.root.components().count())
+            .map_or(self, |s| &s.settings)
+    }
+
     pub fn enabled(&self, id: &str, name: &str) -> bool {
+        if self.foreign_rules.iter().any(|r| r == id) {
+            return false;
+        }
         let selected = self.select.is_empty() || self.select.iter().any(|s| matches(s, id, name));
         // Input problems (parse errors, skipped files) are always selected, but may be ignored.
         let always = [
@@ -103,5 +133,32 @@ mod tests {
         assert!(!s.enabled("DC001", "y"));
         assert!(!s.enabled("DF013", "dockerfile-no-healthcheck"));
         assert!(s.enabled("parse-error", "parse-error"));
+    }
+
+    #[test]
+    fn the_deepest_scope_governs_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        let scoped = |rule: &str, at: PathBuf| Scope {
+            root: at,
+            settings: Settings {
+                ignore: vec![rule.into()],
+                ..Settings::default()
+            },
+        };
+        let s = Settings {
+            scopes: vec![
+                scoped("DC001", root.join("a/b")),
+                scoped("DF001", root.join("a")),
+            ],
+            ..Settings::default()
+        };
+        let in_b = s.for_path(&root.join("a/b/compose.yaml"));
+        assert!(!in_b.enabled("DC001", "x") && in_b.enabled("DF001", "y"));
+        let in_a = s.for_path(&root.join("a/Dockerfile"));
+        assert!(in_a.enabled("DC001", "x") && !in_a.enabled("DF001", "y"));
+        let outside = s.for_path(&root.join("Dockerfile"));
+        assert!(outside.enabled("DC001", "x") && outside.enabled("DF001", "y"));
     }
 }

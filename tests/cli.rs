@@ -643,6 +643,66 @@ fn moat_toml_is_found_upwards_and_applied() {
 }
 
 #[test]
+fn each_path_is_governed_by_its_own_moat_toml() {
+    let dir = tmp();
+    let d = dir.path();
+    let compose =
+        "services:\n  api:\n    image: ollama/ollama:0.5.7\n    ports: [\"11434:11434\"]\n";
+    for project in ["a", "b", "c"] {
+        std::fs::create_dir_all(d.join(project)).unwrap();
+        std::fs::write(d.join(project).join("compose.yaml"), compose).unwrap();
+    }
+    // `a` adds its own rule and raises DC001; `b` ignores DC001; `c` has no configuration.
+    std::fs::create_dir_all(d.join("a/rules/compose")).unwrap();
+    std::fs::write(
+        d.join("a/rules/compose/DC900-custom-port.toml"),
+        std::fs::read_to_string("rules/compose/DC001-port-published-on-all-interfaces.toml")
+            .unwrap()
+            .replace("DC001", "DC900")
+            .replace("\"port-published-on-all-interfaces\"", "\"custom-port\""),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("a/.moat.toml"),
+        "rule-dirs = [\"rules\"]\nfail-on = \"critical\"\n[severity]\nDC001 = \"critical\"\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("b/.moat.toml"), "ignore = [\"DC001\"]\n").unwrap();
+    let paths: Vec<String> = ["a", "b", "c"]
+        .iter()
+        .map(|p| d.join(p).to_str().unwrap().to_string())
+        .collect();
+    let mut args = vec!["check", "--format", "concise", "--select", "DC001,DC900"];
+    args.extend(paths.iter().map(String::as_str));
+    let o = run(&args);
+    let out = stdout(&o);
+    assert!(
+        out.contains("a/compose.yaml:4:13: critical[DC001]"),
+        "{out}"
+    );
+    assert!(out.contains("a/compose.yaml:4:13: medium[DC900]"), "{out}");
+    assert!(!out.contains("b/compose.yaml"), "b ignores DC001: {out}");
+    assert!(out.contains("c/compose.yaml:4:13: medium[DC001]"), "{out}");
+    assert!(
+        !out.contains("c/compose.yaml:4:13: medium[DC900]"),
+        "a's rule stays in a: {out}"
+    );
+    // `c` has no fail-on of its own: its medium finding fails the run at the default, low.
+    assert_eq!(code(&o), 1);
+    let only_a = run(&[
+        "check", "--format", "concise", "--ignore", "DC900", &paths[0],
+    ]);
+    assert_eq!(code(&only_a), 1, "a's critical DC001 meets its fail-on");
+    let only_a_medium = run(&["check", "--select", "DC900", &paths[0]]);
+    assert_eq!(
+        code(&only_a_medium),
+        0,
+        "a's medium DC900 is below its fail-on: {}",
+        stdout(&only_a_medium)
+    );
+}
+
+#[test]
 fn a_bad_moat_toml_is_an_error_with_its_location() {
     let dir = tmp();
     std::fs::write(
