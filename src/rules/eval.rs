@@ -6,7 +6,12 @@ use super::load::Rule;
 use crate::classify::FileKind;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Label};
 use crate::model::nodes::Node;
+use cel::common::types::CelNull;
+use cel::common::value::{CowVal, Val};
+use cel::context::VariableResolver;
 use cel::Context;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Rules compiled once per run, with an index from node kind to the rules that run on it.
 pub struct Engine {
@@ -36,20 +41,53 @@ impl Engine {
         out: &mut Vec<Diagnostic>,
         errors: &mut Vec<EvalError>,
     ) {
-        for node in nodes {
-            let applicable: Vec<&Rule> = self
-                .rules
-                .iter()
-                .filter(|r| r.node == node.kind && r.kinds.contains(&kind))
-                .collect();
-            if applicable.is_empty() {
+        let applicable: Vec<Vec<&Rule>> = nodes
+            .iter()
+            .map(|node| {
+                self.rules
+                    .iter()
+                    .filter(|r| r.node == node.kind && r.kinds.contains(&kind))
+                    .collect()
+            })
+            .collect();
+        // Converting a CEL `Value` into the interpreter's `Val` copies it deeply, and the
+        // nodes of one service share its facts: convert each shared value once per file.
+        let mut converted: Vec<Box<dyn Val>> = Vec::new();
+        let mut by_pointer: HashMap<usize, usize> = HashMap::new();
+        let mut scopes: Vec<Vec<(&'static str, usize)>> = Vec::with_capacity(nodes.len());
+        for (node, rules) in nodes.iter().zip(&applicable) {
+            let mut scope = Vec::new();
+            if !rules.is_empty() {
+                for (name, value) in &node.vars {
+                    let mut convert = || {
+                        converted.push(
+                            Box::<dyn Val>::try_from(value.clone())
+                                .unwrap_or_else(|_| Box::new(CelNull)),
+                        );
+                        converted.len() - 1
+                    };
+                    let index = match shared_pointer(value) {
+                        Some(p) => *by_pointer.entry(p).or_insert_with(convert),
+                        None => convert(),
+                    };
+                    scope.push((*name, index));
+                }
+            }
+            scopes.push(scope);
+        }
+        for ((node, rules), scope) in nodes.iter().zip(applicable).zip(&scopes) {
+            if rules.is_empty() {
                 continue;
             }
+            let vars = NodeVars {
+                vars: scope
+                    .iter()
+                    .map(|(name, i)| (*name, converted[*i].as_ref()))
+                    .collect(),
+            };
             let mut ctx = Context::with_env(env());
-            for (name, value) in &node.vars {
-                ctx.add_variable_from_value(*name, value.clone());
-            }
-            for rule in applicable {
+            ctx.set_variable_resolver(&vars);
+            for rule in rules {
                 match apply(rule, node, &ctx) {
                     Ok(Some(d)) => out.push(d),
                     Ok(None) => {}
@@ -60,6 +98,29 @@ impl Engine {
                 }
             }
         }
+    }
+}
+
+/// The identity of a value whose contents are behind an `Arc` (facts shared by nodes).
+fn shared_pointer(value: &cel::Value) -> Option<usize> {
+    match value {
+        cel::Value::Map(m) => Some(Arc::as_ptr(&m.map) as *const () as usize),
+        cel::Value::List(l) => Some(Arc::as_ptr(l) as *const () as usize),
+        _ => None,
+    }
+}
+
+/// One node's variables, borrowed from the per-file conversions.
+struct NodeVars<'a> {
+    vars: Vec<(&'static str, &'a dyn Val)>,
+}
+
+impl VariableResolver for NodeVars<'_> {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
+        self.vars
+            .iter()
+            .find(|(name, _)| *name == variable)
+            .map(|(_, v)| CowVal::Borrowed(*v))
     }
 }
 
