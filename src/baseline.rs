@@ -2,7 +2,7 @@
 //! (`--baseline`). Entries are keyed by rule, path and a fingerprint of the text at the span
 //! (not the line), so adding lines above a known finding keeps it baselined.
 
-use crate::report::fingerprint;
+use crate::report::fingerprints;
 use crate::Report;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -23,23 +23,24 @@ pub struct Entry {
     pub fingerprint: String,
 }
 
-fn entries(report: &Report) -> Vec<Entry> {
-    (0..report.diagnostics.len())
-        .map(|i| {
-            let d = &report.diagnostics[i];
-            Entry {
-                rule: d.rule.to_string(),
-                path: report.files[d.file].display.clone(),
-                fingerprint: fingerprint(report, i),
-            }
+pub fn entries(report: &Report) -> Vec<Entry> {
+    report
+        .diagnostics
+        .iter()
+        .zip(fingerprints(report))
+        .map(|(d, fingerprint)| Entry {
+            rule: d.rule.to_string(),
+            path: report.files[d.file].display.clone(),
+            fingerprint,
         })
         .collect()
 }
 
-pub fn write(report: &Report, path: &Path) -> std::io::Result<usize> {
+/// Write the entries of a whole run (collected batch by batch with `entries`).
+pub fn write(findings: Vec<Entry>, path: &Path) -> std::io::Result<usize> {
     let b = Baseline {
         version: 1,
-        findings: entries(report),
+        findings,
     };
     let mut text = serde_json::to_string_pretty(&b).expect("baseline serializes");
     text.push('\n');

@@ -369,56 +369,96 @@ fn check(args: CheckArgs) -> i32 {
         };
         Input::Paths(paths)
     };
-    let mut report = match crate::check(&engine, &settings, input) {
-        Ok(r) => r,
+    let mut code = 0;
+    // --fix and --diff: a first pass edits the files (or prints the diffs), batch by batch;
+    // then what remains is reported from the files as they now are on disk.
+    let input = if args.fix || args.diff {
+        let again = match &input {
+            Input::Paths(paths) => paths.clone(),
+            Input::Text { .. } => Vec::new(),
+        };
+        let (mut files, mut applied) = (0, 0);
+        let linted = crate::check_batches(&engine, &settings, input, |batch| {
+            for f in fix::fix_all(&engine, &settings, &batch, args.unsafe_fixes) {
+                if args.diff {
+                    print(&fix::unified_diff(&f));
+                } else if let Err(e) = fix::write_atomically(&f) {
+                    eprintln!("moat: {}: cannot write fix: {e}", f.display);
+                    code = 2;
+                }
+                if !f.converged {
+                    eprintln!(
+                        "moat: {}: fixes did not converge after {} passes",
+                        f.display,
+                        fix::MAX_PASSES
+                    );
+                }
+                files += 1;
+                applied += f.applied;
+            }
+        });
+        if let Err(e) = linted {
+            eprintln!("moat: {e}");
+            return 2;
+        }
+        if args.diff {
+            eprintln!("moat: {applied} fix(es) available in {files} file(s)");
+            return if applied > 0 { 1 } else { 0 };
+        }
+        if files > 0 {
+            eprintln!("moat: applied {applied} fix(es) in {files} file(s)");
+        }
+        Input::Paths(again)
+    } else {
+        input
+    };
+    let baseline = match args
+        .baseline
+        .as_deref()
+        .map(crate::baseline::read)
+        .transpose()
+    {
+        Ok(b) => b,
         Err(e) => {
             eprintln!("moat: {e}");
             return 2;
         }
     };
-    let mut code = 0;
-    if args.fix || args.diff {
-        let fixed = fix::fix_all(&engine, &settings, &report, args.unsafe_fixes);
-        for f in &fixed {
-            if args.diff {
-                print(&fix::unified_diff(f));
-            } else if let Err(e) = fix::write_atomically(f) {
-                eprintln!("moat: {}: cannot write fix: {e}", f.display);
-                code = 2;
+    let terminal = std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if terminal {
+        Format::Human
+    } else {
+        Format::Concise
+    });
+    let color = terminal && std::env::var_os("NO_COLOR").is_none();
+    let mut stream = report::Stream::new(format, &engine.rules, color);
+    let mut baseline_entries = Vec::new();
+    let (mut failing, mut started) = (0, false);
+    let (mut io_errors, mut rule_errors) = (Vec::new(), Vec::new());
+    let linted = crate::check_batches(&engine, &settings, input, |mut batch| {
+        if args.write_baseline.is_some() {
+            baseline_entries.extend(crate::baseline::entries(&batch));
+        } else {
+            if let Some(b) = &baseline {
+                crate::baseline::filter(&mut batch, b);
             }
-            if !f.converged {
-                eprintln!(
-                    "moat: {}: fixes did not converge after {} passes",
-                    f.display,
-                    fix::MAX_PASSES
-                );
+            // The header waits for the first batch: a run that fails to start prints nothing.
+            if !started {
+                print(&stream.header());
+                started = true;
             }
+            print(&stream.batch(&batch));
+            failing += batch.count_failing(&settings);
         }
-        if args.diff {
-            let n: usize = fixed.iter().map(|f| f.applied).sum();
-            eprintln!("moat: {n} fix(es) available in {} file(s)", fixed.len());
-            return if n > 0 { 1 } else { 0 };
-        }
-        if !fixed.is_empty() {
-            let n: usize = fixed.iter().map(|f| f.applied).sum();
-            eprintln!("moat: applied {n} fix(es) in {} file(s)", fixed.len());
-            // Report what remains, as it is now on disk.
-            let paths: Vec<PathBuf> = if args.paths.is_empty() {
-                vec![".".into()]
-            } else {
-                args.paths.clone()
-            };
-            match crate::check(&engine, &settings, Input::Paths(paths)) {
-                Ok(r) => report = r,
-                Err(e) => {
-                    eprintln!("moat: {e}");
-                    return 2;
-                }
-            }
-        }
+        io_errors.append(&mut batch.io_errors);
+        rule_errors.append(&mut batch.rule_errors);
+    });
+    if let Err(e) = linted {
+        eprintln!("moat: {e}");
+        return 2;
     }
     if let Some(path) = &args.write_baseline {
-        return match crate::baseline::write(&report, path) {
+        return match crate::baseline::write(baseline_entries, path) {
             Ok(n) => {
                 eprintln!("moat: wrote {n} finding(s) to {}", path.display());
                 0
@@ -429,38 +469,20 @@ fn check(args: CheckArgs) -> i32 {
             }
         };
     }
-    if let Some(path) = &args.baseline {
-        match crate::baseline::read(path) {
-            Ok(b) => {
-                crate::baseline::filter(&mut report, &b);
-            }
-            Err(e) => {
-                eprintln!("moat: {e}");
-                return 2;
-            }
-        }
-    }
-    let terminal = std::io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if terminal {
-        Format::Human
-    } else {
-        Format::Concise
-    });
-    let color = terminal && std::env::var_os("NO_COLOR").is_none();
-    print(&report::render(format, &report, &engine.rules, color));
-    for e in &report.io_errors {
+    print(&stream.finish());
+    for e in &io_errors {
         eprintln!("moat: {}", escape_control(e));
     }
     let mut seen = std::collections::HashSet::new();
-    for e in &report.rule_errors {
+    for e in &rule_errors {
         if seen.insert(e.rule.clone()) {
             eprintln!("moat: rule {} failed to evaluate: {}", e.rule, e.message);
         }
     }
-    if !report.io_errors.is_empty() || !report.rule_errors.is_empty() || code == 2 {
+    if !io_errors.is_empty() || !rule_errors.is_empty() || code == 2 {
         return 2;
     }
-    if report.count_failing(&settings) > 0 {
+    if failing > 0 {
         1
     } else {
         0

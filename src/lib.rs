@@ -52,13 +52,6 @@ impl Report {
             .filter(|d| d.severity >= settings.for_path(&self.files[d.file].path).fail_on)
             .count()
     }
-
-    pub fn count_at_or_above(&self, level: Severity) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity >= level)
-            .count()
-    }
 }
 
 /// An input to lint: a path on disk, or text from standard input under a given name.
@@ -86,31 +79,92 @@ struct Pending {
     bytes: Option<Vec<u8>>,
 }
 
-/// Lint the inputs: discover, read and classify files, then parse, model and evaluate rules
-/// per file in parallel. Diagnostics come back filtered and sorted.
+/// Files linted per batch. Output is written and memory released batch by batch, so peak
+/// memory follows the batch (a few MB of configuration), not the whole tree.
+pub const BATCH_FILES: usize = 256;
+
+/// Lint the inputs and return everything at once (tests, the language server, inventories).
 pub fn check(engine: &Engine, settings: &Settings, input: Input) -> Result<Report, Error> {
-    let mut report = Report::default();
-    let pending: Vec<Pending> = match input {
+    let mut all = Report::default();
+    check_batches(engine, settings, input, |batch| all.append(batch))?;
+    Ok(all)
+}
+
+/// Lint the inputs: discover, read and classify files, then parse, model and evaluate rules
+/// per file in parallel, in batches of files in path order. Each batch comes back filtered
+/// and sorted; concatenated, the batches are sorted too. Discovery notes ride on the first.
+pub fn check_batches(
+    engine: &Engine,
+    settings: &Settings,
+    input: Input,
+    mut each: impl FnMut(Report),
+) -> Result<(), Error> {
+    let mut notes = Vec::new();
+    let mut pending: Vec<(String, Pending)> = match input {
         Input::Paths(paths) => {
-            let (candidates, notes) =
+            let (candidates, walk_notes) =
                 discover::discover(&paths, settings.no_ignore).map_err(Error::Discover)?;
-            report.io_errors.extend(notes);
+            notes = walk_notes;
             candidates
                 .into_iter()
-                .map(|c| Pending {
-                    path: c.path,
-                    explicit: c.explicit,
-                    bytes: None,
+                .map(|c| {
+                    let p = Pending {
+                        path: c.path,
+                        explicit: c.explicit,
+                        bytes: None,
+                    };
+                    (display_path(&p.path), p)
                 })
                 .collect()
         }
-        Input::Text { name, text } => vec![Pending {
-            path: name,
-            explicit: true,
-            bytes: Some(text),
-        }],
+        Input::Text { name, text } => vec![(
+            display_path(&name),
+            Pending {
+                path: name,
+                explicit: true,
+                bytes: Some(text),
+            },
+        )],
     };
+    pending.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut batches = pending.into_iter().peekable();
+    let mut first = true;
+    while first || batches.peek().is_some() {
+        let batch: Vec<Pending> = batches.by_ref().take(BATCH_FILES).map(|(_, p)| p).collect();
+        let mut report = lint_batch(engine, settings, batch);
+        if first {
+            report.io_errors.splice(0..0, std::mem::take(&mut notes));
+            first = false;
+        }
+        each(report);
+    }
+    Ok(())
+}
 
+impl Report {
+    /// Append a later batch: its file indices move past this report's files.
+    pub fn append(&mut self, mut later: Report) {
+        let offset = self.files.len();
+        for d in &mut later.diagnostics {
+            d.file += offset;
+            for l in &mut d.labels {
+                l.file += offset;
+            }
+            if let Some(f) = &mut d.fix {
+                for e in &mut f.edits {
+                    e.file += offset;
+                }
+            }
+        }
+        self.files.append(&mut later.files);
+        self.diagnostics.append(&mut later.diagnostics);
+        self.io_errors.append(&mut later.io_errors);
+        self.rule_errors.append(&mut later.rule_errors);
+    }
+}
+
+fn lint_batch(engine: &Engine, settings: &Settings, pending: Vec<Pending>) -> Report {
+    let mut report = Report::default();
     let results: Vec<Option<FileResult>> = pending
         .into_par_iter()
         .map(|p| lint_pending(engine, settings, p))
@@ -154,7 +208,7 @@ pub fn check(engine: &Engine, settings: &Settings, input: Input) -> Result<Repor
         }
     }
     sort(&mut report);
-    Ok(report)
+    report
 }
 
 fn sort(report: &mut Report) {

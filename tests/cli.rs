@@ -789,3 +789,51 @@ fn baseline_keeps_known_findings_quiet_when_lines_move() {
         stderr(&bad)
     );
 }
+
+#[test]
+fn output_across_many_batches_is_one_sorted_document() {
+    let dir = tmp();
+    let files = moat::BATCH_FILES * 2 + 7;
+    for i in 0..files {
+        let sub = dir.path().join(format!("svc{i:04}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(
+            sub.join("compose.yaml"),
+            "services:\n  api:\n    image: ollama/ollama:0.5.7\n    ports: [\"11434:11434\"]\n",
+        )
+        .unwrap();
+    }
+    let root = dir.path().to_str().unwrap();
+    let json = run(&["check", root, "--select", "DC001", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(v["summary"]["files"], files);
+    assert_eq!(v["summary"]["diagnostics"], files);
+    let paths: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths.len(), files);
+    assert!(
+        paths.windows(2).all(|w| w[0] < w[1]),
+        "sorted across batches"
+    );
+    let sarif = run(&["check", root, "--select", "DC001", "--format", "sarif"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&sarif)).unwrap();
+    assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), files);
+    assert!(!v["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let human = run(&["check", root, "--select", "DC001", "--format", "human"]);
+    assert!(
+        stdout(&human).ends_with(&format!(
+            "moat: {files} file(s) checked, {files} problem(s): {files} medium\n"
+        )),
+        "one summary, at the end"
+    );
+    let clean = run(&["check", root, "--select", "DC002", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&clean)).unwrap();
+    assert_eq!(v["diagnostics"], serde_json::json!([]));
+}

@@ -1,5 +1,6 @@
 //! The terminal view: miette snippets with the primary label, secondary labels and help.
 
+use super::Totals;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::load::Rule;
 use crate::source::SourceFile;
@@ -157,36 +158,26 @@ pub fn render(report: &Report, rules: &[Rule], color: bool) -> String {
         let _ = handler.render_report(&mut out, &rendered);
         out.push('\n');
     }
-    out.push_str(&summary(report));
     out
 }
 
-pub fn summary(report: &Report) -> String {
-    if report.diagnostics.is_empty() {
+pub fn summary(totals: &Totals) -> String {
+    if totals.diagnostics() == 0 {
         return format!(
             "moat: {} file(s) checked, no problems found\n",
-            report.files.len()
+            totals.files
         );
     }
     let parts: Vec<String> = Severity::ALL
         .iter()
-        .map(|s| {
-            (
-                s,
-                report
-                    .diagnostics
-                    .iter()
-                    .filter(|d| d.severity == *s)
-                    .count(),
-            )
-        })
+        .map(|s| (s, totals.count(*s)))
         .filter(|(_, n)| *n > 0)
         .map(|(s, n)| format!("{n} {s}"))
         .collect();
     format!(
         "moat: {} file(s) checked, {} problem(s): {}\n",
-        report.files.len(),
-        report.diagnostics.len(),
+        totals.files,
+        totals.diagnostics(),
         parts.join(", ")
     )
 }

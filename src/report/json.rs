@@ -1,17 +1,12 @@
-//! The JSON contract of DESIGN.md (version 1). Field names and order are part of it.
+//! The JSON contract of DESIGN.md (version 1). Field names and order are part of it. The
+//! document is written in pieces (header, batches of diagnostics, summary) laid out exactly
+//! as `serde_json`'s pretty printer would lay out the whole.
 
+use super::Totals;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{Position, SourceFile, Span};
 use crate::Report;
 use serde::Serialize;
-
-#[derive(Serialize)]
-struct Output<'a> {
-    version: u32,
-    tool: Tool,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
-    summary: Summary,
-}
 
 #[derive(Serialize)]
 struct Tool {
@@ -118,37 +113,44 @@ fn diagnostic<'a>(report: &'a Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
     }
 }
 
-pub fn render(report: &Report) -> String {
+pub fn header() -> String {
+    let tool = Tool {
+        name: "moat",
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    format!(
+        "{{\n  \"version\": 1,\n  \"tool\": {},\n  \"diagnostics\": [",
+        super::nested_json(&tool, 2)
+    )
+}
+
+/// The batch's diagnostics as elements of the `diagnostics` array.
+pub fn batch(report: &Report, first: bool) -> String {
+    let mut out = String::new();
+    for (i, d) in report.diagnostics.iter().enumerate() {
+        out.push_str(if first && i == 0 { "\n    " } else { ",\n    " });
+        out.push_str(&super::nested_json(&diagnostic(report, d), 4));
+    }
+    out
+}
+
+pub fn footer(totals: &Totals) -> String {
     let mut by_severity = serde_json::Map::new();
     for s in Severity::ALL {
-        by_severity.insert(
-            s.as_str().into(),
-            report
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == s)
-                .count()
-                .into(),
-        );
+        by_severity.insert(s.as_str().into(), totals.count(s).into());
     }
-    let out = Output {
-        version: 1,
-        tool: Tool {
-            name: "moat",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        diagnostics: report
-            .diagnostics
-            .iter()
-            .map(|d| diagnostic(report, d))
-            .collect(),
-        summary: Summary {
-            files: report.files.len(),
-            diagnostics: report.diagnostics.len(),
-            by_severity,
-        },
+    let summary = Summary {
+        files: totals.files,
+        diagnostics: totals.diagnostics(),
+        by_severity,
     };
-    let mut s = serde_json::to_string_pretty(&out).expect("JSON output serializes");
-    s.push('\n');
-    s
+    let close = if totals.diagnostics() > 0 {
+        "\n  ]"
+    } else {
+        "]"
+    };
+    format!(
+        "{close},\n  \"summary\": {}\n}}\n",
+        super::nested_json(&summary, 2)
+    )
 }

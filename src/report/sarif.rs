@@ -65,9 +65,14 @@ fn rule_descriptor(r: &Rule) -> Value {
     d
 }
 
-pub fn render(report: &Report, rules: &[Rule]) -> String {
-    let descriptors: Vec<Value> = rules.iter().map(rule_descriptor).collect();
-    let results: Vec<Value> = report
+pub fn header() -> String {
+    "{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"runs\": [\n    {\n      \"columnKind\": \"unicodeCodePoints\",\n      \"results\": [".to_string()
+}
+
+/// The batch's findings as elements of `runs[0].results`.
+pub fn batch(report: &Report, rules: &[Rule], first: bool) -> String {
+    let fingerprints = super::fingerprints(report);
+    let results = report
         .diagnostics
         .iter()
         .enumerate()
@@ -81,7 +86,7 @@ pub fn render(report: &Report, rules: &[Rule]) -> String {
                     "artifactLocation": { "uri": uri(f) },
                     "region": region(f, d.span),
                 }}],
-                "partialFingerprints": { "moatFindingHash/v1": super::fingerprint(report, i) },
+                "partialFingerprints": { "moatFindingHash/v1": fingerprints[i] },
                 "properties": { "severity": d.severity.as_str(), "security-severity": security_severity(d.severity) },
             });
             if let Some(index) = rules.iter().position(|x| x.id == d.rule) {
@@ -119,22 +124,32 @@ pub fn render(report: &Report, rules: &[Rule]) -> String {
             }
             r
         })
-        .collect();
-    let sarif = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "moat",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "rules": descriptors,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
-    });
-    let mut s = serde_json::to_string_pretty(&sarif).expect("SARIF serializes");
-    s.push('\n');
-    s
+        ;
+    let mut out = String::new();
+    for (i, r) in results.enumerate() {
+        out.push_str(if first && i == 0 {
+            "\n        "
+        } else {
+            ",\n        "
+        });
+        out.push_str(&super::nested_json(&r, 8));
+    }
+    out
+}
+
+/// The driver with every rule, after the results (SARIF objects are unordered; this keeps
+/// the keys sorted as before).
+pub fn footer(rules: &[Rule], any_results: bool) -> String {
+    let descriptors: Vec<Value> = rules.iter().map(rule_descriptor).collect();
+    let tool = json!({ "driver": {
+        "name": "moat",
+        "version": env!("CARGO_PKG_VERSION"),
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "rules": descriptors,
+    }});
+    let close = if any_results { "\n      ]" } else { "]" };
+    format!(
+        "{close},\n      \"tool\": {}\n    }}\n  ],\n  \"version\": \"2.1.0\"\n}}\n",
+        super::nested_json(&tool, 6)
+    )
 }
