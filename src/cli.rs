@@ -601,5 +601,12 @@ pub fn explain(r: &Rule) -> String {
     if !r.sources.is_empty() {
         out.push_str(&format!("\nEquivalent checks: {}\n", r.sources.join(", ")));
     }
+    if !r.supersedes.is_empty() {
+        let ids: Vec<&str> = r.supersedes.iter().map(|s| &**s).collect();
+        out.push_str(&format!(
+            "\nReported instead of {} where both fire at the same place\n",
+            ids.join(", ")
+        ));
+    }
     out
 }

@@ -122,6 +122,7 @@ pub fn fix_all(
                 settings.enabled(&d.rule, &d.name)
                     && !settings.ignored_in(&file.path, &d.rule, &d.name)
             });
+            crate::drop_superseded(&engine.rules, &mut current);
         }
         if text != file.text {
             out.push(FixedFile {

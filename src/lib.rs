@@ -25,6 +25,7 @@ use diagnostic::{Diagnostic, Severity, PARSE_ERROR, SKIPPED};
 use model::nodes::{self, Node};
 use rayon::prelude::*;
 use rules::eval::{Engine, EvalError};
+use rules::load::Rule;
 use settings::Settings;
 use source::{SourceFile, Span};
 use std::path::{Path, PathBuf};
@@ -207,8 +208,52 @@ fn lint_batch(engine: &Engine, settings: &Settings, pending: Vec<Pending>) -> Re
             d.severity = s;
         }
     }
+    drop_superseded(&engine.rules, &mut report.diagnostics);
     sort(&mut report);
     report
+}
+
+/// Where a rule and a rule it `supersedes` fire at the same place, keep only the refined
+/// one, and give it the generic one's fix when it has none. Runs after selection, so
+/// ignoring the refined rule brings the generic one back.
+pub fn drop_superseded(rules: &[Rule], diagnostics: &mut Vec<Diagnostic>) {
+    let refining = |d: &Diagnostic| {
+        rules
+            .iter()
+            .find(|r| r.id == d.rule)
+            .map_or(&[][..], |r| &r.supersedes[..])
+    };
+    // (file, span, superseded rule) -> index of the refining diagnostic.
+    let mut superseded: std::collections::HashMap<(usize, Span, &str), usize> =
+        std::collections::HashMap::new();
+    for (i, d) in diagnostics.iter().enumerate() {
+        for s in refining(d) {
+            superseded.entry((d.file, d.span, &**s)).or_insert(i);
+        }
+    }
+    if superseded.is_empty() {
+        return;
+    }
+    let mut moved_fixes = Vec::new();
+    let mut keep = vec![true; diagnostics.len()];
+    for (i, d) in diagnostics.iter().enumerate() {
+        if let Some(&by) = superseded.get(&(d.file, d.span, &*d.rule)) {
+            keep[i] = false;
+            if diagnostics[by].fix.is_none() {
+                if let Some(f) = &d.fix {
+                    moved_fixes.push((by, f.clone()));
+                }
+            }
+        }
+    }
+    for (by, fix) in moved_fixes {
+        diagnostics[by].fix.get_or_insert(fix);
+    }
+    let mut i = 0;
+    diagnostics.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
 }
 
 fn sort(report: &mut Report) {

@@ -187,6 +187,7 @@ fn lint(engine: &Engine, uri: &lsp::Uri, text: String) -> Document {
                 d.severity = s;
             }
         }
+        crate::drop_superseded(&engine.rules, &mut diagnostics);
     }
     Document { diagnostics, file }
 }

@@ -73,7 +73,8 @@ fn an_editor_session() {
     c.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
 
     let uri = "file:///nonexistent/stack/compose.yaml";
-    let text = "services:\n  api:\n    image: ollama/ollama:0.5.7\n    ports: [\"11434:11434\"]\n";
+    let text =
+        "services:\n  api:\n    image: ghcr.io/example/api:1.4.2\n    ports: [\"11434:11434\"]\n";
     c.send(json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}}));
     let published = c.until(|m| m["method"] == "textDocument/publishDiagnostics");
     assert_eq!(published["params"]["uri"], uri);

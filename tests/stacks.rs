@@ -8,11 +8,54 @@ use moat::{check, Input};
 use std::path::PathBuf;
 
 fn lint(stack: &str) -> moat::Report {
+    lint_with(stack, Settings::default())
+}
+
+fn lint_with(stack: &str, settings: Settings) -> moat::Report {
     let engine = Engine::new(moat::rules::load::embedded().unwrap());
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("testdata/stacks")
         .join(stack);
-    check(&engine, &Settings::default(), Input::Paths(vec![dir])).unwrap()
+    check(&engine, &settings, Input::Paths(vec![dir])).unwrap()
+}
+
+#[test]
+fn a_refined_finding_replaces_the_generic_one_at_the_same_place() {
+    let at = |report: &moat::Report, rule: &str| -> Vec<(usize, usize)> {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| &*d.rule == rule)
+            .map(|d| (d.file, d.span.start))
+            .collect()
+    };
+    let report = lint("example");
+    let ollama = at(&report, "OL001");
+    assert_eq!(ollama.len(), 1);
+    assert!(
+        !at(&report, "DC001").contains(&ollama[0]),
+        "OL001 supersedes DC001"
+    );
+    assert!(
+        at(&report, "DC013").is_empty(),
+        "OL005 supersedes DC013 on the Ollama service"
+    );
+    let ol001 = report
+        .diagnostics
+        .iter()
+        .find(|d| &*d.rule == "OL001")
+        .unwrap();
+    let fix = ol001.fix.as_ref().expect("DC001's fix moves to OL001");
+    assert_eq!(fix.edits[0].replacement, "127.0.0.1:11434:11434");
+    // Ignoring the refined rule brings the generic one back.
+    let without = lint_with(
+        "example",
+        Settings {
+            ignore: vec!["OL001".into()],
+            ..Settings::default()
+        },
+    );
+    assert!(at(&without, "DC001").contains(&ollama[0]));
 }
 
 #[test]

@@ -29,6 +29,10 @@ pub struct RuleFile {
     /// Raise the severity when a condition holds (e.g. the service is exposed).
     #[serde(default)]
     pub escalate: Vec<Escalate>,
+    /// Generic rules this one refines: where both fire at the same place, only this one is
+    /// reported (Redis exposed without auth says everything "port on all interfaces" would).
+    #[serde(default)]
+    pub supersedes: Vec<String>,
     pub message: Message,
     pub docs: Docs,
     pub fix: Option<FixTemplate>,
