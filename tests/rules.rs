@@ -12,7 +12,7 @@ use moat::{check, Input};
 use std::path::{Path, PathBuf};
 
 fn rules() -> Vec<Rule> {
-    match load::embedded() {
+    match load::embedded_checked() {
         Ok(r) => r,
         Err(errors) => panic!(
             "rule files fail the content test:\n{}",

@@ -19,12 +19,38 @@ pub fn env() -> Arc<Env> {
 #[derive(Debug)]
 pub struct Expr {
     pub source: String,
-    program: Program,
+    program: OnceLock<Result<Program, String>>,
+}
+
+/// When CEL is compiled: at load, checked against the node's variables (user rule folders,
+/// the content test), or on first use (the embedded rules, which the content test has
+/// already checked: a run compiles only the rules of the kinds it meets, and a one-file run
+/// starts in a few milliseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compile {
+    Now,
+    OnFirstUse,
 }
 
 /// Compile `source`; `vars` are the variables the node provides, so that a misspelt one is a
 /// load error rather than a rule that silently never fires.
 pub fn compile(source: &str, vars: &[&str]) -> Result<Expr, String> {
+    compile_with(source, vars, Compile::Now)
+}
+
+pub fn compile_with(source: &str, vars: &[&str], when: Compile) -> Result<Expr, String> {
+    let program = OnceLock::new();
+    if when == Compile::Now {
+        let compiled = checked_program(source, vars)?;
+        let _ = program.set(Ok(compiled));
+    }
+    Ok(Expr {
+        source: source.to_string(),
+        program,
+    })
+}
+
+fn checked_program(source: &str, vars: &[&str]) -> Result<Program, String> {
     let program = env()
         .compile(source)
         .map_err(|e| format!("CEL does not compile: {}", e.to_string().trim()))?;
@@ -43,10 +69,7 @@ pub fn compile(source: &str, vars: &[&str]) -> Result<Expr, String> {
             vars.join(", ")
         ));
     }
-    Ok(Expr {
-        source: source.to_string(),
-        program,
-    })
+    Ok(program)
 }
 
 /// Names bound by `list.exists(x, …)` and the other comprehension macros.
@@ -84,7 +107,15 @@ pub fn to_cel(v: &serde_json::Value) -> Value {
 
 impl Expr {
     pub fn eval(&self, ctx: &Context) -> Result<Value, String> {
-        self.program.execute(ctx).map_err(|e| format!("{e}"))
+        let program = self
+            .program
+            .get_or_init(|| {
+                env()
+                    .compile(&self.source)
+                    .map_err(|e| format!("CEL does not compile: {}", e.to_string().trim()))
+            })
+            .as_ref()?;
+        program.execute(ctx).map_err(|e| format!("{e}"))
     }
 
     pub fn eval_bool(&self, ctx: &Context) -> Result<bool, String> {
@@ -113,6 +144,10 @@ enum Part {
 
 impl Template {
     pub fn compile(text: &str, vars: &[&str]) -> Result<Template, String> {
+        Template::compile_with(text, vars, Compile::Now)
+    }
+
+    pub fn compile_with(text: &str, vars: &[&str], when: Compile) -> Result<Template, String> {
         let mut parts = Vec::new();
         let mut literal = String::new();
         let mut chars = text.char_indices().peekable();
@@ -133,7 +168,7 @@ impl Template {
                     if !literal.is_empty() {
                         parts.push(Part::Text(std::mem::take(&mut literal)));
                     }
-                    parts.push(Part::Expr(compile(inner, vars)?));
+                    parts.push(Part::Expr(compile_with(inner, vars, when)?));
                     while chars.peek().is_some_and(|(j, _)| *j <= i + 1 + close) {
                         chars.next();
                     }

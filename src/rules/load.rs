@@ -1,7 +1,7 @@
 //! Loading and validating rule files: the embedded set and users' `--rule-dir` folders go
 //! through the same checks, so a broken custom rule fails at load with its file and line.
 
-use super::cel::{compile, Expr, Template};
+use super::cel::{compile_with, Compile, Expr, Template};
 use super::schema::{ExampleKind, RuleFile, Status};
 use crate::classify::FileKind;
 use crate::diagnostic::{Applicability, Severity};
@@ -97,21 +97,27 @@ impl std::error::Error for RuleError {}
 const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
 /// The rules shipped in the binary.
+/// The embedded rules, their CEL compiled on first use (the content test has checked it).
 pub fn embedded() -> Result<Vec<Rule>, Vec<RuleError>> {
-    load_all(
-        EMBEDDED
-            .iter()
-            .map(|(p, t)| (p.to_string(), t.to_string()))
-            .collect(),
-    )
+    load_sources(embedded_sources(Compile::OnFirstUse))
+}
+
+/// The embedded rules with every expression compiled and checked now: the content test.
+pub fn embedded_checked() -> Result<Vec<Rule>, Vec<RuleError>> {
+    load_sources(embedded_sources(Compile::Now))
+}
+
+fn embedded_sources(when: Compile) -> Vec<(String, String, Compile)> {
+    EMBEDDED
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.to_string(), when))
+        .collect()
 }
 
 /// The embedded rules plus every `*.toml` below each folder in `dirs`.
 pub fn with_dirs(dirs: &[PathBuf]) -> Result<Vec<Rule>, Vec<RuleError>> {
-    let mut sources: Vec<(String, String)> = EMBEDDED
-        .iter()
-        .map(|(p, t)| (p.to_string(), t.to_string()))
-        .collect();
+    // A user's rules are checked at load, so a broken one stops the run with its location.
+    let mut sources = embedded_sources(Compile::OnFirstUse);
     for dir in dirs {
         let mut files = Vec::new();
         if let Err(e) = collect_toml(dir, &mut files) {
@@ -125,7 +131,7 @@ pub fn with_dirs(dirs: &[PathBuf]) -> Result<Vec<Rule>, Vec<RuleError>> {
         files.sort();
         for f in files {
             match std::fs::read_to_string(&f) {
-                Ok(t) => sources.push((f.display().to_string(), t)),
+                Ok(t) => sources.push((f.display().to_string(), t, Compile::Now)),
                 Err(e) => {
                     return Err(vec![RuleError {
                         origin: f.display().to_string(),
@@ -137,7 +143,7 @@ pub fn with_dirs(dirs: &[PathBuf]) -> Result<Vec<Rule>, Vec<RuleError>> {
             }
         }
     }
-    load_all(sources)
+    load_sources(sources)
 }
 
 fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
@@ -153,13 +159,23 @@ fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
+/// Rule files, every expression checked now.
 pub fn load_all(sources: Vec<(String, String)>) -> Result<Vec<Rule>, Vec<RuleError>> {
+    load_sources(
+        sources
+            .into_iter()
+            .map(|(origin, text)| (origin, text, Compile::Now))
+            .collect(),
+    )
+}
+
+fn load_sources(sources: Vec<(String, String, Compile)>) -> Result<Vec<Rule>, Vec<RuleError>> {
     let mut rules = Vec::new();
     let mut errors = Vec::new();
     // Compiling CEL is most of a small run's start-up: spread it over the cores.
     let loaded: Vec<_> = sources
         .par_iter()
-        .map(|(origin, text)| load_one(origin, text))
+        .map(|(origin, text, when)| load_one(origin, text, *when))
         .collect();
     for r in loaded {
         match r {
@@ -186,8 +202,8 @@ pub fn load_all(sources: Vec<(String, String)>) -> Result<Vec<Rule>, Vec<RuleErr
             if !rules.iter().any(|o| o.id == *s && o.id != r.id) {
                 let line = sources
                     .iter()
-                    .find(|(origin, _)| *origin == r.origin)
-                    .and_then(|(_, text)| {
+                    .find(|(origin, _, _)| *origin == r.origin)
+                    .and_then(|(_, text, _)| {
                         text.lines()
                             .position(|l| l.trim_start().starts_with("supersedes"))
                     })
@@ -217,7 +233,7 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-fn load_one(origin: &str, text: &str) -> Result<Rule, Vec<RuleError>> {
+fn load_one(origin: &str, text: &str, when: Compile) -> Result<Rule, Vec<RuleError>> {
     let err = |span: std::ops::Range<usize>, message: String| {
         let (line, column) = position(text, span.start);
         RuleError {
@@ -405,12 +421,12 @@ fn load_one(origin: &str, text: &str) -> Result<Rule, Vec<RuleError>> {
             found
         };
     let cel = |src: &toml::Spanned<String>, errors: &mut Vec<RuleError>| -> Option<Expr> {
-        compile(src.get_ref(), vars)
+        compile_with(src.get_ref(), vars, when)
             .map_err(|m| errors.push(err(src.span(), m)))
             .ok()
     };
     let template = |src: &toml::Spanned<String>, errors: &mut Vec<RuleError>| -> Option<Template> {
-        Template::compile(src.get_ref(), vars)
+        Template::compile_with(src.get_ref(), vars, when)
             .map_err(|m| errors.push(err(src.span(), m)))
             .ok()
     };
