@@ -1,5 +1,5 @@
-//! moat's accuracy on labelled cases written by other linters' authors: KICS's Dockerfile and
-//! Compose query samples and hadolint's rule specs, read from ../shared/peer-suites (never
+//! moat's accuracy on labelled cases written by other linters' authors: KICS's Dockerfile,
+//! Compose and Kubernetes query samples and hadolint's rule specs, read from ../shared/peer-suites (never
 //! copied into this repository). `docs/peer-mapping.toml` says which moat rules answer each
 //! peer check; `docs/peer-misses.toml` lists every case moat scores wrong, with the reason.
 //!
@@ -24,9 +24,10 @@ use std::path::{Path, PathBuf};
 const RECALL_TARGET: f64 = 0.95;
 const FALSE_ALARM_TARGET: f64 = 0.02;
 /// The KICS platforms moat measures now; other platforms' rows must be `pending`.
-const KICS_PLATFORMS: [(&str, FileKind); 2] = [
+const KICS_PLATFORMS: [(&str, FileKind); 3] = [
     ("dockerfile", FileKind::Dockerfile),
     ("dockerCompose", FileKind::Compose),
+    ("k8s", FileKind::Kubernetes),
 ];
 
 fn manifest() -> &'static Path {
@@ -282,9 +283,9 @@ fn parent(lines: &[&str], line: usize) -> Option<usize> {
 
 /// Does a diagnostic of a mapped rule account for the peer's expected line? See the scoring
 /// notes in docs/accuracy.md: (a) its span or a label covers the line; (b) it starts on a
-/// service key or `FROM` whose block holds the line (the peer anchors a "missing X" on the
-/// deepest key that exists); (c) the line is the key directly holding the line moat points at
-/// (the peer anchors on `ports:`, moat on the port).
+/// service key, a Kubernetes container's `- name:` item or a `FROM` whose block holds the line
+/// (the peer anchors a "missing X" on the deepest key that exists); (c) the line is the key
+/// directly holding the line moat points at (the peer anchors on `ports:`, moat on the port).
 fn accounts_for(file: &SourceFile, kind: FileKind, d: &Diagnostic, line: usize) -> bool {
     let lines: Vec<&str> = file.text.lines().collect();
     let (start, end) = lines_of(file, d.span);
@@ -568,18 +569,21 @@ fn render(mapping: &Mapping, cases: &[Case], misses: &BTreeMap<String, &Miss>) -
         "moat run in-process on the labelled cases KICS and hadolint ship with their checks, read from \
 `../shared/peer-suites` (see its README for the upstream commits and licenses). The mapping from \
 peer checks to moat rules is `docs/peer-mapping.toml`; every case moat scores wrong is in \
-`docs/peer-misses.toml` with its reason. Kubernetes rows are pending until moat's Kubernetes \
-platform lands and are not counted.\n\n",
+`docs/peer-misses.toml` with its reason. Every case in the suites is scored; what the figures \
+leave out is named: out-of-scope checks (with their reasons) and the *disputed* labels.\n\n",
     );
     out.push_str("## How cases are scored\n\n");
     out.push_str(
         "- **KICS positive samples**: one unit per distinct expected line (KICS lists a line twice \
 when it reports two things there). The line is *found* when a diagnostic of a mapped rule (a) \
-covers it with its span or one of its labels; (b) starts on the service key or `FROM` line whose \
-block holds it: KICS anchors a \"missing X\" finding on the deepest key that exists (`limits:`, \
-`security_opt:`), moat on the service or stage that lacks X; or (c) starts on a line the \
-expected line directly holds: KICS anchors on the enclosing key (`ports:`, `cap_add:`), moat on \
-the item. A block is a YAML key's indented lines, or a `FROM`'s stage.\n\
+covers it with its span or one of its labels; (b) starts on the line that opens the block holding \
+it: KICS anchors a \"missing X\" finding on the deepest key that exists (Compose `limits:` or \
+`security_opt:`, a Kubernetes container's `securityContext:`, `capabilities:` or `resources:`), \
+moat on what lacks X: the Compose service key, the Dockerfile stage's `FROM`, the Kubernetes \
+container's list item (`- name: ...`, whose block is the whole container); or (c) starts on a \
+line the expected line directly holds: KICS anchors on the enclosing key (`ports:`, \
+`cap_add:`), moat on the item. A block is a YAML key's or list item's indented lines, or a \
+`FROM`'s stage. A pod-level setting (`hostPID: true`) is anchored on its own line by both.\n\
 - **KICS negative samples**: a *false alarm* when any mapped rule fires anywhere in the sample.\n\
 - **hadolint cases**: plain cases with the default configuration (ONBUILD duplicates, configured \
 cases and `PragmaSpec` are left out). A `catch` case is found when a mapped rule fires; a `pass` \
@@ -692,6 +696,26 @@ left out of the recall and false-alarm rate (the *agreed* labels) and counted in
         total.negatives,
         fmt(ratio(total.false_alarms, total.negatives))
     );
+    // The same figures per suite: KICS by platform, and hadolint.
+    let mut by_suite: BTreeMap<&str, Tally> = BTreeMap::new();
+    for c in cases {
+        let disputed = misses
+            .get(&c.id)
+            .is_some_and(|m| m.kind == MissKind::Disputed && c.wrong());
+        let suite = c.peer.split(['/', ':']).take(2).last().unwrap_or("");
+        let suite = if c.peer.starts_with("hadolint:") {
+            "hadolint"
+        } else {
+            suite
+        };
+        by_suite.entry(suite).or_default().add(c, disputed);
+    }
+    out.push_str("\nBy suite (KICS platform, or hadolint):\n\n| suite ");
+    out.push_str(header);
+    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for (suite, t) in &by_suite {
+        let _ = writeln!(out, "| {suite} | {}", row(t));
+    }
 
     out.push_str("\n## Per peer check\n\n| rule | peer check ");
     out.push_str(header);

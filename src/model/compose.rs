@@ -93,7 +93,44 @@ pub fn services_from_compose(src: &str, root: &YNode) -> (Vec<Service>, Vec<Comp
             "a Compose file must be a mapping with a `services` key".into(),
         ),
     }
+    bind_named_volumes(src, root, &mut services);
     (services, r.problems)
+}
+
+/// A named volume of the `local` driver with `driver_opts` `o: bind` and a `device` is the
+/// host path `device` mounted into the container: its mounts become binds of that path.
+fn bind_named_volumes(src: &str, root: &YNode, services: &mut [Service]) {
+    let binds: Vec<(String, String, Span)> = root
+        .get("volumes")
+        .map(YNode::entries)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|(k, v)| {
+            let local = v
+                .get("driver")
+                .and_then(YNode::as_str)
+                .is_none_or(|d| d.trim() == "local");
+            let opts = v.get("driver_opts")?;
+            let bind = opts
+                .get("o")
+                .and_then(|o| o.scalar_text(src))
+                .is_some_and(|o| o.split(',').any(|x| matches!(x.trim(), "bind" | "rbind")));
+            let device = opts.get("device")?;
+            let path = device.scalar_text(src).filter(|p| is_host_path(p))?;
+            let span = device.content_span(src).unwrap_or(device.span);
+            (local && bind).then(|| (k.scalar_text(src).unwrap_or_default(), path, span))
+        })
+        .collect();
+    for m in services.iter_mut().flat_map(|s| s.mounts.iter_mut()) {
+        if m.kind != MountKind::Volume {
+            continue;
+        }
+        if let Some((_, path, span)) = binds.iter().find(|(n, _, _)| m.source.as_ref() == Some(n)) {
+            m.kind = MountKind::Bind;
+            m.source = Some(path.clone());
+            m.source_span = Some(*span);
+        }
+    }
 }
 
 struct Reader<'a> {
@@ -483,6 +520,15 @@ impl<'a> Reader<'a> {
             .and_then(|p| self.scalar(p, || what("published")))
             .map(resolve)
             .filter(|p| !p.is_empty());
+        // `published: 127.0.0.1:8080` puts an address where only a port or a range goes: the
+        // engine refuses the binding (`invalid port specification`), so nothing is published.
+        if let Some(p) = host_port.as_deref().filter(|p| !valid_port(p)) {
+            self.problem(
+                item,
+                format!("`published: {p}` of a port of service `{n}` is not a port number or range (an address belongs in `host_ip`)"),
+            );
+            return None;
+        }
         let host_ip = item
             .get("host_ip")
             .and_then(|p| self.scalar(p, || what("host_ip")))
@@ -1626,6 +1672,42 @@ mod tests {
         // `net` is only the v1 spelling.
         let s = one("services:\n  a:\n    net: host\n");
         assert!(s.network_mode.is_none());
+    }
+
+    #[test]
+    fn named_volumes_bound_to_a_host_path_are_binds() {
+        let src = "services:\n  web:\n    volumes:\n      - etc:/host/etc:ro\n      - {type: volume, source: data, target: /data}\n      - cache:/cache\nvolumes:\n  etc:\n    driver_opts: {type: none, o: bind, device: /etc}\n  data:\n    driver: local\n    driver_opts:\n      type: none\n      o: bind\n      device: /srv/data\n  cache:\n    driver_opts: {type: nfs, o: \"addr=10.0.0.1,rw\", device: \":/cache\"}\n";
+        let s = one(src);
+        let m: Vec<_> = s
+            .mounts
+            .iter()
+            .map(|m| (m.kind, m.source.as_deref(), m.read_only))
+            .collect();
+        assert_eq!(
+            m,
+            [
+                (MountKind::Bind, Some("/etc"), true),
+                (MountKind::Bind, Some("/srv/data"), false),
+                (MountKind::Volume, Some("cache"), false)
+            ]
+        );
+        assert_eq!(at(src, s.mounts[0].source_span.unwrap()), "/etc");
+    }
+
+    #[test]
+    fn an_address_in_published_is_a_problem_not_a_port() {
+        let src = "services:\n  web:\n    ports:\n      - target: 80\n        published: 127.0.0.1:8080\n      - {target: 81, published: \"127.0.0.1\"}\n      - {target: 82, published: \"${P:-8082}\"}\n";
+        let (s, p) = read(src);
+        let msgs: Vec<&str> = p.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "`published: 127.0.0.1:8080` of a port of service `web` is not a port number or range (an address belongs in `host_ip`)",
+                "`published: 127.0.0.1` of a port of service `web` is not a port number or range (an address belongs in `host_ip`)",
+            ]
+        );
+        assert_eq!(s[0].ports.len(), 1);
+        assert_eq!(s[0].ports[0].host_port.as_deref(), Some("8082"));
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub fn services_from_manifests(src: &str, docs: &[YNode]) -> Vec<Service> {
     let objects = objects(docs);
     let services: Vec<KService> = objects
         .iter()
-        .filter(|o| o.kind == "Service")
+        .filter(|o| o.kind == "Service" && !o.is_knative())
         .map(|o| kservice(src, o))
         .collect();
     let ingresses: Vec<Ingress> = objects
@@ -76,6 +76,7 @@ pub fn services_from_manifests(src: &str, docs: &[YNode]) -> Vec<Service> {
 /// A top-level object: a document, or an item of a `List` document.
 struct Object<'a> {
     kind: String,
+    api_version: String,
     name: String,
     namespace: Option<String>,
     node: &'a YNode,
@@ -114,15 +115,39 @@ fn push_object<'a>(node: &'a YNode, depth: usize, out: &mut Vec<Object<'a>>) {
         .map(str::to_string);
     out.push(Object {
         kind: kind.to_string(),
+        api_version: node
+            .get("apiVersion")
+            .and_then(YNode::as_str)
+            .unwrap_or_default()
+            .to_string(),
         name,
         namespace,
         node,
     });
 }
 
+impl Object<'_> {
+    /// Knative Serving's `Service`, `Configuration` and `Revision` (KServe's serverless mode
+    /// runs on them): a pod spec under `spec.template.spec` (`spec` for a Revision).
+    fn is_knative(&self) -> bool {
+        self.api_version.starts_with("serving.knative.dev/")
+    }
+}
+
 /// The pod spec and the pod template's metadata of a workload object.
 fn pod_template<'a>(o: &Object<'a>) -> Option<(&'a YNode, Option<&'a YNode>)> {
     let n = o.node;
+    if o.is_knative() {
+        let (spec, meta) = match o.kind.as_str() {
+            "Service" | "Configuration" => {
+                let t = n.get("spec")?.get("template")?;
+                (t.get("spec")?, t.get("metadata"))
+            }
+            "Revision" => (n.get("spec")?, n.get("metadata")),
+            _ => return None,
+        };
+        return spec.is_map().then_some((spec, meta));
+    }
     let template = match o.kind.as_str() {
         "Pod" => return n.get("spec").map(|s| (s, n.get("metadata"))),
         "Deployment"
@@ -182,8 +207,15 @@ fn kservice(src: &str, o: &Object) -> KService {
         if let Some(ty) = t.as_str() {
             let ty = ty.trim();
             if ty == "NodePort" || (ty == "LoadBalancer" && !restricted) {
+                // A cloud's internal load balancer has an address on the private network
+                // only: outside the cluster, but not on the internet.
+                let internal = ty == "LoadBalancer" && annotation(o.node, internal_load_balancer);
                 exposure = Some(Spanned::new(
-                    format!("{ty} Service `{}`", o.name),
+                    format!(
+                        "{}{ty} Service `{}`",
+                        if internal { "internal " } else { "" },
+                        o.name
+                    ),
                     inside(src, t),
                 ));
             }
@@ -203,6 +235,21 @@ fn kservice(src: &str, o: &Object) -> KService {
         selector: string_map(spec.and_then(|s| s.get("selector"))),
         targets,
         exposure,
+    }
+}
+
+/// The annotations GKE, EKS, AKS, OCI and OpenStack read to give a LoadBalancer Service a
+/// private address.
+fn internal_load_balancer(key: &str, value: &str) -> bool {
+    let v = value.trim();
+    match key.rsplit('/').next().unwrap_or(key) {
+        "load-balancer-type" => v.eq_ignore_ascii_case("internal"),
+        "aws-load-balancer-scheme" => v.eq_ignore_ascii_case("internal"),
+        "aws-load-balancer-internal"
+        | "azure-load-balancer-internal"
+        | "oci-load-balancer-internal"
+        | "openstack-internal-load-balancer" => v.eq_ignore_ascii_case("true"),
+        _ => false,
     }
 }
 
@@ -367,6 +414,7 @@ fn workload_services(
             same_namespace(&s.namespace, &w.obj.namespace) && selects(&s.selector, &w.labels)
         })
         .collect();
+    let knative = knative_exposure(src, w.obj);
     for (i, c) in regular.iter().chain(init).enumerate() {
         if !c.is_map() {
             continue;
@@ -430,12 +478,39 @@ fn workload_services(
                 }
             }
             s.exposures.extend(found);
+            // Knative routes requests to the one container that declares a port.
+            if regular.len() == 1 || !s.ports.is_empty() {
+                s.exposures.extend(knative.clone());
+            }
         }
         s.component =
             component::identify(s.image.as_ref(), s.command.as_ref(), s.entrypoint.as_ref());
         out.push(s);
     }
     out
+}
+
+/// A Knative Service gets a public URL on the cluster's ingress gateway unless it is labelled
+/// `networking.knative.dev/visibility: cluster-local` (`serving.knative.dev/visibility` before
+/// Knative 0.25).
+fn knative_exposure(src: &str, o: &Object) -> Option<Spanned<String>> {
+    if !o.is_knative() || o.kind != "Service" {
+        return None;
+    }
+    let labels = string_map(o.node.get("metadata").and_then(|m| m.get("labels")));
+    let local = labels
+        .iter()
+        .any(|(k, v)| k.ends_with(".knative.dev/visibility") && v.trim() == "cluster-local");
+    let kind = o.node.get("kind")?;
+    (!local).then(|| {
+        Spanned::new(
+            format!(
+                "Knative Service `{}` (public unless labelled cluster-local)",
+                o.name
+            ),
+            inside(src, kind),
+        )
+    })
 }
 
 fn container_port_names(c: &YNode) -> Vec<String> {
@@ -951,6 +1026,31 @@ spec:
         let src = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {a: b}}\nspec:\n  containers: [{name: c, image: 'chromadb/chroma:1.0.0'}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: LoadBalancer, loadBalancerSourceRanges: [10.0.0.0/8], selector: {a: b}}\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: i\n  annotations: {nginx.ingress.kubernetes.io/auth-url: 'https://auth/x'}\nspec: {defaultBackend: {service: {name: s}}}\n";
         let s = read(src);
         assert!(s[0].exposures.is_empty(), "{:?}", s[0].exposures);
+    }
+
+    #[test]
+    fn knative_workloads_and_internal_load_balancers() {
+        let src = "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: llm}\nspec:\n  template:\n    spec:\n      hostIPC: true\n      containers: [{name: c, image: 'ollama/ollama:0.5.7'}]\n---\napiVersion: serving.knative.dev/v1\nkind: Configuration\nmetadata: {name: cfg}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: 'busybox:1.36'}]\n---\napiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: private\n  labels: {networking.knative.dev/visibility: cluster-local}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: 'busybox:1.36'}]\n---\napiVersion: serving.knative.dev/v1\nkind: Revision\nmetadata: {name: rev}\nspec:\n  containers: [{name: c, image: 'busybox:1.36'}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {a: b}}\nspec:\n  containers: [{name: c, image: 'redis:7'}]\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations: {networking.gke.io/load-balancer-type: Internal}\nspec: {type: LoadBalancer, selector: {a: b}}\n";
+        let s = read(src);
+        let names: Vec<&str> = s.iter().map(|x| x.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Service/llm:c",
+                "Configuration/cfg:c",
+                "Service/private:c",
+                "Revision/rev:c",
+                "Pod/p:c"
+            ]
+        );
+        assert_eq!(s[0].ipc.as_ref().unwrap().value, "host");
+        assert_eq!(
+            s[0].exposures[0].value,
+            "Knative Service `llm` (public unless labelled cluster-local)"
+        );
+        assert_eq!(at(src, s[0].exposures[0].span), "Service");
+        assert!(s[1].exposures.is_empty() && s[2].exposures.is_empty());
+        assert_eq!(s[4].exposures[0].value, "internal LoadBalancer Service `s`");
     }
 
     #[test]
