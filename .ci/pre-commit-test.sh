@@ -27,7 +27,7 @@ git add compose.yaml
 if git commit -qm "bad" 2>"$work/bad.log"; then
   echo "pre-commit let a file with findings through" >&2; cat "$work/bad.log" >&2; exit 1
 fi
-grep -q "DC001" "$work/bad.log" || { echo "the hook did not report DC001:" >&2; cat "$work/bad.log" >&2; exit 1; }
+grep -q "OL001" "$work/bad.log" || { echo "the hook did not report OL001:" >&2; cat "$work/bad.log" >&2; exit 1; }
 
 cat > compose.yaml <<'YAML'
 services:
