@@ -6,7 +6,11 @@ fn main() {
     println!("cargo:rerun-if-changed=rules");
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let mut files = Vec::new();
-    collect(&root.join("rules"), &mut files);
+    let rules = root.join("rules");
+    collect(&rules, &mut files);
+    // Only area folders hold rules; `rules/advisories.toml` is the advisory table, which
+    // `src/advisory` embeds itself.
+    files.retain(|f| f.parent() != Some(rules.as_path()));
     files.sort();
     let mut out = String::from("&[\n");
     for file in &files {

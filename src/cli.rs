@@ -37,6 +37,9 @@ pub enum Command {
     },
     /// Run the language server on standard input and output (for editors).
     Lsp,
+    /// List the components the files run (images and pinned packages): versions, where,
+    /// exposure, advisories; as a table or a CycloneDX 1.6 BOM.
+    Inventory(InventoryArgs),
     /// Show the documentation of one rule.
     Explain {
         /// Rule id (`DF001`) or name (`dockerfile-runs-as-root`).
@@ -44,6 +47,28 @@ pub enum Command {
         #[arg(long = "rule-dir", value_name = "DIR")]
         rule_dirs: Vec<PathBuf>,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InventoryArgs {
+    /// Files or folders (default: the current folder).
+    pub paths: Vec<PathBuf>,
+    /// `table` for people, `cyclonedx` for a CycloneDX 1.6 JSON BOM.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: InventoryFormat,
+    /// An advisory file in the format of rules/advisories.toml: its advisories are added to
+    /// the built-in table (same id: replaced), or replace it with `table = "replace"`.
+    #[arg(long, value_name = "FILE")]
+    pub advisories: Option<PathBuf>,
+    /// Do not respect .gitignore and .ignore files.
+    #[arg(long)]
+    pub no_ignore: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InventoryFormat {
+    Table,
+    Cyclonedx,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -119,6 +144,63 @@ pub struct CheckArgs {
     /// Report `# moat: ignore[...]` comments that suppress nothing.
     #[arg(long)]
     pub report_unused_ignores: bool,
+    /// An advisory file for the `AV` rules (see `moat inventory --help`).
+    #[arg(long, value_name = "FILE")]
+    pub advisories: Option<PathBuf>,
+}
+
+/// Use the advisory table `path` names (built-in plus the file) for this run.
+fn install_advisories(path: Option<&Path>) -> Result<(), i32> {
+    let Some(path) = path else { return Ok(()) };
+    match crate::advisory::from_file(path) {
+        Ok(table) => {
+            crate::advisory::install(table);
+            Ok(())
+        }
+        Err(errors) => {
+            for e in errors {
+                eprintln!("moat: invalid advisory file: {e}");
+            }
+            Err(2)
+        }
+    }
+}
+
+fn inventory(args: InventoryArgs) -> i32 {
+    if let Err(code) = install_advisories(args.advisories.as_deref()) {
+        return code;
+    }
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let settings = Settings {
+        no_ignore: args.no_ignore,
+        ..Settings::default()
+    };
+    let inv = match crate::inventory::collect(&settings, Input::Paths(paths)) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("moat: {e}");
+            return 2;
+        }
+    };
+    print(&match args.format {
+        InventoryFormat::Table => crate::inventory::table(&inv),
+        InventoryFormat::Cyclonedx => crate::inventory::cyclonedx::render(&inv),
+    });
+    for p in &inv.problems {
+        eprintln!("moat: {}", escape_control(p));
+    }
+    for e in &inv.io_errors {
+        eprintln!("moat: {}", escape_control(e));
+    }
+    if inv.io_errors.is_empty() {
+        0
+    } else {
+        2
+    }
 }
 
 fn load_rules(dirs: &[PathBuf]) -> Result<Vec<Rule>, i32> {
@@ -138,6 +220,7 @@ fn load_rules(dirs: &[PathBuf]) -> Result<Vec<Rule>, i32> {
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Inventory(args) => inventory(args),
         Command::Lsp => crate::lsp::run(),
         Command::Rules { format, rule_dirs } => match load_rules(&rule_dirs) {
             Ok(rules) => {
@@ -319,6 +402,9 @@ fn merged_settings(
 }
 
 fn check(args: CheckArgs) -> i32 {
+    if let Err(code) = install_advisories(args.advisories.as_deref()) {
+        return code;
+    }
     let configs = match configurations(&args) {
         Ok(c) => c,
         Err(code) => return code,

@@ -4,6 +4,7 @@
 //! diagnostics → filter → fix / report. `check` runs it; `main.rs` only maps the result to
 //! an exit code.
 
+pub mod advisory;
 pub mod baseline;
 pub mod classify;
 pub mod cli;
@@ -11,6 +12,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod fix;
+pub mod inventory;
 pub mod lsp;
 pub mod model;
 pub mod parse;
@@ -510,6 +512,9 @@ pub fn lint_source(
                 out.push(parse_error(file, p.span, &p.message));
             }
         }
+    }
+    if let Some(observe) = &engine.observer {
+        observe(source, &node_list);
     }
     engine.evaluate(kind, &node_list, out, errors);
     // Spans come from several parsers; whatever they say, what leaves here is inside the text

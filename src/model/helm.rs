@@ -67,6 +67,9 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
         for chart in charts(src, doc, &meta) {
             emit(ctx, src, &chart, out);
         }
+        // The GPU Operator's operands are blocks with a bare `image`, not workloads.
+        let chart = (meta.name.as_deref(), meta.app_version.as_deref());
+        super::gpu_operator::values_nodes(ctx, doc, chart, out);
     }
     Vec::new()
 }
@@ -324,6 +327,8 @@ struct Block<'a> {
     node: &'a YNode,
     span: Span,
     image: Option<&'a YNode>,
+    /// The mapping that holds `image` (the GPU Operator writes `repository` beside it).
+    image_owner: Option<&'a YNode>,
     /// Runs an enclosing block's image without being one of a known chart's workloads: an
     /// init or helper container (`copyAppData`) more often than a workload of its own.
     auxiliary: bool,
@@ -371,6 +376,7 @@ fn blocks<'a>(chart: &Chart<'a>) -> Vec<Block<'a>> {
             node: c.node,
             span,
             image: c.image_owner.and_then(image_node),
+            image_owner: c.image_owner,
             auxiliary: !c.own_image && !c.path.is_empty() && !known,
         });
     }
@@ -393,6 +399,7 @@ fn blocks<'a>(chart: &Chart<'a>) -> Vec<Block<'a>> {
                 node,
                 span,
                 image: image_node(root),
+                image_owner: Some(root),
                 auxiliary: false,
             },
         );
@@ -416,7 +423,16 @@ fn flavor_component(flavor: Flavor, path: &[String]) -> Option<component::Compon
 }
 
 /// A block's image: `[registry/]repository[:tag][@digest]`, `imageName`, or a string.
-fn image_ref(src: &str, n: &YNode, app_version: Option<&str>) -> Option<ImageRef> {
+fn image_ref(
+    src: &str,
+    n: &YNode,
+    owner: Option<&YNode>,
+    app_version: Option<&str>,
+) -> Option<ImageRef> {
+    // `repository` + bare `image` + `version`: the GPU Operator's way of naming an image.
+    if let Some(i) = owner.and_then(|o| super::gpu_operator::composed_image(src, o, app_version)) {
+        return Some(i);
+    }
     if let Some(s) = n.as_str() {
         let mut i = parse_image_ref(s, s, inside(src, n));
         i.unresolved |= s.contains("{{");
@@ -463,6 +479,9 @@ fn image_ref(src: &str, n: &YNode, app_version: Option<&str>) -> Option<ImageRef
     let span = tag.as_ref().map_or(repo_span, |(_, s)| *s);
     let mut i = parse_image_ref(&text, &text, span);
     i.unresolved |= unknown_tag || text.contains("{{");
+    if tag.is_none() && digest.is_none() && app_version.is_some() {
+        i.tag_from = Some("Chart.yaml appVersion".into());
+    }
     Some(i)
 }
 
@@ -519,6 +538,7 @@ fn block_service(src: &str, chart: &Chart, b: &Block) -> Built {
         image_ref(
             src,
             i,
+            b.image_owner,
             chart.app_version.as_deref().filter(|_| own_chart_image),
         )
     });

@@ -40,6 +40,7 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
         s.declared_in = Some(ctx.source.path.clone());
         service_nodes(&s, ctx.file, ctx.file_facts, out);
     }
+    super::gpu_operator::cluster_policy_nodes(ctx, &docs, out);
     Vec::new()
 }
 

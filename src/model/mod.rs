@@ -8,6 +8,7 @@ pub mod component;
 pub mod compose;
 pub mod dockerfile;
 pub mod envfile;
+pub mod gpu_operator;
 pub mod helm;
 pub mod image;
 pub mod interpolate;
@@ -15,6 +16,7 @@ pub mod kubernetes;
 pub mod nodes;
 pub mod nvidia;
 pub mod ollama;
+pub mod packages;
 pub mod redis;
 pub mod related;
 pub mod runtime;
@@ -23,6 +25,7 @@ pub mod shell;
 pub mod shellwords;
 pub mod systemd;
 pub mod triton;
+pub mod version;
 
 use crate::source::Span;
 use serde::Serialize;
@@ -69,6 +72,9 @@ pub struct ImageRef {
     pub digest: Option<String>,
     /// A variable without a default remains: registry, repository or tag are not known.
     pub unresolved: bool,
+    /// Where the tag came from when the reference itself does not say it (`Chart.yaml
+    /// appVersion` for a Helm image with an empty tag).
+    pub tag_from: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,10 +30,13 @@ pub enum NodeKind {
     Toolkit,
     /// Helm values: one per workload block, with the chart's own settings.
     Chart,
+    /// One per image reference or pinned package (a component occurrence), with its version
+    /// and the advisories that apply (`model::packages`).
+    Component,
 }
 
 impl NodeKind {
-    pub const ALL: [NodeKind; 13] = [
+    pub const ALL: [NodeKind; 14] = [
         NodeKind::Service,
         NodeKind::Port,
         NodeKind::Env,
@@ -47,6 +50,7 @@ impl NodeKind {
         NodeKind::Triton,
         NodeKind::Toolkit,
         NodeKind::Chart,
+        NodeKind::Component,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +68,7 @@ impl NodeKind {
             NodeKind::Triton => "triton",
             NodeKind::Toolkit => "toolkit",
             NodeKind::Chart => "chart",
+            NodeKind::Component => "component",
         }
     }
 
@@ -87,6 +92,7 @@ impl NodeKind {
             NodeKind::Triton => &["triton", "service", "file"],
             NodeKind::Toolkit => &["toolkit", "file"],
             NodeKind::Chart => &["chart", "service", "file"],
+            NodeKind::Component => &["component", "file"],
         }
     }
 
@@ -113,6 +119,7 @@ impl NodeKind {
             NodeKind::Triton => super::triton::SPAN_KEYS,
             NodeKind::Toolkit => super::nvidia::SPAN_KEYS,
             NodeKind::Chart => super::helm::SPAN_KEYS,
+            NodeKind::Component => super::packages::SPAN_KEYS,
         }
     }
 }
@@ -150,6 +157,8 @@ pub struct Node {
     /// of a service, so a service with many ports or variables costs linear, not quadratic.
     pub vars: Vec<(&'static str, cel::Value)>,
     pub spans: HashMap<&'static str, Vec<Span>>,
+    /// `component` nodes: the occurrence itself, for `moat inventory`.
+    pub package: Option<std::sync::Arc<super::packages::Package>>,
 }
 
 impl Node {
@@ -159,6 +168,7 @@ impl Node {
             file,
             vars: vec![("file", to_cel(file_facts))],
             spans: HashMap::new(),
+            package: None,
         }
     }
     pub fn span(&mut self, key: &'static str, span: Span) {
@@ -495,6 +505,7 @@ pub fn service_nodes(s: &Service, file: usize, file_facts: &Value, out: &mut Vec
     super::ollama::service_nodes(&ctx, out);
     super::chromadb::service_nodes(&ctx, out);
     super::triton::service_nodes(&ctx, out);
+    super::packages::service_nodes(s, file, file_facts, out);
 }
 
 /// What a component module gets to build its nodes for one service.
@@ -561,7 +572,14 @@ pub fn dockerfile_nodes(
             None => format!("stage {}", i + 1),
         };
         out.push(image_node(&image, &context, file, file_facts));
+        let owner = super::packages::Owner::unexposed(&context);
+        out.push(super::packages::node(
+            super::packages::from_image(&image, &owner),
+            file,
+            file_facts,
+        ));
     }
+    super::packages::dockerfile_pins(df, file, file_facts, out);
     stage_env_nodes(df, src, &stages, file, file_facts, out);
     // `SHELL ["powershell", …]` makes shell-form `RUN` something other than a POSIX shell; a
     // stage built `FROM` an earlier one inherits its shell.
@@ -598,7 +616,7 @@ pub fn dockerfile_nodes(
 }
 
 /// `powershell`, `pwsh` and `cmd` are not POSIX shells; anything else is taken to be one.
-fn is_posix_shell(program: &str) -> bool {
+pub(crate) fn is_posix_shell(program: &str) -> bool {
     let base = program
         .rsplit(['/', '\\'])
         .next()

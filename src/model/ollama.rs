@@ -203,16 +203,17 @@ pub fn reach<'a>(ctx: &ServiceCtx<'a>, api_port: &str, beyond_loopback: bool) ->
     }
 }
 
-/// The image tag as a version: `v0.5.1` and `0.5.7-rocm` give `0.5.1` and `0.5.7`;
-/// `latest`, `rocm` or no tag give `None`.
+/// The image tag as a version (read by `model::version`, as the advisory rules read it):
+/// `v0.5.1` and `0.5.7-rocm` give `0.5.1` and `0.5.7`; `latest`, `rocm`, a bare major number
+/// or no tag give `None`.
 pub fn tag_version(image: Option<&ImageRef>) -> Option<String> {
-    let tag = image?.tag.as_deref()?;
-    let t = tag.strip_prefix('v').unwrap_or(tag);
-    let end = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let v = t[..end].trim_end_matches('.');
-    (v.starts_with(|c: char| c.is_ascii_digit()) && v.contains('.')).then(|| v.to_string())
+    use super::version::{from_tag, Scheme, Stated};
+    match from_tag(image?.tag.as_deref()?, Scheme::Semver) {
+        Stated::Exact(v) | Stated::Line(v) | Stated::Prerelease(v, _) if v.parts().len() >= 2 => {
+            Some(v.to_string())
+        }
+        _ => None,
+    }
 }
 
 /// The node for one Ollama server configured by `vars` (the joined environment), the image of

@@ -10,6 +10,7 @@
 
 use super::component::Component;
 use super::nodes::{FileCtx, Node, NodeKind, ServiceCtx};
+use super::version::{self, Stated};
 use super::{is_loopback, ImageRef, MountKind, Port, Service};
 use crate::parse::redis_conf::{self, Arg, Directive};
 use crate::parse::Problem;
@@ -270,81 +271,61 @@ fn flavor_of(image: Option<&ImageRef>) -> Flavor {
     }
 }
 
-/// The version an image tag names, and whether a floating tag (`7`, `7.2`, `alpine`) is
-/// rebuilt with every patch release (the official image is; a digest pins it).
-fn tag_version(image: Option<&ImageRef>, flavor: Flavor) -> (Option<Vec<u32>>, bool) {
+/// The version an image tag names (as numbers: `[]` is the newest release), whether a
+/// floating tag (`7`, `7.2`, `alpine`) is rebuilt with every patch release (the official image
+/// is; a digest pins it), and the version as `model::version` states it for the advisory table.
+fn tag_version(image: Option<&ImageRef>, flavor: Flavor) -> (Option<Vec<u32>>, bool, Stated) {
     let Some(i) = image.filter(|i| !i.unresolved) else {
-        return (None, false);
+        return (None, false, Stated::None);
     };
     if !matches!(flavor, Flavor::Official | Flavor::Bitnami) {
-        return (None, false);
+        return (None, false, Stated::None);
     }
     let fresh = flavor == Flavor::Official && i.digest.is_none();
     let tag = match i.tag.as_deref() {
         Some(t) => t,
-        None if i.digest.is_some() => return (None, false),
+        None if i.digest.is_some() => return (None, false, Stated::None),
         None => "latest",
     };
-    let t = tag.strip_prefix('v').unwrap_or(tag);
-    let end = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let nums: Vec<u32> = t[..end]
-        .split('.')
-        .filter(|p| !p.is_empty())
-        .map_while(|p| p.parse().ok())
-        .take(3)
-        .collect();
-    if nums.is_empty() {
+    let stated = version::from_tag(tag, version::Scheme::Semver);
+    let nums: Vec<u32> = match &stated {
+        Stated::Exact(v) | Stated::Line(v) | Stated::Prerelease(v, _) => v
+            .parts()
+            .iter()
+            .take(3)
+            .map(|p| u32::try_from(*p).unwrap_or(u32::MAX))
+            .collect(),
         // `latest`, `alpine`, `bookworm`: the newest release.
-        return (Some(Vec::new()), fresh);
-    }
-    (Some(nums), fresh)
+        Stated::None => Vec::new(),
+    };
+    (Some(nums), fresh, stated)
 }
 
-/// The Lua CVEs of 2025 (CVE-2025-49844 "RediShell", -46817, -46818, -46819; the earlier
-/// CVE-2024-46981 and -31449 are fixed by the same or older releases): `fixed`, `vulnerable`
-/// or `unknown` for a version (an empty version is the newest release).
-fn lua_cve_status(version: Option<&[u32]>, fresh: bool) -> &'static str {
-    let Some(v) = version else { return "unknown" };
-    // First fixed patch of a branch: Some(Some(p)); no fix on the branch: Some(None).
-    let branch = |maj: u32, min: u32| -> Option<Option<u32>> {
-        match (maj, min) {
-            (0..=5, _) | (6, 0) | (7, 0) => Some(None),
-            (6, 2) => Some(Some(20)),
-            (7, 2) => Some(Some(11)),
-            (7, 4) => Some(Some(6)),
-            (8, 0) => Some(Some(4)),
-            (8, 2) => Some(Some(2)),
-            // Branches first released after the fix (October 2025).
-            (8, 4..) | (9.., _) => Some(Some(0)),
-            _ => None,
-        }
+/// The advisory whose affected ranges and fixes stand for the Lua CVEs of October 2025
+/// (CVE-2025-46817, -46818 and -46819 share them; the earlier CVE-2024-46981 and -31449 are
+/// fixed by the same or older releases). Read from the advisory table, so that RD006 and the
+/// `AV` rules agree on which Redis versions are affected.
+const LUA_ADVISORY: &str = "CVE-2025-49844";
+
+fn lua_entry() -> Option<&'static crate::advisory::Entry> {
+    crate::advisory::active()
+        .advisory(LUA_ADVISORY)
+        .and_then(|a| a.entries.first())
+}
+
+/// `fixed`, `vulnerable` or `unknown` for the Lua CVEs. A release line is vulnerable when
+/// every release of it is (7.0 got no fix); a floating official tag of a line that has a fix
+/// is rebuilt with it; a pre-release, or an advisory table without the Lua CVEs, is unknown.
+fn lua_cve_status(stated: &Stated, fresh: bool) -> &'static str {
+    use crate::advisory::Verdict;
+    let Some(entry) = lua_entry() else {
+        return "unknown";
     };
-    match *v {
-        [] => {
-            if fresh {
-                "fixed"
-            } else {
-                "unknown"
-            }
-        }
-        [maj] => match maj {
-            0..=5 => "vulnerable",
-            _ if fresh => "fixed",
-            _ => "unknown",
-        },
-        [maj, min] => match branch(maj, min) {
-            Some(None) => "vulnerable",
-            Some(Some(_)) if fresh => "fixed",
-            _ => "unknown",
-        },
-        [maj, min, patch, ..] => match branch(maj, min) {
-            Some(None) => "vulnerable",
-            Some(Some(fix)) if patch >= fix => "fixed",
-            Some(Some(_)) => "vulnerable",
-            None => "unknown",
-        },
+    match entry.verdict(stated) {
+        Verdict::Affected => "vulnerable",
+        Verdict::NotAffected => "fixed",
+        Verdict::Unknown if fresh && !matches!(stated, Stated::Prerelease(..)) => "fixed",
+        Verdict::Unknown => "unknown",
     }
 }
 
@@ -678,6 +659,8 @@ struct Instance<'a> {
     /// The config could not be read in full (a script we cannot read, an unread file).
     known: bool,
     version: Option<Vec<u32>>,
+    /// The version as the advisory table reads it.
+    stated: Stated,
     version_text: Option<String>,
     fresh: bool,
     sentinel: bool,
@@ -696,7 +679,7 @@ pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
         return;
     }
     let flavor = flavor_of(s.image.as_ref());
-    let (version, fresh) = tag_version(s.image.as_ref(), flavor);
+    let (version, fresh, stated) = tag_version(s.image.as_ref(), flavor);
     let anchor = s.image.as_ref().map_or(s.span, |i| i.span);
     let mut cfg = Config::default();
     let l = launch(s, flavor);
@@ -790,6 +773,7 @@ pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
                 .unwrap_or_else(|| "latest".into())
         }),
         version,
+        stated,
         fresh,
         anchor,
         sources,
@@ -856,6 +840,7 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
         service: None,
         known,
         version: None,
+        stated: Stated::None,
         version_text: None,
         fresh: false,
         sentinel,
@@ -901,26 +886,30 @@ fn lua_note(inst: &Instance, status: &str) -> String {
     let tag = inst.version_text.as_deref().unwrap_or("");
     let v = inst.version.as_deref().unwrap_or(&[]);
     let name = v.iter().map(u32::to_string).collect::<Vec<_>>().join(".");
-    let fixes = "6.2.20, 7.2.11, 7.4.6, 8.0.4 and 8.2.2";
+    let fixed: Vec<String> = lua_entry()
+        .map(|e| e.fixed.iter().map(|f| f.to_string()).collect())
+        .unwrap_or_default();
+    let fixes = match fixed.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => "a fixed release".into(),
+    };
     match status {
-        "vulnerable" => match v {
-            [0..=5, ..] | [6 | 7, 0, ..] => format!(
-                "image tag `{tag}` is Redis {name}, a branch with no fixed release for {LUA_CVES}"
-            ),
-            [6, 2, ..] => {
-                format!("image tag `{tag}` is Redis {name}; {LUA_CVES} are fixed in 6.2.20")
+        "vulnerable" => {
+            // The fix on this release's own branch, if the branch got one.
+            let own = match &inst.stated {
+                Stated::Exact(x) | Stated::Line(x) | Stated::Prerelease(x, _) => lua_entry()
+                    .and_then(|e| e.fixed.iter().find(|f| f.same_branch(x)))
+                    .map(|f| f.to_string()),
+                Stated::None => None,
+            };
+            match own {
+                Some(f) => format!("image tag `{tag}` is Redis {name}; {LUA_CVES} are fixed in {f}"),
+                None => format!(
+                    "image tag `{tag}` is Redis {name}, a branch with no fixed release for {LUA_CVES}"
+                ),
             }
-            [7, 2, ..] => {
-                format!("image tag `{tag}` is Redis {name}; {LUA_CVES} are fixed in 7.2.11")
-            }
-            [7, 4, ..] => {
-                format!("image tag `{tag}` is Redis {name}; {LUA_CVES} are fixed in 7.4.6")
-            }
-            [8, 0, ..] => {
-                format!("image tag `{tag}` is Redis {name}; {LUA_CVES} are fixed in 8.0.4")
-            }
-            _ => format!("image tag `{tag}` is Redis {name}; {LUA_CVES} are fixed in 8.2.2"),
-        },
+        }
         _ => {
             let why = match (inst.flavor, inst.service.and_then(|s| s.image.as_ref())) {
                 (Flavor::File, _) => "a configuration file does not say which Redis runs it".to_string(),
@@ -1173,7 +1162,11 @@ fn facts_into(inst: &Instance, node: &mut Node) {
             || can("eval_ro")
             || (can("script") && (can("evalsha") || can("evalsha_ro")))
             || (can("function") && (can("fcall") || can("fcall_ro"))));
-    let lua_status = lua_cve_status(version, inst.fresh);
+    let lua_status = if inst.version.is_some() {
+        lua_cve_status(&inst.stated, inst.fresh)
+    } else {
+        "unknown"
+    };
     let lua_note = lua_note(inst, lua_status);
     let auth_span = match (password_set, allow_empty) {
         (Some(p), _) => p.span,
@@ -1613,20 +1606,24 @@ mod tests {
 
     #[test]
     fn lua_versions() {
-        let s = |v: &[u32], fresh| lua_cve_status(Some(v), fresh);
-        assert_eq!(s(&[], true), "fixed");
-        assert_eq!(s(&[], false), "unknown");
-        assert_eq!(s(&[7], true), "fixed");
-        assert_eq!(s(&[5], true), "vulnerable");
-        assert_eq!(s(&[7, 0], true), "vulnerable");
-        assert_eq!(s(&[7, 2], true), "fixed");
-        assert_eq!(s(&[7, 2], false), "unknown");
-        assert_eq!(s(&[7, 2, 10], true), "vulnerable");
-        assert_eq!(s(&[7, 2, 11], false), "fixed");
-        assert_eq!(s(&[8, 2, 1], true), "vulnerable");
-        assert_eq!(s(&[8, 8], true), "fixed");
-        assert_eq!(s(&[8, 1, 0], true), "unknown");
-        assert_eq!(lua_cve_status(None, true), "unknown");
+        let s = |tag: &str, fresh| {
+            lua_cve_status(&version::from_tag(tag, version::Scheme::Semver), fresh)
+        };
+        assert_eq!(s("latest", true), "fixed");
+        assert_eq!(s("alpine", false), "unknown");
+        assert_eq!(s("7", true), "fixed");
+        assert_eq!(s("5", true), "vulnerable");
+        assert_eq!(s("7.0", true), "vulnerable");
+        assert_eq!(s("7.2", true), "fixed");
+        assert_eq!(s("7.2", false), "unknown");
+        assert_eq!(s("7.2.10", true), "vulnerable");
+        assert_eq!(s("7.2.11-alpine", false), "fixed");
+        assert_eq!(s("8.2.1-debian-12-r0", true), "vulnerable");
+        assert_eq!(s("8.8", true), "fixed");
+        // A line no affected range touches is not affected, floating or not.
+        assert_eq!(s("8.8", false), "fixed");
+        // A pre-release is not compared with releases.
+        assert_eq!(s("8.0-rc1", true), "unknown");
     }
 
     /// Mutated configuration files and Compose commands go through the whole model without

@@ -215,27 +215,22 @@ pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
 }
 
 /// Not the `-py3-sdk` (clients) or `-py3-min` (build base) variants, which run no server.
-fn server_variant(image: &super::ImageRef) -> bool {
+pub(crate) fn server_variant(image: &super::ImageRef) -> bool {
     let tag = image.tag.as_deref().unwrap_or("").to_ascii_lowercase();
     !(tag.ends_with("-sdk") || tag.ends_with("-min") || tag.contains("-sdk-"))
 }
 
 /// The NGC `yy.mm` release of a tag such as `24.05-py3` (`r24.05` is the branch spelling).
+/// Read by `model::version`, as the advisory rules read NGC tags.
 fn ngc_version(tag: &str) -> Option<(String, i64)> {
-    let t = tag.strip_prefix('r').unwrap_or(tag);
-    let b = t.as_bytes();
-    if b.len() < 5 || !b[..2].iter().all(u8::is_ascii_digit) || b[2] != b'.' {
-        return None;
+    use super::version::{from_tag, Scheme, Stated};
+    match from_tag(tag, Scheme::Ngc) {
+        Stated::Exact(v) => match v.parts() {
+            [yy, mm] => Some((v.to_string(), i64::try_from(yy * 100 + mm).ok()?)),
+            _ => None,
+        },
+        _ => None,
     }
-    if !b[3..5].iter().all(u8::is_ascii_digit) || b.get(5).is_some_and(u8::is_ascii_digit) {
-        return None;
-    }
-    let (yy, mm) = (&t[..2], &t[3..5]);
-    let month: i64 = mm.parse().ok()?;
-    if !(1..=12).contains(&month) {
-        return None;
-    }
-    Some((format!("{yy}.{mm}"), yy.parse::<i64>().ok()? * 100 + month))
 }
 
 fn parse_bool(v: &str) -> Option<bool> {

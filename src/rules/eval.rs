@@ -13,9 +13,15 @@ use cel::Context;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// What may watch each file's model nodes: the file and its nodes.
+pub type Observer = dyn Fn(&crate::source::SourceFile, &[Node]) + Send + Sync;
+
 /// Rules compiled once per run, with an index from node kind to the rules that run on it.
 pub struct Engine {
     pub rules: Vec<Rule>,
+    /// Sees each file's model nodes before the rules run (`moat inventory` collects its
+    /// component occurrences this way). `None` when linting.
+    pub observer: Option<Box<Observer>>,
 }
 
 /// A rule that failed while evaluating: a bug in the rule, reported once per run.
@@ -27,7 +33,10 @@ pub struct EvalError {
 
 impl Engine {
     pub fn new(rules: Vec<Rule>) -> Self {
-        Engine { rules }
+        Engine {
+            rules,
+            observer: None,
+        }
     }
 
     pub fn rule(&self, key: &str) -> Option<&Rule> {
@@ -185,13 +194,35 @@ fn apply(rule: &Rule, node: &Node, ctx: &Context) -> Result<Option<Diagnostic>, 
         _ => None,
     }
     .transpose()?;
+    let references = match &rule.extra_references {
+        None => rule.references.clone(),
+        Some(e) => {
+            let cel::Value::List(list) = e.eval(ctx)? else {
+                return Err(format!("`{}` gave no list of references", e.source));
+            };
+            // The diagnostic's own references first: they are the specific ones.
+            let mut all: Vec<String> = Vec::new();
+            for v in list.iter() {
+                match v {
+                    cel::Value::String(s) => all.push(s.to_string()),
+                    _ => return Err(format!("`{}` gave a reference that is no string", e.source)),
+                }
+            }
+            for r in rule.references.iter() {
+                all.push(r.clone());
+            }
+            let mut seen = std::collections::HashSet::new();
+            all.retain(|r| seen.insert(r.clone()));
+            Arc::from(all)
+        }
+    };
     Ok(Some(Diagnostic {
         rule: rule.id.clone(),
         name: rule.name.clone(),
         severity,
         message: rule.message.render(ctx)?,
         help: Some(rule.help.render(ctx)?),
-        references: rule.references.clone(),
+        references,
         file: node.file,
         span,
         labels,

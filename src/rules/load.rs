@@ -37,6 +37,8 @@ pub struct Rule {
     pub cwe: Vec<String>,
     pub sources: Vec<String>,
     pub references: Arc<[String]>,
+    /// Per-diagnostic references: CEL giving a list of URLs, listed before `references`.
+    pub extra_references: Option<Expr>,
     pub tags: Vec<String>,
     pub node: NodeKind,
     pub kinds: Vec<FileKind>,
@@ -464,6 +466,11 @@ fn load_one(origin: &str, text: &str, when: Compile) -> Result<Rule, Vec<RuleErr
         .collect();
     let message = template(&file.message.text, &mut errors);
     let help = template(&file.message.help, &mut errors);
+    let extra_references = file
+        .message
+        .references
+        .as_ref()
+        .and_then(|r| cel(r, &mut errors));
     let fix = file.fix.as_ref().map(|f| {
         let description = template(&f.description, &mut errors);
         let when = f.when.as_ref().and_then(|w| cel(w, &mut errors));
@@ -508,6 +515,7 @@ fn load_one(origin: &str, text: &str, when: Compile) -> Result<Rule, Vec<RuleErr
         cwe: file.cwe,
         sources: file.sources,
         references: Arc::from(file.references.into_inner()),
+        extra_references,
         tags: file.tags,
         node,
         kinds,

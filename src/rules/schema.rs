@@ -90,6 +90,9 @@ pub struct Escalate {
 pub struct Message {
     pub text: Spanned<String>,
     pub help: Spanned<String>,
+    /// CEL giving a list of URLs that this diagnostic adds to the rule's references (the
+    /// advisories that apply to one component version, say).
+    pub references: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
