@@ -32,7 +32,7 @@ grep -q "OL001" "$work/bad.log" || { echo "the hook did not report OL001:" >&2; 
 cat > compose.yaml <<'YAML'
 services:
   api:
-    image: ollama/ollama:0.5.7
+    image: ollama/ollama:0.17.1
     user: "1000"
     read_only: true
     security_opt: ["no-new-privileges:true"]
