@@ -8,7 +8,7 @@ use super::envfile::{self, Setting};
 use super::nodes::{Node, NodeKind, ServiceCtx};
 use super::ollama::{merge, reach};
 use super::{component::Component, ImageRef};
-use crate::rules::cel::to_cel;
+use crate::model::nodes::fact;
 use crate::source::Span;
 use serde_json::{json, Value};
 
@@ -235,7 +235,7 @@ pub fn node_from(ctx: &ServiceCtx, vars: &[Setting], unread: &[String], extra: &
         "kind": "service",
     });
     merge(&mut facts, extra);
-    n.vars.push(("chromadb", to_cel(&facts)));
+    n.vars.push(("chromadb", fact(facts)));
     n
 }
 

@@ -121,7 +121,7 @@ pub fn component_nodes(
     for (span, which) in [(ollama, "ollama"), (chroma, "chromadb")] {
         let Some(span) = span else { continue };
         let service = file_service(ctx, span);
-        let facts = crate::rules::cel::to_cel(&super::nodes::service_facts(&service));
+        let facts = super::nodes::fact(super::nodes::service_facts(&service));
         let sctx = ServiceCtx {
             service: &service,
             facts: &facts,

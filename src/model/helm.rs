@@ -31,9 +31,9 @@ use super::image::parse_image_ref;
 use super::kubernetes::{self, boolean, inside, SecurityContext};
 use super::nodes::{service_nodes, FileCtx, Node, NodeKind};
 use super::{Command, EnvSource, EnvVar, ImageRef, Origin, Service, Spanned};
+use crate::model::nodes::fact;
 use crate::parse::yaml::{parse_documents, YNode, YValue};
 use crate::parse::Problem;
-use crate::rules::cel::to_cel;
 use crate::source::Span;
 use serde_json::json;
 use std::path::Path;
@@ -800,7 +800,7 @@ fn emit(ctx: &FileCtx, src: &str, chart: &Chart, out: &mut Vec<Node>) {
             "resources_declared": x.resources_declared,
             "auxiliary": b.auxiliary,
         });
-        n.vars.push(("chart", to_cel(&facts)));
+        n.vars.push(("chart", fact(facts)));
         n.span("chart", b.span);
         n.opt_span("chart.auth_enabled", auth.as_ref().map(|a| a.span));
         n.opt_span(

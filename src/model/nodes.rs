@@ -9,7 +9,7 @@ use super::secrets;
 use super::shell;
 use super::{EnvSource, EnvVar, ImageRef, Mount, Port, Service};
 use crate::parse::dockerfile::{Dockerfile, Form, Instruction};
-use crate::rules::cel::to_cel;
+
 use crate::source::Span;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -153,20 +153,21 @@ const SERVICE_SPANS: &[&str] = &[
 pub struct Node {
     pub kind: NodeKind,
     pub file: usize,
-    /// CEL values, built once per fact set and shared (cheap `Arc` clones) across the nodes
-    /// of a service, so a service with many ports or variables costs linear, not quadratic.
-    pub vars: Vec<(&'static str, cel::Value)>,
+    /// Facts, built once per fact set and shared (cheap `Arc` clones) across the nodes of a
+    /// service, so a service with many ports or variables costs linear, not quadratic. The
+    /// rule engine reads them in place (`rules::cel::to_val`), without copying.
+    pub vars: Vec<(&'static str, Fact)>,
     pub spans: HashMap<&'static str, Vec<Span>>,
     /// `component` nodes: the occurrence itself, for `moat inventory`.
     pub package: Option<std::sync::Arc<super::packages::Package>>,
 }
 
 impl Node {
-    pub fn new(kind: NodeKind, file: usize, file_facts: &Value) -> Self {
+    pub fn new(kind: NodeKind, file: usize, file_facts: &Fact) -> Self {
         Node {
             kind,
             file,
-            vars: vec![("file", to_cel(file_facts))],
+            vars: vec![("file", file_facts.clone())],
             spans: HashMap::new(),
             package: None,
         }
@@ -181,8 +182,15 @@ impl Node {
     }
 }
 
-pub fn file_facts(path: &str, kind: &str) -> Value {
-    json!({ "path": path, "kind": kind })
+/// A set of facts a rule reads as one CEL variable, shared by the nodes it belongs to.
+pub type Fact = std::sync::Arc<Value>;
+
+pub fn fact(facts: Value) -> Fact {
+    std::sync::Arc::new(facts)
+}
+
+pub fn file_facts(path: &str, kind: &str) -> Fact {
+    fact(json!({ "path": path, "kind": kind }))
 }
 
 fn image_facts(i: &ImageRef) -> Value {
@@ -450,8 +458,8 @@ fn service_spans(node: &mut Node, s: &Service) {
 }
 
 /// Nodes for one service: the service itself, and one per port, env entry and mount.
-pub fn service_nodes(s: &Service, file: usize, file_facts: &Value, out: &mut Vec<Node>) {
-    let facts = to_cel(&service_facts(s));
+pub fn service_nodes(s: &Service, file: usize, file_facts: &Fact, out: &mut Vec<Node>) {
+    let facts = fact(service_facts(s));
     let base = |kind| {
         let mut n = Node::new(kind, file, file_facts);
         n.vars.push(("service", facts.clone()));
@@ -461,14 +469,14 @@ pub fn service_nodes(s: &Service, file: usize, file_facts: &Value, out: &mut Vec
     out.push(base(NodeKind::Service));
     for p in &s.ports {
         let mut n = base(NodeKind::Port);
-        n.vars.push(("port", to_cel(&port_facts(p))));
+        n.vars.push(("port", fact(port_facts(p))));
         n.span("port", p.span);
         n.opt_span("port.value", p.edit_span);
         out.push(n);
     }
     for e in &s.env {
         let mut n = base(NodeKind::Env);
-        n.vars.push(("env", to_cel(&env_facts(e))));
+        n.vars.push(("env", fact(env_facts(e))));
         n.span("env", e.span);
         n.span("env.name", e.name_span);
         n.opt_span("env.value", e.value_span);
@@ -476,7 +484,7 @@ pub fn service_nodes(s: &Service, file: usize, file_facts: &Value, out: &mut Vec
     }
     for m in &s.mounts {
         let mut n = base(NodeKind::Mount);
-        n.vars.push(("mount", to_cel(&mount_facts(m))));
+        n.vars.push(("mount", fact(mount_facts(m))));
         n.span("mount", m.span);
         n.opt_span("mount.source", m.source_span);
         out.push(n);
@@ -489,7 +497,7 @@ pub fn service_nodes(s: &Service, file: usize, file_facts: &Value, out: &mut Vec
                 facts["context"] = json!(s.name);
                 facts["built"] = json!(true);
                 n.vars.retain(|(k, _)| *k != "image");
-                n.vars.push(("image", to_cel(&facts)));
+                n.vars.push(("image", fact(facts)));
             }
             out.push(n);
         }
@@ -511,10 +519,10 @@ pub fn service_nodes(s: &Service, file: usize, file_facts: &Value, out: &mut Vec
 /// What a component module gets to build its nodes for one service.
 pub struct ServiceCtx<'a> {
     pub service: &'a Service,
-    /// The service's facts, already converted for CEL (share them, don't rebuild).
-    pub facts: &'a cel::Value,
+    /// The service's facts (share them, don't rebuild).
+    pub facts: &'a Fact,
     pub file: usize,
-    pub file_facts: &'a Value,
+    pub file_facts: &'a Fact,
 }
 
 impl ServiceCtx<'_> {
@@ -527,11 +535,11 @@ impl ServiceCtx<'_> {
     }
 }
 
-pub fn image_node(image: &ImageRef, context: &str, file: usize, file_facts: &Value) -> Node {
+pub fn image_node(image: &ImageRef, context: &str, file: usize, file_facts: &Fact) -> Node {
     let mut n = Node::new(NodeKind::Image, file, file_facts);
     let mut facts = image_facts(image);
     facts["context"] = json!(context);
-    n.vars.push(("image", to_cel(&facts)));
+    n.vars.push(("image", fact(facts)));
     n.span("image", image.span);
     n
 }
@@ -542,7 +550,7 @@ pub fn dockerfile_nodes(
     df: &Dockerfile,
     src: &str,
     file: usize,
-    file_facts: &Value,
+    file_facts: &Fact,
     out: &mut Vec<Node>,
 ) {
     let stages = df.stages();
@@ -633,7 +641,7 @@ fn stage_env_nodes(
     src: &str,
     stages: &[crate::parse::dockerfile::Stage],
     file: usize,
-    file_facts: &Value,
+    file_facts: &Fact,
     out: &mut Vec<Node>,
 ) {
     let covered: std::collections::HashSet<Span> =
@@ -665,14 +673,14 @@ fn stage_env_nodes(
             origin: Some(super::Origin::Dockerfile),
             ..Service::default()
         };
-        let facts = to_cel(&service_facts(&service));
+        let facts = fact(service_facts(&service));
         for e in &vars {
             let mut n = Node::new(NodeKind::Env, file, file_facts);
             n.vars.push(("service", facts.clone()));
             service_spans(&mut n, &service);
             let mut env = env_facts(e);
             env["effective"] = json!(false);
-            n.vars.push(("env", to_cel(&env)));
+            n.vars.push(("env", fact(env)));
             n.span("env", e.span);
             n.span("env.name", e.name_span);
             n.opt_span("env.value", e.value_span);
@@ -689,7 +697,7 @@ fn instruction_nodes(
     posix: bool,
     src: &str,
     file: usize,
-    file_facts: &Value,
+    file_facts: &Fact,
     out: &mut Vec<Node>,
 ) {
     let args: Vec<&str> = ins.args.iter().map(|w| w.text.as_str()).collect();
@@ -727,13 +735,14 @@ fn instruction_nodes(
         "secret_build_args": secret_args.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
         "heredoc": !ins.heredocs.is_empty(),
     });
-    node.vars.push(("instruction", to_cel(&instruction)));
+    let flags = instruction["flags"].clone();
+    node.vars.push(("instruction", fact(instruction)));
     // Command nodes see the instruction without its text and arguments: a RUN of 100k
     // commands must not copy the whole line into each of them.
-    let instruction = to_cel(&json!({
+    let instruction = fact(json!({
         "keyword": ins.keyword,
         "exec_form": matches!(ins.form, Form::Exec),
-        "flags": instruction["flags"],
+        "flags": flags,
         "heredoc": !ins.heredocs.is_empty(),
     }));
     node.span("instruction", ins.span);
@@ -833,7 +842,7 @@ fn instruction_nodes(
             n.vars.push(("instruction", instruction.clone()));
             n.vars.push((
                 "command",
-                to_cel(&json!({
+                fact(json!({
                     "name": name,
                     "args": cmd.words.iter().skip(1).map(|w| w.text.clone()).collect::<Vec<_>>(),
                     "assignments": cmd.assignments.iter().map(|w| w.text.clone()).collect::<Vec<_>>(),
@@ -966,7 +975,7 @@ pub fn env_source_label(source: EnvSource) -> &'static str {
 pub struct FileCtx<'a> {
     pub source: &'a crate::source::SourceFile,
     pub file: usize,
-    pub file_facts: &'a Value,
+    pub file_facts: &'a Fact,
 }
 
 #[cfg(test)]
@@ -986,16 +995,7 @@ mod tests {
         out
     }
 
-    /// A CEL expression over the node's facts, as a rule would see it, displayed.
-    fn eval(n: &Node, expr: &str) -> String {
-        let names: Vec<&str> = n.vars.iter().map(|(k, _)| *k).collect();
-        let e = crate::rules::cel::compile(expr, &names).unwrap();
-        let mut ctx = cel::Context::with_env(crate::rules::cel::env());
-        for (k, v) in &n.vars {
-            ctx.add_variable_from_value(*k, v.clone());
-        }
-        crate::rules::cel::display(&e.eval(&ctx).unwrap())
-    }
+    use crate::rules::eval::eval_on_node as eval;
 
     fn of_kind(src: &str, kind: NodeKind) -> Vec<Node> {
         nodes(src).into_iter().filter(|n| n.kind == kind).collect()

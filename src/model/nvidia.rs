@@ -8,8 +8,8 @@
 //! NVIDIA/nvidia-container-toolkit ([ctk-config], [ctk-toml], [ctk-cli], [ctk-features]).
 
 use super::nodes::{FileCtx, Node, NodeKind};
+use crate::model::nodes::fact;
 use crate::parse::Problem;
-use crate::rules::cel::to_cel;
 use crate::source::Span;
 use serde_json::{json, Value};
 use toml::de::{DeTable, DeValue};
@@ -241,7 +241,7 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
         "container_lib_features": container_lib.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
     });
     let mut node = Node::new(NodeKind::Toolkit, ctx.file, ctx.file_facts);
-    node.vars.push(("toolkit", to_cel(&facts)));
+    node.vars.push(("toolkit", fact(facts)));
     node.span("toolkit", file_start);
     node.span(
         "toolkit.accept_envvar_when_unprivileged",
@@ -282,15 +282,7 @@ mod tests {
         (out, problems)
     }
 
-    fn eval(n: &Node, expr: &str) -> String {
-        let names: Vec<&str> = n.vars.iter().map(|(k, _)| *k).collect();
-        let e = crate::rules::cel::compile(expr, &names).unwrap();
-        let mut ctx = cel::Context::with_env(crate::rules::cel::env());
-        for (k, v) in &n.vars {
-            ctx.add_variable_from_value(*k, v.clone());
-        }
-        crate::rules::cel::display(&e.eval(&ctx).unwrap())
-    }
+    use crate::rules::eval::eval_on_node as eval;
 
     fn at<'a>(src: &'a str, n: &Node, key: &str) -> &'a str {
         let s = n.spans[key][0];

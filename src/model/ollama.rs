@@ -7,7 +7,7 @@
 use super::envfile::{self, Setting};
 use super::nodes::{is_root_user, Node, NodeKind, ServiceCtx};
 use super::{component::Component, ImageRef, Port};
-use crate::rules::cel::to_cel;
+use crate::model::nodes::fact;
 use crate::source::Span;
 use serde_json::{json, Value};
 
@@ -319,7 +319,7 @@ pub fn node_from(ctx: &ServiceCtx, vars: &[Setting], unread: &[String], extra: &
         "kind": "service",
     });
     merge(&mut facts, extra);
-    n.vars.push(("ollama", to_cel(&facts)));
+    n.vars.push(("ollama", fact(facts)));
     n
 }
 

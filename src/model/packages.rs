@@ -9,10 +9,10 @@ use super::nodes::{Node, NodeKind};
 use super::version::{self, Packaging, Stated};
 use super::{ImageRef, Origin, Service};
 use crate::advisory::{self, Assessment, Target};
+use crate::model::nodes::fact;
 use crate::parse::dockerfile::{Dockerfile, Form, Instruction};
-use crate::rules::cel::to_cel;
 use crate::source::Span;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
 
 /// Span keys a `component` rule may name.
@@ -417,7 +417,7 @@ fn listing(list: &[advisory::Applies], with_severity: bool) -> String {
 }
 
 /// The `component` node of an occurrence.
-pub fn node(p: Package, file: usize, file_facts: &Value) -> Node {
+pub fn node(p: Package, file: usize, file_facts: &super::nodes::Fact) -> Node {
     let a = &p.assessment;
     let title = p.component.map(advisory::title_of).unwrap_or("");
     // A release line reads as one (`Redis 5.x`): every release of it is affected.
@@ -523,7 +523,7 @@ pub fn node(p: Package, file: usize, file_facts: &Value) -> Node {
         "references": references,
     });
     let mut n = Node::new(NodeKind::Component, file, file_facts);
-    n.vars.push(("component", to_cel(&facts)));
+    n.vars.push(("component", fact(facts)));
     n.span("component", p.span);
     for s in &p.exposure_spans {
         n.span("component.exposure", *s);
@@ -555,7 +555,12 @@ fn exposure(s: &Service) -> Vec<(String, Span)> {
 
 /// The `component` node of a service's image: Compose (unless it builds the image), Kubernetes
 /// and Helm. A Dockerfile's images are its `FROM` lines, read by `dockerfile_nodes`.
-pub fn service_nodes(s: &Service, file: usize, file_facts: &Value, out: &mut Vec<Node>) {
+pub fn service_nodes(
+    s: &Service,
+    file: usize,
+    file_facts: &super::nodes::Fact,
+    out: &mut Vec<Node>,
+) {
     let Some(image) = &s.image else { return };
     match s.origin {
         Some(Origin::Dockerfile) | Some(Origin::File) | None => return,
@@ -582,7 +587,12 @@ pub fn service_nodes(s: &Service, file: usize, file_facts: &Value, out: &mut Vec
 
 /// `component` nodes for the packages of the advisory table pinned in a Dockerfile's `RUN`
 /// lines, with `ARG` and `ENV` values substituted as the build would.
-pub fn dockerfile_pins(df: &Dockerfile, file: usize, file_facts: &Value, out: &mut Vec<Node>) {
+pub fn dockerfile_pins(
+    df: &Dockerfile,
+    file: usize,
+    file_facts: &super::nodes::Fact,
+    out: &mut Vec<Node>,
+) {
     use std::collections::HashMap;
     let table = advisory::active();
     let mut globals: HashMap<String, String> = HashMap::new();

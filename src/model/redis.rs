@@ -12,9 +12,9 @@ use super::component::Component;
 use super::nodes::{FileCtx, Node, NodeKind, ServiceCtx};
 use super::version::{self, Stated};
 use super::{is_loopback, ImageRef, MountKind, Port, Service};
+use crate::model::nodes::fact;
 use crate::parse::redis_conf::{self, Arg, Directive};
 use crate::parse::Problem;
-use crate::rules::cel::to_cel;
 use crate::source::Span;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -826,7 +826,7 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
     let first_line = Span::new(0, text.find('\n').unwrap_or(text.len()));
     let anchor = file.directives.first().map_or(first_line, |d| d.span);
     let service = super::envfile::file_service(ctx, anchor);
-    let facts = to_cel(&super::nodes::service_facts(&service));
+    let facts = fact(super::nodes::service_facts(&service));
     let sctx = ServiceCtx {
         service: &service,
         facts: &facts,
@@ -1240,7 +1240,7 @@ fn facts_into(inst: &Instance, node: &mut Node) {
     if let (Some(a), Value::Object(b)) = (facts.as_object_mut(), more) {
         a.extend(b);
     }
-    node.vars.push(("redis", to_cel(&facts)));
+    node.vars.push(("redis", fact(facts)));
 
     // Spans.
     node.span("redis", inst.anchor);
@@ -1348,15 +1348,7 @@ mod tests {
             .expect("a redis node")
     }
 
-    fn eval(n: &Node, expr: &str) -> String {
-        let names: Vec<&str> = n.vars.iter().map(|(k, _)| *k).collect();
-        let e = crate::rules::cel::compile(expr, &names).unwrap();
-        let mut ctx = cel::Context::with_env(crate::rules::cel::env());
-        for (k, v) in &n.vars {
-            ctx.add_variable_from_value(*k, v.clone());
-        }
-        crate::rules::cel::display(&e.eval(&ctx).unwrap())
-    }
+    use crate::rules::eval::eval_on_node as eval;
 
     fn at<'a>(src: &'a str, n: &Node, key: &str) -> &'a str {
         let s = n.spans[key][0];

@@ -11,7 +11,7 @@
 use super::component::Component;
 use super::nodes::{Node, NodeKind, ServiceCtx};
 use super::{is_loopback, Port, Service};
-use crate::rules::cel::to_cel;
+use crate::model::nodes::fact;
 use crate::source::Span;
 use serde_json::{json, Value};
 
@@ -210,7 +210,7 @@ pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
     }
     let mut node = ctx.node(NodeKind::Triton);
     let facts = facts(s, invocation.as_ref(), &mut node);
-    node.vars.push(("triton", to_cel(&facts)));
+    node.vars.push(("triton", fact(facts)));
     out.push(node);
 }
 
@@ -770,15 +770,7 @@ mod tests {
             .collect()
     }
 
-    fn eval(n: &Node, expr: &str) -> String {
-        let names: Vec<&str> = n.vars.iter().map(|(k, _)| *k).collect();
-        let e = crate::rules::cel::compile(expr, &names).unwrap();
-        let mut ctx = cel::Context::with_env(crate::rules::cel::env());
-        for (k, v) in &n.vars {
-            ctx.add_variable_from_value(*k, v.clone());
-        }
-        crate::rules::cel::display(&e.eval(&ctx).unwrap())
-    }
+    use crate::rules::eval::eval_on_node as eval;
 
     fn at<'a>(src: &'a str, n: &Node, key: &str) -> Vec<&'a str> {
         n.spans

@@ -105,6 +105,31 @@ pub fn to_cel(v: &serde_json::Value) -> Value {
     }
 }
 
+/// Facts → the interpreter's values, borrowing every string and key from the facts: a node's
+/// facts are read in place, not copied through `cel::Value` into the interpreter's own tree
+/// (that double copy was a quarter of a corpus run). Numbers as in `to_cel`.
+pub fn to_val(v: &serde_json::Value) -> Box<dyn cel::common::value::Val + '_> {
+    use cel::common::types::{
+        CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString,
+    };
+    use serde_json::Value as J;
+    match v {
+        J::Null => Box::new(CelNull),
+        J::Bool(b) => Box::new(CelBool::from(*b)),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => Box::new(CelInt::from(i)),
+            None => Box::new(CelDouble::from(n.as_f64().unwrap_or(0.0))),
+        },
+        J::String(s) => Box::new(CelString::from(s.as_str())),
+        J::Array(items) => Box::new(CelList::from(items.iter().map(to_val).collect::<Vec<_>>())),
+        J::Object(map) => Box::new(CelMap::from(
+            map.iter()
+                .map(|(k, v)| (CelMapKey::from(k.as_str()), to_val(v)))
+                .collect::<std::collections::HashMap<_, _>>(),
+        )),
+    }
+}
+
 impl Expr {
     pub fn eval(&self, ctx: &Context) -> Result<Value, String> {
         let program = self

@@ -1,12 +1,11 @@
 //! Node × rule → diagnostics. The engine knows nothing about any format: it evaluates a
 //! rule's CEL over a node's facts and places the diagnostic at the node's spans.
 
-use super::cel::env;
+use super::cel::{env, to_val};
 use super::load::Rule;
 use crate::classify::FileKind;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Label};
 use crate::model::nodes::Node;
-use cel::common::types::CelNull;
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 use cel::Context;
@@ -59,26 +58,19 @@ impl Engine {
                     .collect()
             })
             .collect();
-        // Converting a CEL `Value` into the interpreter's `Val` copies it deeply, and the
-        // nodes of one service share its facts: convert each shared value once per file.
-        let mut converted: Vec<Box<dyn Val>> = Vec::new();
-        let mut by_pointer: HashMap<usize, usize> = HashMap::new();
+        // The nodes of one service share its facts: convert each shared fact set once per
+        // file, borrowing from it.
+        let mut converted: Vec<Box<dyn Val + '_>> = Vec::new();
+        let mut by_pointer: HashMap<*const serde_json::Value, usize> = HashMap::new();
         let mut scopes: Vec<Vec<(&'static str, usize)>> = Vec::with_capacity(nodes.len());
         for (node, rules) in nodes.iter().zip(&applicable) {
             let mut scope = Vec::new();
             if !rules.is_empty() {
                 for (name, value) in &node.vars {
-                    let mut convert = || {
-                        converted.push(
-                            Box::<dyn Val>::try_from(value.clone())
-                                .unwrap_or_else(|_| Box::new(CelNull)),
-                        );
+                    let index = *by_pointer.entry(Arc::as_ptr(value)).or_insert_with(|| {
+                        converted.push(to_val(value));
                         converted.len() - 1
-                    };
-                    let index = match shared_pointer(value) {
-                        Some(p) => *by_pointer.entry(p).or_insert_with(convert),
-                        None => convert(),
-                    };
+                    });
                     scope.push((*name, index));
                 }
             }
@@ -110,15 +102,6 @@ impl Engine {
     }
 }
 
-/// The identity of a value whose contents are behind an `Arc` (facts shared by nodes).
-fn shared_pointer(value: &cel::Value) -> Option<usize> {
-    match value {
-        cel::Value::Map(m) => Some(Arc::as_ptr(&m.map) as *const () as usize),
-        cel::Value::List(l) => Some(Arc::as_ptr(l) as *const () as usize),
-        _ => None,
-    }
-}
-
 /// One node's variables, borrowed from the per-file conversions.
 struct NodeVars<'a> {
     vars: Vec<(&'static str, &'a dyn Val)>,
@@ -131,6 +114,20 @@ impl VariableResolver for NodeVars<'_> {
             .find(|(name, _)| *name == variable)
             .map(|(_, v)| CowVal::Borrowed(*v))
     }
+}
+
+/// A CEL expression over one node's facts, as a rule sees them, displayed (model tests).
+#[cfg(test)]
+pub fn eval_on_node(node: &Node, expr: &str) -> String {
+    let names: Vec<&str> = node.vars.iter().map(|(k, _)| *k).collect();
+    let e = super::cel::compile(expr, &names).unwrap();
+    let converted: Vec<_> = node.vars.iter().map(|(k, v)| (*k, to_val(v))).collect();
+    let vars = NodeVars {
+        vars: converted.iter().map(|(k, v)| (*k, v.as_ref())).collect(),
+    };
+    let mut ctx = Context::with_env(env());
+    ctx.set_variable_resolver(&vars);
+    super::cel::display(&e.eval(&ctx).unwrap())
 }
 
 fn apply(rule: &Rule, node: &Node, ctx: &Context) -> Result<Option<Diagnostic>, String> {
