@@ -168,6 +168,13 @@ impl Report {
 
 fn lint_batch(engine: &Engine, settings: &Settings, pending: Vec<Pending>) -> Report {
     let mut report = Report::default();
+    let mut kinds: Vec<FileKind> = pending
+        .iter()
+        .filter_map(|p| classify::by_name(&p.path))
+        .collect();
+    kinds.sort_by_key(|k| k.name());
+    kinds.dedup();
+    engine.prepare(&kinds);
     let results: Vec<Option<FileResult>> = pending
         .into_par_iter()
         .map(|p| lint_pending(engine, settings, p))

@@ -131,16 +131,24 @@ pub fn to_val(v: &serde_json::Value) -> Box<dyn cel::common::value::Val + '_> {
 }
 
 impl Expr {
-    pub fn eval(&self, ctx: &Context) -> Result<Value, String> {
-        let program = self
-            .program
+    fn program(&self) -> Result<&Program, String> {
+        self.program
             .get_or_init(|| {
                 env()
                     .compile(&self.source)
                     .map_err(|e| format!("CEL does not compile: {}", e.to_string().trim()))
             })
-            .as_ref()?;
-        program.execute(ctx).map_err(|e| format!("{e}"))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    pub fn eval(&self, ctx: &Context) -> Result<Value, String> {
+        self.program()?.execute(ctx).map_err(|e| format!("{e}"))
+    }
+
+    /// Compile now if not yet compiled (a failure surfaces at `eval`).
+    pub fn compile_now(&self) {
+        let _ = self.program();
     }
 
     pub fn eval_bool(&self, ctx: &Context) -> Result<bool, String> {
