@@ -543,3 +543,33 @@ fn clamp(text: &str, span: Span) -> Span {
 fn parse_error(file: usize, span: Span, message: &str) -> Diagnostic {
     Diagnostic::input_problem(PARSE_ERROR, Severity::High, file, span, message.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(path: &Path, explicit: bool) -> Option<FileResult> {
+        let engine = Engine::new(Vec::new());
+        let p = Pending {
+            path: path.to_path_buf(),
+            explicit,
+            bytes: None,
+        };
+        lint_pending(&engine, &Settings::default(), p)
+    }
+
+    // A walked file that is gone by the time it is read (a branch switch, a build cleaning up)
+    // is a note, not an error; a path the user named that does not exist is an error.
+    #[test]
+    fn a_file_deleted_during_the_walk_is_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = dir.path().join("compose.yaml");
+        let walked = pending(&gone, false).expect("a result");
+        assert!(walked.io_error.is_none());
+        let d = &walked.diagnostics[0];
+        assert_eq!(&*d.rule, SKIPPED);
+        assert!(d.message.contains("disappeared"), "{}", d.message);
+        let named = pending(&gone, true).expect("a result");
+        assert!(named.io_error.expect("an error").contains("cannot read"));
+    }
+}

@@ -142,3 +142,27 @@ fn yaml_bombs_end_in_parse_errors_in_bounded_time() {
     assert_eq!(out.matches("[parse-error]").count(), 2, "{out}");
     assert_eq!(code, 1);
 }
+
+/// A file that cannot be read, even by root: reading `/proc/self/mem` at offset 0 fails with
+/// EIO. It is an input error (exit 2) named on stderr, and the other files are still linted.
+#[test]
+#[cfg(target_os = "linux")]
+fn an_unreadable_file_is_an_error_and_the_rest_is_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    witness(dir.path());
+    let (o, elapsed) = moat(&[
+        "check",
+        dir.path().to_str().unwrap(),
+        "/proc/self/mem",
+        "--format",
+        "concise",
+        "--select",
+        "DC001",
+    ]);
+    assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(out.contains("compose.yaml:4:13: medium[DC001]"), "{out}");
+    assert!(err.contains("/proc/self/mem: cannot read"), "{err}");
+    assert_eq!(o.status.code(), Some(2));
+}
