@@ -348,6 +348,7 @@ fn settings_from(config: &Loaded, args: &CheckArgs, rules: &[Rule]) -> Result<Se
         severity: config.severity.clone(),
         kinds: config.kinds.clone(),
         per_file_ignores: config.per_file_ignores.clone(),
+        trusted_registries: config.trusted_registries.clone(),
         ..Settings::default()
     })
 }
@@ -670,6 +671,13 @@ pub fn explain(r: &Rule) -> String {
             out.push_str(&format!(": {n}"));
         }
         out.push('\n');
+        if let Some(config) = &ex.config {
+            out.push_str("  with this .moat.toml:\n");
+            for line in config.trim().lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
+            out.push_str("  this file:\n");
+        }
         for line in ex.code.lines() {
             out.push_str(&format!("    {line}\n"));
         }

@@ -30,6 +30,10 @@ pub struct Config {
     /// Extra rule folders, relative to the config file's folder.
     #[serde(default)]
     pub rule_dirs: Vec<PathBuf>,
+    /// Registries images may come from: hosts (`registry.example.com`), `*.` wildcards or
+    /// `host/path` prefixes (`ghcr.io/acme`). Empty: no opinion.
+    #[serde(default)]
+    pub trusted_registries: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +86,7 @@ pub struct Loaded {
     pub per_file_ignores: Vec<(globset::GlobMatcher, Vec<String>)>,
     pub kinds: Vec<(globset::GlobMatcher, FileKind)>,
     pub rule_dirs: Vec<PathBuf>,
+    pub trusted_registries: Vec<String>,
 }
 
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
@@ -91,8 +96,13 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
         column: 1,
         message: format!("cannot read: {e}"),
     })?;
+    parse(&text, path)
+}
+
+/// A configuration's text, as if read from `path` (globs and folders are relative to it).
+pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
     let err = |span: std::ops::Range<usize>, message: String| {
-        let before = &text[..crate::source::floor_char_boundary(&text, span.start.min(text.len()))];
+        let before = &text[..crate::source::floor_char_boundary(text, span.start.min(text.len()))];
         ConfigError {
             path: path.into(),
             line: before.matches('\n').count() + 1,
@@ -100,8 +110,8 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
             message,
         }
     };
-    let config: Config = toml::from_str(&text)
-        .map_err(|e| err(e.span().unwrap_or(0..0), e.message().to_string()))?;
+    let config: Config =
+        toml::from_str(text).map_err(|e| err(e.span().unwrap_or(0..0), e.message().to_string()))?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let severity = |s: &Spanned<String>| {
         Severity::parse(s.get_ref()).ok_or_else(|| {
@@ -149,7 +159,39 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
         })?;
         loaded.kinds.push((glob(g)?, k));
     }
+    for r in &config.trusted_registries {
+        loaded
+            .trusted_registries
+            .push(trusted_registry(r.get_ref()).map_err(|m| err(r.span(), m))?);
+    }
     Ok(loaded)
+}
+
+/// A `trusted-registries` entry, lower-cased, or why it cannot be one. Registries are named
+/// as in an image reference, so a URL, a tag or a digest is a mistake worth stopping on.
+fn trusted_registry(entry: &str) -> Result<String, String> {
+    let e = entry.trim().trim_end_matches('/').to_ascii_lowercase();
+    let problem = if e.is_empty() {
+        Some("is empty")
+    } else if e.contains("://") {
+        Some("is a URL; name the registry as in an image reference (`ghcr.io/acme`)")
+    } else if e.contains('@')
+        || e.rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains(':') && e.contains('/'))
+    {
+        Some("names an image version; list registries or path prefixes only")
+    } else if e.chars().any(|c| c.is_whitespace()) {
+        Some("contains white space")
+    } else if e != "*" && e.strip_prefix("*.").unwrap_or(&e).contains('*') {
+        Some("may only use `*` alone or as a leading `*.` on a host")
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => Err(format!("trusted registry `{entry}` {p}")),
+        None => Ok(e),
+    }
 }
 
 #[cfg(test)]
@@ -175,5 +217,28 @@ mod tests {
         let l = load(&p).unwrap();
         assert_eq!(l.severity, vec![("DC012".to_string(), Severity::Info)]);
         assert!(l.kinds[0].0.is_match(dir.path().join("ops/stack.yml")));
+        std::fs::write(
+            &p,
+            "trusted-registries = [\"GHCR.io/Acme/\", \"*.example.com\", \"*\"]\n",
+        )
+        .unwrap();
+        let l = load(&p).unwrap();
+        assert_eq!(l.trusted_registries, ["ghcr.io/acme", "*.example.com", "*"]);
+        for (bad, why) in [
+            ("https://ghcr.io", "URL"),
+            ("ghcr.io/acme/app:1.2", "version"),
+            ("ghcr.io/acme/app@sha256:00", "version"),
+            ("reg*.example.com", "`*`"),
+            ("", "empty"),
+        ] {
+            std::fs::write(
+                &p,
+                format!("fail-on = \"low\"\ntrusted-registries = [\"{bad}\"]\n"),
+            )
+            .unwrap();
+            let e = load(&p).unwrap_err();
+            assert_eq!((e.line, e.column), (2, 23), "{e}");
+            assert!(e.message.contains(why), "{bad}: {e}");
+        }
     }
 }

@@ -116,7 +116,15 @@ pub fn fix_all(
                 file.bom_len,
             );
             current = Vec::new();
-            crate::lint_source(engine, &relinted, kind, 0, &mut current, &mut Vec::new());
+            crate::lint_source(
+                engine,
+                settings,
+                &relinted,
+                kind,
+                0,
+                &mut current,
+                &mut Vec::new(),
+            );
             crate::suppress::apply(&relinted, 0, &mut current, false);
             current.retain(|d| {
                 settings.enabled(&d.rule, &d.name)

@@ -364,7 +364,15 @@ fn lint_pending(engine: &Engine, settings: &Settings, p: Pending) -> Option<File
             "empty file: nothing to lint".into(),
         ));
     } else {
-        lint_source(engine, &source, kind, 0, &mut diagnostics, &mut rule_errors);
+        lint_source(
+            engine,
+            settings,
+            &source,
+            kind,
+            0,
+            &mut diagnostics,
+            &mut rule_errors,
+        );
         suppress::apply(&source, 0, &mut diagnostics, settings.report_unused_ignores);
     }
     Some(FileResult {
@@ -447,6 +455,7 @@ fn decode(bytes: &[u8]) -> Result<(String, usize), String> {
 /// `file` as given; callers renumber.
 pub fn lint_source(
     engine: &Engine,
+    settings: &Settings,
     source: &SourceFile,
     kind: FileKind,
     file: usize,
@@ -455,7 +464,7 @@ pub fn lint_source(
 ) {
     let first = out.len();
     let mut node_list: Vec<Node> = Vec::new();
-    let facts = nodes::file_facts(&source.display, kind.name());
+    let facts = nodes::file_facts_with(&source.display, kind.name(), &settings.trusted_registries);
     match kind {
         FileKind::Dockerfile => match parse::dockerfile::parse(&source.text) {
             Ok(df) => {
@@ -532,6 +541,14 @@ pub fn lint_source(
             l.span = clamp(&source.text, l.span);
         }
     }
+    // Models may reach one setting through two paths (a Helm chart's blocks sharing its root
+    // `image:`); the same finding at the same place is said once.
+    let mut seen = std::collections::HashSet::new();
+    let mut index = 0;
+    out.retain(|d| {
+        index += 1;
+        index <= first || seen.insert((d.rule.clone(), d.span, d.message.clone()))
+    });
 }
 
 fn clamp(text: &str, span: Span) -> Span {

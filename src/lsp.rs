@@ -159,14 +159,7 @@ fn lint(engine: &Engine, uri: &lsp::Uri, text: String) -> Document {
     let path = uri_path(uri);
     let settings = crate::config::find(&path)
         .and_then(|c| crate::config::load(&c).ok())
-        .map(|c| Settings {
-            select: c.select,
-            ignore: c.ignore,
-            severity: c.severity,
-            kinds: c.kinds,
-            per_file_ignores: c.per_file_ignores,
-            ..Settings::default()
-        })
+        .map(Settings::from_config)
         .unwrap_or_default();
     let body = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
     let bom = text.len() - body.len();
@@ -177,7 +170,15 @@ fn lint(engine: &Engine, uri: &lsp::Uri, text: String) -> Document {
         .or_else(|| settings.kind_for(&path))
         .or_else(|| classify::by_content(&file.text));
     if let Some(kind) = kind {
-        crate::lint_source(engine, &file, kind, 0, &mut diagnostics, &mut Vec::new());
+        crate::lint_source(
+            engine,
+            &settings,
+            &file,
+            kind,
+            0,
+            &mut diagnostics,
+            &mut Vec::new(),
+        );
         crate::suppress::apply(&file, 0, &mut diagnostics, false);
         diagnostics.retain(|d| {
             settings.enabled(&d.rule, &d.name) && !settings.ignored_in(&path, &d.rule, &d.name)

@@ -19,6 +19,8 @@ pub struct Settings {
     pub per_file_ignores: Vec<(globset::GlobMatcher, Vec<String>)>,
     /// Rules from another configuration's `rule-dirs`: they do not run here.
     pub foreign_rules: Vec<String>,
+    /// From `.moat.toml`: registries images may come from (empty: no opinion).
+    pub trusted_registries: Vec<String>,
     /// When paths sit under different `.moat.toml` files, the settings of each config's folder;
     /// files outside all of them use these settings.
     pub scopes: Vec<Scope>,
@@ -44,6 +46,7 @@ impl Default for Settings {
             report_unused_ignores: false,
             per_file_ignores: Vec::new(),
             foreign_rules: Vec::new(),
+            trusted_registries: Vec::new(),
             scopes: Vec::new(),
         }
     }
@@ -58,6 +61,21 @@ fn matches(selector: &str, id: &str, name: &str) -> bool {
 }
 
 impl Settings {
+    /// What a `.moat.toml` says on its own, with no flags on top.
+    pub fn from_config(c: crate::config::Loaded) -> Settings {
+        Settings {
+            select: c.select,
+            ignore: c.ignore,
+            fail_on: c.fail_on.unwrap_or(Severity::Low),
+            rule_dirs: c.rule_dirs,
+            severity: c.severity,
+            kinds: c.kinds,
+            per_file_ignores: c.per_file_ignores,
+            trusted_registries: c.trusted_registries,
+            ..Settings::default()
+        }
+    }
+
     /// The settings of the deepest scope that contains `path`, else these.
     pub fn for_path(&self, path: &Path) -> &Settings {
         if self.scopes.is_empty() {

@@ -189,8 +189,19 @@ impl Case {
 }
 
 fn lint(engine: &Engine, name: &str, text: &str, kind: FileKind) -> Report {
+    lint_with(engine, name, text, kind, Vec::new())
+}
+
+fn lint_with(
+    engine: &Engine,
+    name: &str,
+    text: &str,
+    kind: FileKind,
+    trusted_registries: Vec<String>,
+) -> Report {
     let settings = Settings {
         kinds: vec![(globset::Glob::new("*").unwrap().compile_matcher(), kind)],
+        trusted_registries,
         ..Settings::default()
     };
     let report = check(
@@ -482,8 +493,16 @@ fn hadolint_cases(
     let mut ids = HashSet::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let c: HadolintCase = serde_json::from_str(line).expect("cases.jsonl rows");
-        // ONBUILD duplicates, configured cases and hadolint's own pragmas are not scored.
-        if c.onbuild || c.config.is_some() || c.source.contains("PragmaSpec") {
+        // ONBUILD duplicates, hadolint's own pragmas and cases configured with anything but an
+        // allowed-registry list (moat's `trusted-registries`) are not scored.
+        let trusted = match &c.config {
+            None => Vec::new(),
+            Some(config) => match allowed_registries(config) {
+                Some(list) => list,
+                None => continue,
+            },
+        };
+        if c.onbuild || c.source.contains("PragmaSpec") {
             continue;
         }
         let Some(row) = mapping
@@ -493,7 +512,13 @@ fn hadolint_cases(
         else {
             continue;
         };
-        let report = lint(engine, "Dockerfile", &c.dockerfile, FileKind::Dockerfile);
+        let report = lint_with(
+            engine,
+            "Dockerfile",
+            &c.dockerfile,
+            FileKind::Dockerfile,
+            trusted,
+        );
         let fired = report
             .diagnostics
             .iter()
@@ -510,6 +535,27 @@ fn hadolint_cases(
         });
     }
     cases
+}
+
+/// hadolint's `def { allowedRegistries = ["a", "b"] }`, as a `trusted-registries` list.
+fn allowed_registries(config: &str) -> Option<Vec<String>> {
+    let list = config
+        .trim()
+        .strip_prefix("def {")?
+        .strip_suffix('}')?
+        .trim()
+        .strip_prefix("allowedRegistries")?
+        .trim_start()
+        .strip_prefix('=')?
+        .trim()
+        .strip_prefix('[')?
+        .strip_suffix(']')?;
+    Some(
+        list.split(',')
+            .map(|e| e.trim().trim_matches('"').to_string())
+            .filter(|e| !e.is_empty())
+            .collect(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -585,7 +631,8 @@ line the expected line directly holds: KICS anchors on the enclosing key (`ports
 `cap_add:`), moat on the item. A block is a YAML key's or list item's indented lines, or a \
 `FROM`'s stage. A pod-level setting (`hostPID: true`) is anchored on its own line by both.\n\
 - **KICS negative samples**: a *false alarm* when any mapped rule fires anywhere in the sample.\n\
-- **hadolint cases**: plain cases with the default configuration (ONBUILD duplicates, configured \
+- **hadolint cases**: plain cases with the default configuration, and DL3026's with its allowed \
+registries given to moat as `trusted-registries` (ONBUILD duplicates, otherwise configured \
 cases and `PragmaSpec` are left out). A `catch` case is found when a mapped rule fires; a `pass` \
 case is a false alarm when one does. hadolint's exact counts are not compared: moat reports per \
 declaration or instruction where hadolint may report per word.\n\

@@ -17,7 +17,15 @@ fn lint(
 ) -> Vec<moat::diagnostic::Diagnostic> {
     let source = SourceFile::new(name.into(), name.into(), text.to_string(), 0);
     let mut out = Vec::new();
-    moat::lint_source(engine, &source, kind, 0, &mut out, &mut Vec::new());
+    moat::lint_source(
+        engine,
+        &moat::settings::Settings::default(),
+        &source,
+        kind,
+        0,
+        &mut out,
+        &mut Vec::new(),
+    );
     for d in &out {
         assert!(
             d.span.start <= d.span.end && d.span.end <= text.len(),

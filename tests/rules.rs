@@ -25,14 +25,14 @@ fn rules() -> Vec<Rule> {
     }
 }
 
-fn lint_text(engine: &Engine, name: &str, text: &str) -> Vec<Diagnostic> {
+fn lint_text(engine: &Engine, settings: &Settings, name: &str, text: &str) -> Vec<Diagnostic> {
     let path = PathBuf::from(name);
     let kind = classify::by_name_or_content(&path, text)
         .unwrap_or_else(|| panic!("example file `{name}` has no kind"));
     let source = SourceFile::new(path, name.to_string(), text.to_string(), 0);
     let mut out = Vec::new();
     let mut errors = Vec::new();
-    moat::lint_source(engine, &source, kind, 0, &mut out, &mut errors);
+    moat::lint_source(engine, settings, &source, kind, 0, &mut out, &mut errors);
     assert!(
         errors.is_empty(),
         "rule evaluation failed on {name}: {errors:?}"
@@ -64,7 +64,10 @@ fn every_example_behaves_as_documented() {
     let mut failures = Vec::new();
     for r in &engine.rules {
         for (i, ex) in r.examples.iter().enumerate() {
-            let diags = lint_text(&engine, &ex.file, &ex.code);
+            let settings = ex
+                .settings()
+                .expect("the content test checks example configs");
+            let diags = lint_text(&engine, &settings, &ex.file, &ex.code);
             let mine: Vec<&Diagnostic> = diags.iter().filter(|d| d.rule == r.id).collect();
             let parse_errors: Vec<&Diagnostic> =
                 diags.iter().filter(|d| &*d.rule == "parse-error").collect();
@@ -106,7 +109,7 @@ fn every_example_behaves_as_documented() {
                                 r.id,
                                 i + 1
                             ));
-                        } else if lint_text(&engine, &ex.file, &text)
+                        } else if lint_text(&engine, &settings, &ex.file, &text)
                             .iter()
                             .any(|d| d.rule == r.id)
                         {
@@ -212,9 +215,15 @@ fn fixtures_match_snapshots() {
         for case in case_dirs {
             let case_name = case.file_name().unwrap().to_string_lossy().to_string();
             // The rule alone: a rule that supersedes it must not hide it from its own fixtures.
+            // A case folder may hold a `.moat.toml` for a rule that reads configuration.
+            let config = case.join(moat::config::FILE_NAME);
+            let configured = match config.exists() {
+                true => Settings::from_config(moat::config::load(&config).unwrap()),
+                false => Settings::default(),
+            };
             let only_this_rule = Settings {
                 select: vec![id.clone()],
-                ..Settings::default()
+                ..configured
             };
             let report = check(&engine, &only_this_rule, Input::Paths(vec![case.clone()])).unwrap();
             let text = render_case(&report, &id);

@@ -66,6 +66,64 @@ impl ImageRef {
     }
 }
 
+impl ImageRef {
+    /// Where the image is pulled from, as one path: `docker.io/library/redis`,
+    /// `ghcr.io/acme/app`. `None` when nothing is pulled (`scratch`) or the reference still
+    /// holds a variable.
+    pub fn location(&self) -> Option<String> {
+        if self.unresolved || self.repository.is_empty() || self.repository == "scratch" {
+            return None;
+        }
+        Some(match &self.registry {
+            Some(r) => format!("{}/{}", r.to_ascii_lowercase(), self.repository),
+            None if !self.repository.contains('/') => {
+                format!("docker.io/library/{}", self.repository)
+            }
+            None => format!("docker.io/{}", self.repository),
+        })
+    }
+
+    /// Whether a `trusted-registries` list covers the image: entries are hosts
+    /// (`registry.example.com`, Docker Hub by any of its names), `*` (anything), `*.` host
+    /// wildcards, or `host/path` prefixes (`ghcr.io/acme` covers `ghcr.io/acme/app`, not
+    /// `ghcr.io/acme-corp/app`). `None` when the list is empty or nothing is pulled.
+    pub fn trusted_by(&self, trusted: &[String]) -> Option<bool> {
+        if trusted.is_empty() {
+            return None;
+        }
+        let location = self.location()?;
+        let host = location.split('/').next().unwrap_or_default();
+        Some(trusted.iter().any(|entry| {
+            let entry = hub_alias(entry);
+            if entry == "*" {
+                true
+            } else if let Some(suffix) = entry.strip_prefix('*') {
+                host.ends_with(suffix)
+            } else if entry.contains('/') {
+                location == entry || location.starts_with(&format!("{entry}/"))
+            } else {
+                host == entry
+            }
+        }))
+    }
+}
+
+/// Docker Hub's other names, as `docker.io` (the host `location` uses).
+fn hub_alias(entry: &str) -> String {
+    for alias in [
+        "index.docker.io",
+        "registry-1.docker.io",
+        "registry.hub.docker.com",
+    ] {
+        if let Some(rest) = entry.strip_prefix(alias) {
+            if rest.is_empty() || rest.starts_with('/') {
+                return format!("docker.io{rest}");
+            }
+        }
+    }
+    entry.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +157,42 @@ mod tests {
         assert!(!p("redis:7").floating());
         assert!(!p("scratch").floating());
         assert!(!p("${IMAGE}").floating());
+    }
+
+    #[test]
+    fn trusted_registries_match_hosts_wildcards_and_path_prefixes() {
+        let list = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let hub = list(&["docker.io"]);
+        for image in [
+            "ubuntu:18.04",
+            "zemanlx/ubuntu",
+            "docker.io/zemanlx/ubuntu",
+            "index.docker.io/library/redis",
+        ] {
+            assert_eq!(p(image).trusted_by(&hub), Some(true), "{image}");
+        }
+        assert_eq!(p("random.com/debian").trusted_by(&hub), Some(false));
+        assert_eq!(
+            p("redis").trusted_by(&list(&["registry-1.docker.io/library"])),
+            Some(true)
+        );
+        assert_eq!(
+            p("acme/redis").trusted_by(&list(&["docker.io/library"])),
+            Some(false)
+        );
+        let acme = list(&["ghcr.io/acme", "*.corp.example"]);
+        assert_eq!(p("ghcr.io/acme/app:1").trusted_by(&acme), Some(true));
+        assert_eq!(p("ghcr.io/acme-corp/app:1").trusted_by(&acme), Some(false));
+        assert_eq!(p("ghcr.io/acme").trusted_by(&acme), Some(true));
+        assert_eq!(p("reg.corp.example/app").trusted_by(&acme), Some(true));
+        assert_eq!(p("corp.example/app").trusted_by(&acme), Some(false));
+        assert_eq!(
+            p("localhost:5000/app").trusted_by(&list(&["localhost:5000"])),
+            Some(true)
+        );
+        assert_eq!(p("quay.io/x").trusted_by(&list(&["*"])), Some(true));
+        assert_eq!(p("scratch").trusted_by(&hub), None);
+        assert_eq!(p("${BASE}").trusted_by(&hub), None);
+        assert_eq!(p("random.com/debian").trusted_by(&[]), None);
     }
 }

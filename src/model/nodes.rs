@@ -190,15 +190,19 @@ pub fn fact(facts: Value) -> Fact {
 }
 
 pub fn file_facts(path: &str, kind: &str) -> Fact {
-    fact(json!({ "path": path, "kind": kind }))
+    file_facts_with(path, kind, &[])
+}
+
+/// File facts with the policy of the file's `.moat.toml` that the model applies: the
+/// registries its images may come from (see `image_node`).
+pub fn file_facts_with(path: &str, kind: &str, trusted_registries: &[String]) -> Fact {
+    fact(json!({ "path": path, "kind": kind, "trusted_registries": trusted_registries }))
 }
 
 fn image_facts(i: &ImageRef) -> Value {
     json!({
         "raw": i.raw, "text": i.text, "registry": i.registry, "repository": i.repository,
         "tag": i.tag, "digest": i.digest, "unresolved": i.unresolved, "floating": i.floating(),
-        // A Compose service with `build:` names the image it builds; set in `service_nodes`.
-        "built": false,
     })
 }
 
@@ -490,16 +494,12 @@ pub fn service_nodes(s: &Service, file: usize, file_facts: &Fact, out: &mut Vec<
         out.push(n);
     }
     if let Some(image) = &s.image {
-        if s.origin == Some(super::Origin::Compose) {
-            let mut n = image_node(image, &s.name, file, file_facts);
-            if s.build.is_some() {
-                let mut facts = image_facts(image);
-                facts["context"] = json!(s.name);
-                facts["built"] = json!(true);
-                n.vars.retain(|(k, _)| *k != "image");
-                n.vars.push(("image", fact(facts)));
-            }
-            out.push(n);
+        // A Dockerfile's images are its stages' (`dockerfile_nodes`).
+        if s.origin != Some(super::Origin::Dockerfile) {
+            let built = s.origin == Some(super::Origin::Compose) && s.build.is_some();
+            out.push(image_node(
+                image, &s.name, "service", built, file, file_facts,
+            ));
         }
     }
     // Component nodes: each component module decides whether the service is one of its own.
@@ -535,10 +535,36 @@ impl ServiceCtx<'_> {
     }
 }
 
-pub fn image_node(image: &ImageRef, context: &str, file: usize, file_facts: &Fact) -> Node {
+/// An image the file pulls. `role`: `service` (Compose, Kubernetes, Helm), `base` (a
+/// Dockerfile `FROM`), `copy-source` (`COPY --from=`) or `mount-source` (`RUN --mount=from=`).
+/// `built`: a Compose service's `image:` names what `build:` makes, so nothing is pulled.
+pub fn image_node(
+    image: &ImageRef,
+    context: &str,
+    role: &str,
+    built: bool,
+    file: usize,
+    file_facts: &Fact,
+) -> Node {
     let mut n = Node::new(NodeKind::Image, file, file_facts);
+    let trusted: Vec<String> = file_facts["trusted_registries"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
     let mut facts = image_facts(image);
     facts["context"] = json!(context);
+    facts["role"] = json!(role);
+    facts["built"] = json!(built);
+    facts["location"] = json!(image.location());
+    facts["trusted"] = json!(if built {
+        None
+    } else {
+        image.trusted_by(&trusted)
+    });
     n.vars.push(("image", fact(facts)));
     n.span("image", image.span);
     n
@@ -579,13 +605,44 @@ pub fn dockerfile_nodes(
             Some(n) => format!("stage `{}`", n.text),
             None => format!("stage {}", i + 1),
         };
-        out.push(image_node(&image, &context, file, file_facts));
+        out.push(image_node(
+            &image, &context, "base", false, file, file_facts,
+        ));
         let owner = super::packages::Owner::unexposed(&context);
         out.push(super::packages::node(
             super::packages::from_image(&image, &owner),
             file,
             file_facts,
         ));
+    }
+    // `COPY --from=` and `RUN --mount=…,from=` pull an image unless they name a stage.
+    let is_stage = |r: &str| {
+        r.chars().all(|c| c.is_ascii_digit())
+            || stages.iter().any(|s| {
+                s.name
+                    .as_ref()
+                    .is_some_and(|n| n.text.eq_ignore_ascii_case(r))
+            })
+    };
+    for ins in &df.instructions {
+        let (flag_name, role) = match ins.keyword.as_str() {
+            "COPY" => ("from", "copy-source"),
+            "RUN" => ("mount", "mount-source"),
+            _ => continue,
+        };
+        for flag in ins.flags.iter().filter(|f| f.name == flag_name) {
+            let Some((value, span)) = flag_image(src, flag) else {
+                continue;
+            };
+            if value.is_empty() || is_stage(value) {
+                continue;
+            }
+            let resolved = super::interpolate::interpolate(value, &lookup);
+            let mut image = super::image::parse_image_ref(value, &resolved.text, span);
+            image.unresolved |= resolved.unresolved;
+            let context = format!("`{} --{flag_name}`", ins.keyword);
+            out.push(image_node(&image, &context, role, false, file, file_facts));
+        }
     }
     super::packages::dockerfile_pins(df, file, file_facts, out);
     stage_env_nodes(df, src, &stages, file, file_facts, out);
@@ -687,6 +744,43 @@ fn stage_env_nodes(
             out.push(n);
         }
     }
+}
+
+/// The image a `--from=` or `--mount=…,from=` flag names, with its span in `src` (the whole
+/// flag when the value cannot be found as written, e.g. after a line continuation).
+fn flag_image<'a>(src: &str, flag: &'a crate::parse::dockerfile::Flag) -> Option<(&'a str, Span)> {
+    let value = flag.value.as_deref()?;
+    let image = if flag.name == "mount" {
+        value
+            .split(',')
+            .find_map(|kv| kv.trim().strip_prefix("from="))?
+    } else {
+        value
+    };
+    let written = src.get(flag.span.start..flag.span.end).unwrap_or_default();
+    // The value as written follows the flag's `=`; within a mount, its `from=` key.
+    let at = written.find(value).and_then(|v| {
+        let inner = &written[v..v + value.len()];
+        let offset = if flag.name == "mount" {
+            inner
+                .split(',')
+                .scan(0, |pos, kv| {
+                    let start = *pos;
+                    *pos += kv.len() + 1;
+                    Some((start, kv))
+                })
+                .find(|(_, kv)| kv.trim().strip_prefix("from=") == Some(image))
+                .map(|(start, kv)| start + kv.find("from=").unwrap_or(0) + "from=".len())?
+        } else {
+            0
+        };
+        Some(flag.span.start + v + offset)
+    });
+    let span = match at {
+        Some(start) => Span::new(start, start + image.len()),
+        None => flag.span,
+    };
+    Some((image, span))
 }
 
 /// Maps a byte range of a script back to the Dockerfile's source.

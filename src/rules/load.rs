@@ -374,6 +374,22 @@ fn load_one(origin: &str, text: &str, when: Compile) -> Result<Rule, Vec<RuleErr
             )),
         }
     }
+    if when == Compile::Now {
+        for (i, ex) in file.examples.iter().enumerate() {
+            if let Err(e) = ex.settings() {
+                errors.push(err(
+                    0..0,
+                    format!(
+                        "example {} has a bad `config` ({}:{}: {})",
+                        i + 1,
+                        e.line,
+                        e.column,
+                        e.message
+                    ),
+                ));
+            }
+        }
+    }
     // Classifying every example sniffs its content: the embedded rules' examples are checked
     // by the content test, so a run that compiles on first use skips it.
     if when == Compile::Now {

@@ -138,4 +138,17 @@ pub struct Example {
     pub fixed: Option<String>,
     /// What the example shows, for `moat explain`.
     pub note: Option<String>,
+    /// `.moat.toml` text the example is linted under, for a rule that reads configuration.
+    pub config: Option<String>,
+}
+
+impl Example {
+    /// The settings the example is linted under: its `config`, else the defaults.
+    pub fn settings(&self) -> Result<crate::settings::Settings, crate::config::ConfigError> {
+        let Some(text) = &self.config else {
+            return Ok(crate::settings::Settings::default());
+        };
+        crate::config::parse(text, std::path::Path::new(crate::config::FILE_NAME))
+            .map(crate::settings::Settings::from_config)
+    }
 }
