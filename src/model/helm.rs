@@ -478,6 +478,7 @@ fn image_ref(
     }
     let span = tag.as_ref().map_or(repo_span, |(_, s)| *s);
     let mut i = parse_image_ref(&text, &text, span);
+    i.name_span = Some(registry.as_ref().map_or(repo_span, |(_, s)| *s));
     i.unresolved |= unknown_tag || text.contains("{{");
     if tag.is_none() && digest.is_none() && app_version.is_some() {
         i.tag_from = Some("Chart.yaml appVersion".into());

@@ -62,8 +62,11 @@ pub struct ImageRef {
     pub raw: String,
     /// After `${VAR:-default}` interpolation where defaults exist.
     pub text: String,
-    /// Span of the reference text (inside quotes when quoted).
+    /// Span of the reference text (inside quotes when quoted); for Helm values split into
+    /// `registry`/`repository`/`tag`, the tag (what pinning rules point at).
     pub span: Span,
+    /// Where the registry and repository are written, when apart from `span` (Helm values).
+    pub name_span: Option<Span>,
     /// `None` means Docker Hub.
     pub registry: Option<String>,
     /// With `library/` implied for official Docker Hub images removed: `redis`, `ollama/ollama`.

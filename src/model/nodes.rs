@@ -103,7 +103,7 @@ impl NodeKind {
             NodeKind::Port => &["port", "port.value", "service", "service.image"],
             NodeKind::Env => &["env", "env.name", "env.value", "service", "service.image"],
             NodeKind::Mount => &["mount", "mount.source", "service"],
-            NodeKind::Image => &["image"],
+            NodeKind::Image => &["image", "image.name"],
             NodeKind::Instruction => &[
                 "instruction",
                 "instruction.keyword",
@@ -567,6 +567,7 @@ pub fn image_node(
     });
     n.vars.push(("image", fact(facts)));
     n.span("image", image.span);
+    n.opt_span("image.name", image.name_span);
     n
 }
 
