@@ -260,27 +260,44 @@ fn print(text: &str) {
 }
 
 /// The `.moat.toml` files that govern this run: `--config` for everything; else, for standard
-/// input, the nearest one above the working folder; else the nearest one above each path,
-/// each governing the files under its own folder.
+/// input, the nearest one above the working folder; else the nearest one above each path and
+/// those inside the folders given, each governing the files under its own folder.
 /// The second value says whether one configuration governs every file (`--config`, standard
 /// input, or every path under the same `.moat.toml`).
 fn configurations(args: &CheckArgs) -> Result<(Vec<Loaded>, bool), i32> {
+    let given = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let (paths, uniform): (Vec<PathBuf>, bool) = if let Some(c) = &args.config {
         (vec![c.clone()], true)
-    } else if args.paths.is_empty() || args.paths.iter().any(|p| p.as_os_str() == "-") {
+    } else if given.iter().any(|p| p.as_os_str() == "-") {
         (
             crate::config::find(Path::new(".")).into_iter().collect(),
             true,
         )
     } else {
-        let found: Vec<Option<PathBuf>> =
-            args.paths.iter().map(|p| crate::config::find(p)).collect();
-        let uniform = found.windows(2).all(|w| w[0] == w[1]);
-        let mut seen = std::collections::HashSet::new();
+        let found: Vec<Option<PathBuf>> = given.iter().map(|p| crate::config::find(p)).collect();
+        // A folder's own `.moat.toml` files below it govern their subtrees, as the nearest
+        // configuration above each file.
+        let nested = crate::discover::configs_below(&given, args.no_ignore);
+        let mut seen: std::collections::HashSet<PathBuf> = found
+            .iter()
+            .flatten()
+            .filter_map(|c| std::fs::canonicalize(c).ok())
+            .collect();
+        let nested: Vec<PathBuf> = nested
+            .into_iter()
+            .filter(|c| std::fs::canonicalize(c).is_ok_and(|c| seen.insert(c)))
+            .collect();
+        let uniform = nested.is_empty() && found.windows(2).all(|w| w[0] == w[1]);
+        let mut distinct_above = std::collections::HashSet::new();
         let distinct = found
             .into_iter()
             .flatten()
-            .filter(|c| seen.insert(c.clone()))
+            .filter(|c| distinct_above.insert(c.clone()))
+            .chain(nested)
             .collect();
         (distinct, uniform)
     };

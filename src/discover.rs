@@ -40,19 +40,8 @@ pub fn discover(
             });
             continue;
         }
-        let walker = ignore::WalkBuilder::new(root)
-            .hidden(false)
-            .require_git(false)
-            .git_ignore(!no_ignore)
-            .git_global(!no_ignore)
-            .git_exclude(!no_ignore)
-            .ignore(!no_ignore)
-            .parents(!no_ignore)
-            .follow_links(false)
-            .filter_entry(|e| e.file_name() != ".git")
-            .build();
         let mut found = Vec::new();
-        for entry in walker {
+        for entry in walker(root, no_ignore) {
             match entry {
                 Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => found.push(Candidate {
                     path: clean(e.path()),
@@ -72,4 +61,36 @@ fn clean(p: &Path) -> PathBuf {
     p.strip_prefix("./")
         .map(Path::to_path_buf)
         .unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn walker(root: &Path, no_ignore: bool) -> ignore::Walk {
+    ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .git_ignore(!no_ignore)
+        .git_global(!no_ignore)
+        .git_exclude(!no_ignore)
+        .ignore(!no_ignore)
+        .parents(!no_ignore)
+        .follow_links(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build()
+}
+
+/// The `.moat.toml` files inside the folders among `paths`, as the walk sees them (a config
+/// in an ignored folder governs nothing moat reads), in path order.
+pub fn configs_below(paths: &[PathBuf], no_ignore: bool) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .flat_map(|root| walker(root, no_ignore))
+        .flatten()
+        .filter(|e| {
+            e.file_name() == crate::config::FILE_NAME && e.file_type().is_some_and(|t| t.is_file())
+        })
+        .map(|e| e.into_path())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }

@@ -837,3 +837,42 @@ fn output_across_many_batches_is_one_sorted_document() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&clean)).unwrap();
     assert_eq!(v["diagnostics"], serde_json::json!([]));
 }
+
+/// `moat check .` in a repository whose subprojects carry their own `.moat.toml`: each
+/// governs its folder, as the nearest configuration above the files there.
+#[test]
+fn nested_moat_toml_inside_a_walked_folder_governs_its_subtree() {
+    let dir = tmp();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("services/api")).unwrap();
+    std::fs::create_dir_all(d.join("services/lab")).unwrap();
+    let compose = "services:\n  api:\n    image: redis:7\n    ports: [\"6379:6379\"]\n";
+    for sub in ["services/api", "services/lab"] {
+        std::fs::write(d.join(sub).join("compose.yaml"), compose).unwrap();
+    }
+    std::fs::write(d.join(".moat.toml"), "select = [\"DC001\"]\n").unwrap();
+    std::fs::write(
+        d.join("services/lab/.moat.toml"),
+        "select = [\"DC001\"]\n[severity]\nDC001 = \"info\"\n",
+    )
+    .unwrap();
+    let o = moat()
+        .current_dir(d)
+        .args(["check", "--format", "concise"])
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert!(
+        out.contains("services/api/compose.yaml:4:13: medium[DC001]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("services/lab/compose.yaml:4:13: info[DC001]"),
+        "{out}"
+    );
+    let broken = d.join("services/lab/.moat.toml");
+    std::fs::write(&broken, "colour = 1\n").unwrap();
+    let o = run(&["check", d.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("colour"), "{}", stderr(&o));
+}
