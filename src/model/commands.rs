@@ -356,6 +356,48 @@ pub fn stdin_interpreter(cmd: &SimpleCommand) -> Option<String> {
     runs_stdin.then(|| words[..=start].join(" "))
 }
 
+/// `bash <(curl -fsSL URL)`, `sh -c "$(wget -qO- URL)"`, `source <(curl URL)`: a shell or
+/// interpreter runs a download's output without a pipe. The download command (`curl`,
+/// `wget`), when its output is what runs.
+pub fn runs_fetched_script(cmd: &SimpleCommand) -> Option<String> {
+    let name = cmd.name()?;
+    let shell = matches!(
+        name,
+        "sh" | "bash" | "zsh" | "ash" | "dash" | "ksh" | "mksh"
+    );
+    let interpreter = shell
+        || matches!(name, "source" | "." | "perl" | "ruby" | "node" | "nodejs")
+        || (name.starts_with("python")
+            && name[6..].chars().all(|c| c.is_ascii_digit() || c == '.'));
+    if !interpreter {
+        return None;
+    }
+    // What runs: a process substitution operand, or a command substitution as `-c`'s script.
+    let inline =
+        shell && args(cmd).any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('c'));
+    let fetch = |script: &str| {
+        let inner = super::shell::commands(script);
+        let first = inner.first()?;
+        let tool = first.name()?;
+        (matches!(tool, "curl" | "wget") && fetches_to_stdout(first)).then(|| tool.to_string())
+    };
+    args(cmd).find_map(|a| {
+        if let Some(sub) = a.strip_prefix("<(") {
+            return fetch(sub.strip_suffix(')').unwrap_or(sub));
+        }
+        if !inline {
+            return None;
+        }
+        // The substitution is the whole script: in `-c "echo $(curl …)"` it is only data.
+        let script = a.trim();
+        let inner = match script.strip_prefix("$(") {
+            Some(rest) => rest.strip_suffix(')')?,
+            None => script.strip_prefix('`')?.strip_suffix('`')?,
+        };
+        fetch(inner)
+    })
+}
+
 /// `sh` and friends: a `c` in an option cluster means the program is an argument; `-s` or no
 /// script operand (or `-`) means it is read from stdin.
 fn shell_reads_stdin(args: &[&str]) -> bool {
@@ -758,5 +800,39 @@ mod tests {
             world_writable(&first("mkdir -pm 0777 /d")).as_deref(),
             Some("`mkdir -m 0777` creates `/d` writable by every user")
         );
+    }
+
+    #[test]
+    fn fetched_scripts_run_without_a_pipe() {
+        let run = |t: &str| {
+            let cmds = crate::model::shell::commands(t);
+            runs_fetched_script(&cmds[0])
+        };
+        for (text, tool) in [
+            ("bash <(curl -fsSL https://example.com/i.sh)", "curl"),
+            (
+                "sh -c \"$(wget -qO- https://example.com/i.sh)\" -- --yes",
+                "wget",
+            ),
+            (
+                "/bin/bash -lc \"$(curl -fsSL https://example.com/i.sh)\"",
+                "curl",
+            ),
+            ("sh -c \"`curl -s https://example.com/i.sh`\"", "curl"),
+            ("source <(curl -sL https://example.com/env.sh)", "curl"),
+            ("python3 <(curl -s https://example.com/get-pip.py)", "curl"),
+        ] {
+            assert_eq!(run(text).as_deref(), Some(tool), "{text}");
+        }
+        for text in [
+            "bash <(curl -fsSL -o /tmp/i.sh https://example.com/i.sh)",
+            "bash -c \"echo $(curl -fsSL https://example.com/v)\"",
+            "echo \"$(curl -fsSL https://example.com/v)\"",
+            "bash \"$(curl -fsSL https://example.com/path)\"",
+            "diff <(sort a) <(sort b)",
+            "bash -c 'make && make install'",
+        ] {
+            assert_eq!(run(text), None, "{text}");
+        }
     }
 }

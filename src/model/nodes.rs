@@ -945,6 +945,7 @@ fn instruction_nodes(
                     "piped_to": piped_to,
                     "piped_to_interpreter": next.and_then(commands::stdin_interpreter).unwrap_or_default(),
                     "fetches_to_stdout": commands::fetches_to_stdout(cmd),
+                    "runs_fetched_script": commands::runs_fetched_script(cmd).unwrap_or_default(),
                     "disables_tls": commands::disables_tls(cmd).unwrap_or_default(),
                     "disables_signatures": commands::disables_signatures(cmd).unwrap_or_default(),
                     "world_writable": commands::world_writable(cmd).unwrap_or_default(),

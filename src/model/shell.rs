@@ -91,6 +91,15 @@ pub fn commands(text: &str) -> Vec<SimpleCommand> {
                     1
                 };
             }
+            b'<' | b'>' if bytes.get(i + 1) == Some(&b'(') => {
+                // Process substitution, `<(curl …)`: one word, its command inside.
+                let end = closing_paren(bytes, i + 1);
+                words.push(Word {
+                    text: text[i..end].to_string(),
+                    range: i..end,
+                });
+                i = end;
+            }
             b'<' | b'>' => {
                 // Redirection: skip the operator and its target word.
                 while i < bytes.len() && matches!(bytes[i], b'<' | b'>' | b'&' | b'-') {
@@ -116,6 +125,36 @@ pub fn commands(text: &str) -> Vec<SimpleCommand> {
     }
     finish(&mut words, &mut out, false);
     out
+}
+
+/// The index after the `)` that closes the `(` at `open`, quotes and nesting respected (the
+/// end of the text when it never closes).
+fn closing_paren(bytes: &[u8], open: usize) -> usize {
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut i = open;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(b'"') if b == b'\\' => i += 1,
+            Some(_) => {}
+            None => match b {
+                b'\'' | b'"' => quote = Some(b),
+                b'\\' => i += 1,
+                b'(' => depth += 1,
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return i + 1;
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    bytes.len()
 }
 
 fn is_lone_brace(bytes: &[u8], i: usize) -> bool {
