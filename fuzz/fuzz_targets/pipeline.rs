@@ -80,7 +80,15 @@ fuzz_target!(|data: &[u8]| {
             .expect("a file with fixes has a kind");
         let source = SourceFile::new(fixed.path.clone(), fixed.display.clone(), fixed.fixed, 0);
         let mut after = Vec::new();
-        moat::lint_source(engine(), &settings, &source, kind, index, &mut after, &mut Vec::new());
+        moat::lint_source(
+            engine(),
+            &settings,
+            &source,
+            kind,
+            index,
+            &mut after,
+            &mut Vec::new(),
+        );
         let broken: Vec<&Diagnostic> = after.iter().filter(parsed).collect();
         assert!(
             broken.is_empty(),
