@@ -543,11 +543,17 @@ pub fn lint_source(
     }
     // Models may reach one setting through two paths (a Helm chart's blocks sharing its root
     // `image:`); the same finding at the same place is said once.
-    let mut seen = std::collections::HashSet::new();
+    let keep: Vec<bool> = {
+        let mut seen = std::collections::HashSet::new();
+        out[first..]
+            .iter()
+            .map(|d| seen.insert((&*d.rule, d.span, d.message.as_str())))
+            .collect()
+    };
     let mut index = 0;
-    out.retain(|d| {
+    out.retain(|_| {
         index += 1;
-        index <= first || seen.insert((d.rule.clone(), d.span, d.message.clone()))
+        index <= first || keep[index - first - 1]
     });
 }
 
