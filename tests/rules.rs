@@ -40,6 +40,29 @@ fn lint_text(engine: &Engine, settings: &Settings, name: &str, text: &str) -> Ve
     out
 }
 
+/// A run parses the embedded rules' CEL with cel's fast Pratt parser; the content test and
+/// users' rules go through `Env::compile`. Both must read every expression the same way.
+#[test]
+fn both_cel_parsers_read_every_embedded_expression_alike() {
+    let rules = rules();
+    let mut checked = 0;
+    for r in &rules {
+        for e in r.expressions() {
+            assert!(
+                e.parsers_agree(),
+                "{}: the two CEL parsers read `{}` differently",
+                r.id,
+                e.source
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked > 3 * rules.len(),
+        "only {checked} expressions found"
+    );
+}
+
 #[test]
 fn content_test_passes_for_every_rule() {
     let rules = rules();

@@ -61,6 +61,28 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// Every CEL expression of the rule: condition, labels, escalations, references,
+    /// message, help and fix placeholders.
+    pub fn expressions(&self) -> Vec<&Expr> {
+        let mut all = vec![&self.condition];
+        all.extend(self.extra_references.iter());
+        for l in &self.labels {
+            all.extend(l.message.expressions());
+            all.extend(l.when.iter());
+        }
+        all.extend(self.escalate.iter().map(|(e, _)| e));
+        all.extend(self.message.expressions());
+        all.extend(self.help.expressions());
+        if let Some(fix) = &self.fix {
+            all.extend(fix.description.expressions());
+            all.extend(fix.when.iter());
+            for (_, t) in &fix.edits {
+                all.extend(t.expressions());
+            }
+        }
+        all
+    }
+
     /// Compile the condition now (see `Engine::prepare`). Templates and the rest compile
     /// when the rule first fires: most rules never fire on a given file.
     pub fn compile_condition(&self) {
