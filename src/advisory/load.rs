@@ -3,6 +3,7 @@
 //! instead of silently matching nothing.
 
 use super::{scheme_of, Advisory, Entry, Severity, Table, COMPONENTS};
+use crate::embedded::Spanned;
 use crate::model::image::parse_image_ref;
 use crate::model::version::{parse_exact, Packaging, Range, Scheme, Version};
 use crate::source::{SourceFile, Span};
@@ -10,10 +11,12 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
-use toml::Spanned;
 
 const BUILTIN_ORIGIN: &str = "rules/advisories.toml";
 const BUILTIN: &str = include_str!("../../rules/advisories.toml");
+/// The built-in table pre-parsed by the build; see `crate::embedded`.
+const BUILTIN_PRE_PARSED: Option<&[u8]> =
+    include!(concat!(env!("OUT_DIR"), "/embedded_advisories.rs"));
 
 /// An advisory file that cannot be used, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,14 +99,25 @@ struct RawRelated {
 
 /// Errors of one file, positioned in its text.
 struct Errors<'a> {
-    file: SourceFile,
+    text: &'a str,
+    /// Indexed for positions on first use: a file without errors needs none.
+    file: Option<SourceFile>,
     origin: &'a str,
     list: Vec<AdvisoryError>,
 }
 
 impl Errors<'_> {
+    fn position(&mut self, offset: usize) -> crate::source::Position {
+        let (origin, text) = (self.origin, self.text);
+        self.file
+            .get_or_insert_with(|| {
+                SourceFile::new(origin.into(), origin.into(), text.to_string(), 0)
+            })
+            .position(offset)
+    }
+
     fn at(&mut self, span: std::ops::Range<usize>, message: String) {
-        let p = self.file.position(span.start);
+        let p = self.position(span.start);
         self.list.push(AdvisoryError {
             origin: self.origin.to_string(),
             line: p.line,
@@ -121,9 +135,10 @@ struct Parsed {
     advisories: Vec<(Advisory, Vec<(String, Span)>)>,
 }
 
-/// The table shipped in the binary.
+/// The table shipped in the binary, decoded from its pre-parsed form.
 pub fn builtin() -> Result<Table, Vec<AdvisoryError>> {
-    parse(BUILTIN_ORIGIN, BUILTIN, None)
+    let raw = crate::embedded::decode(BUILTIN_PRE_PARSED);
+    parse_with(BUILTIN_ORIGIN, BUILTIN, raw, None)
 }
 
 /// The built-in table with `path` applied: its advisories added (an id already in the table
@@ -144,12 +159,23 @@ pub fn from_file(path: &Path) -> Result<Table, Vec<AdvisoryError>> {
 
 /// Parse `text` (named `origin` in errors) and, when `base` is given, apply it to `base`.
 pub fn parse(origin: &str, text: &str, base: Option<Table>) -> Result<Table, Vec<AdvisoryError>> {
+    parse_with(origin, text, None, base)
+}
+
+/// `parse`, with `text` already deserialized when `raw` is given.
+fn parse_with(
+    origin: &str,
+    text: &str,
+    raw: Option<RawFile>,
+    base: Option<Table>,
+) -> Result<Table, Vec<AdvisoryError>> {
     let mut errors = Errors {
-        file: SourceFile::new(origin.into(), origin.into(), text.to_string(), 0),
+        text,
+        file: None,
         origin,
         list: Vec::new(),
     };
-    let raw: RawFile = match toml::from_str(text) {
+    let raw: RawFile = match raw.map_or_else(|| toml::from_str(text), Ok) {
         Ok(r) => r,
         Err(e) => {
             errors.at(e.span().unwrap_or(0..0), e.message().to_string());
@@ -262,7 +288,7 @@ fn read(raw: RawFile, errors: &mut Errors, is_extension: bool) -> Option<Parsed>
         if id.is_empty() {
             errors.at(a.id.span(), "`id` must not be empty".into());
         }
-        if let Some(line) = seen.insert(id.clone(), errors.file.position(a.id.span().start).line) {
+        if let Some(line) = seen.insert(id.clone(), errors.position(a.id.span().start).line) {
             errors.at(
                 a.id.span(),
                 format!("`{id}` is already an advisory of this file (line {line})"),
@@ -518,6 +544,17 @@ pub fn normalize_package(kind: Packaging, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A run reads the build's pre-parsed table; it must be the table the TOML says, and the
+    /// TOML must pass the checks a user's file gets.
+    #[test]
+    fn pre_parsed_table_matches_its_toml() {
+        assert!(crate::embedded::decode::<RawFile>(BUILTIN_PRE_PARSED).is_some());
+        let from_toml = parse(BUILTIN_ORIGIN, BUILTIN, None).unwrap();
+        let decoded = builtin().unwrap();
+        assert!(decoded.advisories.len() > 10);
+        assert_eq!(format!("{decoded:?}"), format!("{from_toml:?}"));
+    }
 
     fn errs(text: &str) -> Vec<String> {
         match parse("extra.toml", text, builtin().ok()) {

@@ -5,8 +5,10 @@ use super::cel::{compile_with, Compile, Expr, Template};
 use super::schema::{ExampleKind, RuleFile, Status};
 use crate::classify::FileKind;
 use crate::diagnostic::{Applicability, Severity};
+use crate::embedded::Spanned;
 use crate::model::nodes::NodeKind;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -126,30 +128,62 @@ impl std::fmt::Display for RuleError {
 
 impl std::error::Error for RuleError {}
 
-const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+/// `(path, TOML text, pre-parsed CBOR)` of every embedded rule file; see `crate::embedded`.
+#[allow(clippy::type_complexity)]
+const EMBEDDED: &[(&str, &str, Option<&[u8]>)] =
+    include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
-/// The rules shipped in the binary.
-/// The embedded rules, their CEL compiled on first use (the content test has checked it).
+/// One rule file to load.
+struct Source {
+    origin: Cow<'static, str>,
+    text: Cow<'static, str>,
+    /// The build's pre-parsed form of an embedded file, read instead of `text`.
+    pre_parsed: Option<&'static [u8]>,
+    when: Compile,
+}
+
+/// The rules shipped in the binary, decoded from their pre-parsed form, their CEL compiled
+/// on first use (the content test has checked it).
 pub fn embedded() -> Result<Vec<Rule>, Vec<RuleError>> {
-    load_sources(embedded_sources(Compile::OnFirstUse))
+    load_sources(embedded_sources(true))
 }
 
-/// The embedded rules with every expression compiled and checked now: the content test.
+/// The embedded rules read from their TOML, every expression compiled and checked now:
+/// the content test.
 pub fn embedded_checked() -> Result<Vec<Rule>, Vec<RuleError>> {
-    load_sources(embedded_sources(Compile::Now))
+    load_sources(embedded_sources(false))
 }
 
-fn embedded_sources(when: Compile) -> Vec<(String, String, Compile)> {
+fn embedded_sources(pre_parsed: bool) -> Vec<Source> {
     EMBEDDED
         .iter()
-        .map(|(p, t)| (p.to_string(), t.to_string(), when))
+        .map(|(origin, text, cbor)| Source {
+            origin: Cow::Borrowed(origin),
+            text: Cow::Borrowed(text),
+            pre_parsed: if pre_parsed { *cbor } else { None },
+            when: if pre_parsed {
+                Compile::OnFirstUse
+            } else {
+                Compile::Now
+            },
+        })
         .collect()
+}
+
+/// A user's rule file: read from its TOML and checked at load, so a broken one stops the run
+/// with its location.
+fn user_source(origin: String, text: String) -> Source {
+    Source {
+        origin: Cow::Owned(origin),
+        text: Cow::Owned(text),
+        pre_parsed: None,
+        when: Compile::Now,
+    }
 }
 
 /// The embedded rules plus every `*.toml` below each folder in `dirs`.
 pub fn with_dirs(dirs: &[PathBuf]) -> Result<Vec<Rule>, Vec<RuleError>> {
-    // A user's rules are checked at load, so a broken one stops the run with its location.
-    let mut sources = embedded_sources(Compile::OnFirstUse);
+    let mut sources = embedded_sources(true);
     for dir in dirs {
         let mut files = Vec::new();
         if let Err(e) = collect_toml(dir, &mut files) {
@@ -163,7 +197,7 @@ pub fn with_dirs(dirs: &[PathBuf]) -> Result<Vec<Rule>, Vec<RuleError>> {
         files.sort();
         for f in files {
             match std::fs::read_to_string(&f) {
-                Ok(t) => sources.push((f.display().to_string(), t, Compile::Now)),
+                Ok(t) => sources.push(user_source(f.display().to_string(), t)),
                 Err(e) => {
                     return Err(vec![RuleError {
                         origin: f.display().to_string(),
@@ -196,19 +230,16 @@ pub fn load_all(sources: Vec<(String, String)>) -> Result<Vec<Rule>, Vec<RuleErr
     load_sources(
         sources
             .into_iter()
-            .map(|(origin, text)| (origin, text, Compile::Now))
+            .map(|(origin, text)| user_source(origin, text))
             .collect(),
     )
 }
 
-fn load_sources(sources: Vec<(String, String, Compile)>) -> Result<Vec<Rule>, Vec<RuleError>> {
+fn load_sources(sources: Vec<Source>) -> Result<Vec<Rule>, Vec<RuleError>> {
     let mut rules = Vec::new();
     let mut errors = Vec::new();
     // Compiling CEL is most of a small run's start-up: spread it over the cores.
-    let loaded: Vec<_> = sources
-        .par_iter()
-        .map(|(origin, text, when)| load_one(origin, text, *when))
-        .collect();
+    let loaded: Vec<_> = sources.par_iter().map(load_one).collect();
     for r in loaded {
         match r {
             Ok(r) => rules.push(r),
@@ -234,9 +265,11 @@ fn load_sources(sources: Vec<(String, String, Compile)>) -> Result<Vec<Rule>, Ve
             if !rules.iter().any(|o| o.id == *s && o.id != r.id) {
                 let line = sources
                     .iter()
-                    .find(|(origin, _, _)| *origin == r.origin)
-                    .and_then(|(_, text, _)| {
-                        text.lines()
+                    .find(|source| source.origin == r.origin)
+                    .and_then(|source| {
+                        source
+                            .text
+                            .lines()
                             .position(|l| l.trim_start().starts_with("supersedes"))
                     })
                     .map_or(1, |i| i + 1);
@@ -265,7 +298,8 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-fn load_one(origin: &str, text: &str, when: Compile) -> Result<Rule, Vec<RuleError>> {
+fn load_one(source: &Source) -> Result<Rule, Vec<RuleError>> {
+    let (origin, text, when) = (&*source.origin, &*source.text, source.when);
     let err = |span: std::ops::Range<usize>, message: String| {
         let (line, column) = position(text, span.start);
         RuleError {
@@ -275,8 +309,11 @@ fn load_one(origin: &str, text: &str, when: Compile) -> Result<Rule, Vec<RuleErr
             message,
         }
     };
-    let file: RuleFile = toml::from_str(text)
-        .map_err(|e| vec![err(e.span().unwrap_or(0..0), e.message().to_string())])?;
+    let file: RuleFile = match crate::embedded::decode(source.pre_parsed) {
+        Some(file) => file,
+        None => toml::from_str(text)
+            .map_err(|e| vec![err(e.span().unwrap_or(0..0), e.message().to_string())])?,
+    };
     let mut errors = Vec::new();
 
     let path = Path::new(origin);
@@ -450,32 +487,31 @@ fn load_one(origin: &str, text: &str, when: Compile) -> Result<Rule, Vec<RuleErr
     }
 
     let vars = node.vars();
-    let span_key =
-        |key: &toml::Spanned<String>, errors: &mut Vec<RuleError>| -> Option<&'static str> {
-            let found = node
-                .span_keys()
-                .iter()
-                .find(|k| **k == key.get_ref().as_str())
-                .copied();
-            if found.is_none() {
-                errors.push(err(
-                    key.span(),
-                    format!(
-                        "`{}` is not a span of a `{}` node (known: {})",
-                        key.get_ref(),
-                        node.name(),
-                        node.span_keys().join(", ")
-                    ),
-                ));
-            }
-            found
-        };
-    let cel = |src: &toml::Spanned<String>, errors: &mut Vec<RuleError>| -> Option<Expr> {
+    let span_key = |key: &Spanned<String>, errors: &mut Vec<RuleError>| -> Option<&'static str> {
+        let found = node
+            .span_keys()
+            .iter()
+            .find(|k| **k == key.get_ref().as_str())
+            .copied();
+        if found.is_none() {
+            errors.push(err(
+                key.span(),
+                format!(
+                    "`{}` is not a span of a `{}` node (known: {})",
+                    key.get_ref(),
+                    node.name(),
+                    node.span_keys().join(", ")
+                ),
+            ));
+        }
+        found
+    };
+    let cel = |src: &Spanned<String>, errors: &mut Vec<RuleError>| -> Option<Expr> {
         compile_with(src.get_ref(), vars, when)
             .map_err(|m| errors.push(err(src.span(), m)))
             .ok()
     };
-    let template = |src: &toml::Spanned<String>, errors: &mut Vec<RuleError>| -> Option<Template> {
+    let template = |src: &Spanned<String>, errors: &mut Vec<RuleError>| -> Option<Template> {
         Template::compile_with(src.get_ref(), vars, when)
             .map_err(|m| errors.push(err(src.span(), m)))
             .ok()
@@ -485,7 +521,7 @@ fn load_one(origin: &str, text: &str, when: Compile) -> Result<Rule, Vec<RuleErr
     let mut at = Vec::new();
     if let Some(keys) = &file.matcher.at {
         for key in keys.get_ref() {
-            let spanned = toml::Spanned::new(keys.span(), key.clone());
+            let spanned = Spanned::new(keys.span(), key.clone());
             if let Some(k) = span_key(&spanned, &mut errors) {
                 at.push(k);
             }
@@ -592,11 +628,42 @@ fn load_one(origin: &str, text: &str, when: Compile) -> Result<Rule, Vec<RuleErr
 mod tests {
     use super::*;
 
+    /// A run reads the build's pre-parsed rules; they must be the rules the TOML says.
+    #[test]
+    fn pre_parsed_rules_match_their_toml() {
+        assert!(EMBEDDED.iter().all(|(_, _, cbor)| cbor.is_some()));
+        let decoded = embedded().unwrap();
+        let from_toml = load_sources(
+            embedded_sources(false)
+                .into_iter()
+                .map(|s| Source {
+                    when: Compile::OnFirstUse,
+                    ..s
+                })
+                .collect(),
+        )
+        .unwrap();
+        assert_eq!(decoded.len(), EMBEDDED.len());
+        for (a, b) in decoded.iter().zip(&from_toml) {
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        }
+        // And a source without a pre-parsed form is read from its TOML.
+        let (origin, text, _) = EMBEDDED[0];
+        let alone = load_sources(vec![Source {
+            origin: Cow::Borrowed(origin),
+            text: Cow::Borrowed(text),
+            pre_parsed: None,
+            when: Compile::OnFirstUse,
+        }])
+        .unwrap();
+        assert_eq!(format!("{:?}", alone[0]), format!("{:?}", decoded[0]));
+    }
+
     #[test]
     fn supersedes_must_name_another_rule() {
-        let (origin, text) = EMBEDDED
+        let (origin, text, _) = EMBEDDED
             .iter()
-            .find(|(p, _)| p.contains("OL001"))
+            .find(|(p, _, _)| p.contains("OL001"))
             .expect("OL001 is embedded");
         let broken = text.replace("supersedes = [\"DC001\"]", "supersedes = [\"DC999\"]");
         assert_ne!(&broken, text, "OL001 declares supersedes");

@@ -2,8 +2,8 @@
 //! error with its file and line, so a typo never silently disables part of a rule.
 
 use crate::diagnostic::{Applicability, Severity};
+use crate::embedded::Spanned;
 use serde::Deserialize;
-use toml::Spanned;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
