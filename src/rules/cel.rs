@@ -1,8 +1,11 @@
 //! CEL, compiled once per run: conditions and the `{…}` placeholders of message and fix
 //! templates.
 
+use cel::common::traits::{Container, Indexer, Iterable, Sizer, Zeroer};
+use cel::common::types::{Type, MAP_TYPE};
+use cel::common::value::{CowVal, Val};
 use cel::parser::{Expression, PrattParser};
-use cel::{Context, Env, Value};
+use cel::{Context, Env, ExecutionError, Value};
 use std::sync::{Arc, OnceLock};
 
 pub fn env() -> Arc<Env> {
@@ -117,13 +120,12 @@ pub fn to_cel(v: &serde_json::Value) -> Value {
     }
 }
 
-/// Facts → the interpreter's values, borrowing every string and key from the facts: a node's
-/// facts are read in place, not copied through `cel::Value` into the interpreter's own tree
-/// (that double copy was a quarter of a corpus run). Numbers as in `to_cel`.
-pub fn to_val(v: &serde_json::Value) -> Box<dyn cel::common::value::Val + '_> {
-    use cel::common::types::{
-        CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString,
-    };
+/// Facts → the interpreter's values, read in place: strings and keys are borrowed from the
+/// facts, and a JSON object becomes a `JsonMap`, whose fields are converted only when a rule
+/// reads them (a rule reads two or three of a node's dozen facts; converting them all was a
+/// tenth of a corpus run). Numbers as in `to_cel`.
+pub fn to_val(v: &serde_json::Value) -> Box<dyn Val + '_> {
+    use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelNull, CelString};
     use serde_json::Value as J;
     match v {
         J::Null => Box::new(CelNull),
@@ -134,11 +136,146 @@ pub fn to_val(v: &serde_json::Value) -> Box<dyn cel::common::value::Val + '_> {
         },
         J::String(s) => Box::new(CelString::from(s.as_str())),
         J::Array(items) => Box::new(CelList::from(items.iter().map(to_val).collect::<Vec<_>>())),
-        J::Object(map) => Box::new(CelMap::from(
-            map.iter()
-                .map(|(k, v)| (CelMapKey::from(k.as_str()), to_val(v)))
-                .collect::<std::collections::HashMap<_, _>>(),
-        )),
+        J::Object(map) => Box::new(JsonMap {
+            map,
+            keys: OnceLock::new(),
+        }),
+    }
+}
+
+/// A JSON object as a CEL map, its fields converted on access. It answers everything a
+/// built-in map does that rules use (`m.f`, `m['f']`, `has(m.f)`, `'f' in m`, `size(m)`,
+/// comprehensions over its keys, `==`). An expression whose result is a whole map cannot be
+/// turned into a `Value` (no rule needs one; the content test would fail on it).
+#[derive(Debug)]
+struct JsonMap<'a> {
+    map: &'a serde_json::Map<String, serde_json::Value>,
+    /// The keys as CEL strings, made the first time the map is iterated.
+    keys: OnceLock<Vec<cel::common::types::CelString<'a>>>,
+}
+
+impl<'a> JsonMap<'a> {
+    fn field(&self, key: &dyn Val) -> Option<&'a serde_json::Value> {
+        let key = key.downcast_ref::<cel::common::types::CelString>()?;
+        self.map.get(key.inner())
+    }
+}
+
+impl<'a> Val for JsonMap<'a> {
+    fn get_type(&self) -> &Type {
+        &MAP_TYPE
+    }
+    fn cel_type() -> &'static Type {
+        &MAP_TYPE
+    }
+    fn as_container(&self) -> Option<&dyn Container> {
+        Some(self)
+    }
+    fn as_indexer<'b, 'w>(&'b self) -> Option<&'b (dyn Indexer + 'w)>
+    where
+        Self: 'w,
+    {
+        Some(self)
+    }
+    fn as_iterable<'b, 'w>(&'b self) -> Option<&'b (dyn Iterable + 'w)>
+    where
+        Self: 'w,
+    {
+        Some(self)
+    }
+    fn as_sizer(&self) -> Option<&dyn Sizer> {
+        Some(self)
+    }
+    fn as_zeroer(&self) -> Option<&dyn Zeroer> {
+        Some(self)
+    }
+    fn equals(&self, other: &dyn Val) -> bool {
+        // Any map, built-in or another `JsonMap`: the same size and equal values per key.
+        let (Some(size), Some(index)) = (other.as_sizer(), other.as_indexer()) else {
+            return false;
+        };
+        other.get_type().kind() == MAP_TYPE.kind()
+            && *size.size().inner() == self.map.len() as i64
+            && self.map.iter().all(|(k, v)| {
+                index
+                    .get(&cel::common::types::CelString::from(k.as_str()))
+                    .is_ok_and(|o| to_val(v).equals(&*o))
+            })
+    }
+    fn clone_as_boxed<'w>(&self) -> Box<dyn Val + 'w>
+    where
+        Self: 'w,
+    {
+        Box::new(JsonMap {
+            map: self.map,
+            keys: OnceLock::new(),
+        })
+    }
+}
+
+impl Container for JsonMap<'_> {
+    fn contains(&self, key: &dyn Val) -> Result<bool, ExecutionError> {
+        Ok(self.field(key).is_some())
+    }
+}
+
+impl<'a> Indexer for JsonMap<'a> {
+    fn get<'b, 'w>(&'b self, key: &dyn Val) -> Result<CowVal<'b, 'w>, ExecutionError>
+    where
+        Self: 'w,
+    {
+        match self.field(key) {
+            Some(v) => Ok(CowVal::Owned(to_val(v))),
+            None => Err(no_such_key(key)),
+        }
+    }
+    fn steal<'w>(self: Box<Self>, key: &dyn Val) -> Result<Box<dyn Val + 'w>, ExecutionError>
+    where
+        Self: 'w,
+    {
+        self.field(key).map(to_val).ok_or_else(|| no_such_key(key))
+    }
+}
+
+fn no_such_key(key: &dyn Val) -> ExecutionError {
+    let name = key
+        .downcast_ref::<cel::common::types::CelString>()
+        .map_or_else(|| format!("{key:?}"), |s| s.inner().to_string());
+    ExecutionError::NoSuchKey(Arc::new(name))
+}
+
+impl<'a> Iterable for JsonMap<'a> {
+    fn iter<'b, 'w>(&'b self) -> Box<dyn cel::common::traits::Iterator<'b, 'w> + 'b>
+    where
+        Self: 'w,
+    {
+        let keys = self.keys.get_or_init(|| {
+            self.map
+                .keys()
+                .map(|k| cel::common::types::CelString::from(k.as_str()))
+                .collect()
+        });
+        Box::new(KeyIter(keys.iter()))
+    }
+}
+
+struct KeyIter<'b, 'a>(std::slice::Iter<'b, cel::common::types::CelString<'a>>);
+
+impl<'b, 'a: 'w, 'w> cel::common::traits::Iterator<'b, 'w> for KeyIter<'b, 'a> {
+    fn next(&mut self) -> Option<&'b (dyn Val + 'w)> {
+        self.0.next().map(|k| k as &(dyn Val + 'w))
+    }
+}
+
+impl Sizer for JsonMap<'_> {
+    fn size(&self) -> cel::common::types::CelInt {
+        cel::common::types::CelInt::from(self.map.len() as i64)
+    }
+}
+
+impl Zeroer for JsonMap<'_> {
+    fn is_zero_value(&self) -> bool {
+        self.map.is_empty()
     }
 }
 

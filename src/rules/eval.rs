@@ -238,3 +238,52 @@ fn apply(rule: &Rule, node: &Node, ctx: &Context) -> Result<Option<Diagnostic>, 
         fix,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::nodes::{fact, NodeKind};
+
+    /// Facts reach CEL as lazily read maps (`rules::cel::to_val`): every way a rule reads a
+    /// map must behave as on the interpreter's own maps.
+    #[test]
+    fn lazily_read_facts_behave_as_maps() {
+        let facts = fact(serde_json::json!({
+            "name": "curl",
+            "flags": {"checksum": "sha256:1", "chown": ""},
+            "image": {"repository": "redis", "tag": null},
+            "empty": {},
+            "ports": [{"host": "80"}, {"host": "6379"}],
+            "count": 3,
+        }));
+        let mut node = Node::new(NodeKind::Command, 0, &fact(serde_json::json!({})));
+        node.vars.push(("command", facts));
+        for (expr, want) in [
+            ("command.name == 'curl'", "true"),
+            ("command.flags.checksum", "sha256:1"),
+            ("command['flags']['chown'] == ''", "true"),
+            ("has(command.flags.checksum)", "true"),
+            ("has(command.flags.missing)", "false"),
+            ("'checksum' in command.flags", "true"),
+            ("'missing' in command.flags", "false"),
+            ("size(command.flags)", "2"),
+            ("size(command.empty) == 0", "true"),
+            ("command.flags.exists(k, k == 'chown')", "true"),
+            ("command.flags.all(k, k.startsWith('c'))", "true"),
+            ("command.image != null", "true"),
+            ("command.image.tag == null", "true"),
+            (
+                "command.image == {'repository': 'redis', 'tag': null}",
+                "true",
+            ),
+            ("command.image == {'repository': 'redis'}", "false"),
+            ("command.image == command.image", "true"),
+            ("command.ports.exists(p, p.host == '6379')", "true"),
+            ("command.ports.map(p, p.host)", "80, 6379"),
+            ("command.count > 2", "true"),
+        ] {
+            let got = eval_on_node(&node, expr);
+            assert_eq!(got, want, "{expr}");
+        }
+    }
+}
