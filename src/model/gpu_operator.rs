@@ -100,9 +100,7 @@ fn push(ctx: &FileCtx, service: &str, image: &ImageRef, out: &mut Vec<Node>) {
     let taken = out.iter().any(|n| {
         n.kind == NodeKind::Component
             && n.file == ctx.file
-            && n.spans
-                .get("component")
-                .is_some_and(|s| s.first() == Some(&image.span))
+            && n.spans.get("component").next() == Some(&image.span)
     });
     if taken {
         return;

@@ -285,7 +285,7 @@ mod tests {
     use crate::rules::eval::eval_on_node as eval;
 
     fn at<'a>(src: &'a str, n: &Node, key: &str) -> &'a str {
-        let s = n.spans[key][0];
+        let s = *n.spans.get(key).next().unwrap();
         &src[s.start..s.end]
     }
 

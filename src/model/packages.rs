@@ -577,9 +577,10 @@ pub fn service_nodes(
     };
     // A span already taken by another occurrence of this file (a GPU Operator block read both
     // as a workload and as an operand) is one occurrence.
-    if out.iter().any(|n| {
-        n.kind == NodeKind::Component && n.spans.get("component") == Some(&vec![image.span])
-    }) {
+    if out
+        .iter()
+        .any(|n| n.kind == NodeKind::Component && n.spans.get("component").eq([&image.span]))
+    {
         return;
     }
     out.push(node(from_image(image, &owner), file, file_facts));

@@ -773,12 +773,7 @@ mod tests {
     use crate::rules::eval::eval_on_node as eval;
 
     fn at<'a>(src: &'a str, n: &Node, key: &str) -> Vec<&'a str> {
-        n.spans
-            .get(key)
-            .into_iter()
-            .flatten()
-            .map(|s| &src[s.start..s.end])
-            .collect()
+        n.spans.get(key).map(|s| &src[s.start..s.end]).collect()
     }
 
     #[test]

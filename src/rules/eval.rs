@@ -5,7 +5,7 @@ use super::cel::{env, to_val};
 use super::load::Rule;
 use crate::classify::FileKind;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Label};
-use crate::model::nodes::Node;
+use crate::model::nodes::{Node, NodeKind};
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 use cel::Context;
@@ -61,14 +61,28 @@ impl Engine {
         out: &mut Vec<Diagnostic>,
         errors: &mut Vec<EvalError>,
     ) {
-        let applicable: Vec<Vec<&Rule>> = nodes
+        // The rules for each node kind of this file kind, found once per file.
+        let mut by_node_kind: Vec<(NodeKind, Vec<&Rule>)> = Vec::new();
+        let applicable: Vec<usize> = nodes
             .iter()
             .map(|node| {
-                self.rules
+                by_node_kind
                     .iter()
-                    .filter(|r| r.node == node.kind && r.kinds.contains(&kind))
-                    .collect()
+                    .position(|(k, _)| *k == node.kind)
+                    .unwrap_or_else(|| {
+                        let rules = self
+                            .rules
+                            .iter()
+                            .filter(|r| r.node == node.kind && r.kinds.contains(&kind))
+                            .collect();
+                        by_node_kind.push((node.kind, rules));
+                        by_node_kind.len() - 1
+                    })
             })
+            .collect();
+        let applicable: Vec<&[&Rule]> = applicable
+            .iter()
+            .map(|&i| by_node_kind[i].1.as_slice())
             .collect();
         // The nodes of one service share its facts: convert each shared fact set once per
         // file, borrowing from it.
@@ -100,7 +114,7 @@ impl Engine {
             };
             let mut ctx = Context::with_env(env());
             ctx.set_variable_resolver(&vars);
-            for rule in rules {
+            for rule in rules.iter() {
                 match apply(rule, node, &ctx) {
                     Ok(Some(d)) => out.push(d),
                     Ok(None) => {}
@@ -149,8 +163,8 @@ fn apply(rule: &Rule, node: &Node, ctx: &Context) -> Result<Option<Diagnostic>, 
     let span = rule
         .at
         .iter()
-        .find_map(|k| node.spans.get(k).and_then(|v| v.first()))
-        .or_else(|| node.spans.get(node.kind.name()).and_then(|v| v.first()))
+        .find_map(|k| node.spans.get(k).next())
+        .or_else(|| node.spans.get(node.kind.name()).next())
         .copied()
         .unwrap_or_default();
     let mut severity = rule.severity;
@@ -167,7 +181,7 @@ fn apply(rule: &Rule, node: &Node, ctx: &Context) -> Result<Option<Diagnostic>, 
             }
         }
         let message = l.message.render(ctx)?;
-        for s in node.spans.get(l.at).into_iter().flatten() {
+        for s in node.spans.get(l.at) {
             if *s != span {
                 labels.push(Label {
                     file: node.file,
@@ -182,7 +196,7 @@ fn apply(rule: &Rule, node: &Node, ctx: &Context) -> Result<Option<Diagnostic>, 
             let mut edits = Vec::new();
             for (at, replace) in &f.edits {
                 // A fix whose edit site is missing (an image default, an alias) is no fix.
-                let Some(s) = node.spans.get(at).and_then(|v| v.first()) else {
+                let Some(s) = node.spans.get(at).next() else {
                     edits.clear();
                     break;
                 };
@@ -242,7 +256,7 @@ fn apply(rule: &Rule, node: &Node, ctx: &Context) -> Result<Option<Diagnostic>, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::nodes::{fact, NodeKind};
+    use crate::model::nodes::fact;
 
     /// Facts reach CEL as lazily read maps (`rules::cel::to_val`): every way a rule reads a
     /// map must behave as on the interpreter's own maps.
