@@ -102,8 +102,8 @@ impl Set {
 
 /// Where a list of directives comes from, for their spans.
 enum Place<'a> {
-    /// Lines of the linted file (its text, for line numbers).
-    File(&'a str),
+    /// Lines of the linted file (indexed, for line numbers).
+    File(&'a crate::source::SourceFile),
     /// `redis-server` arguments in the linted file; `precise` when each argument has a span of
     /// its own (a folded YAML scalar's words all share the scalar's span).
     Args { precise: bool },
@@ -133,10 +133,10 @@ impl Config {
     fn set(&mut self, d: &Directive, place: &Place) {
         let args: Vec<String> = d.args.iter().map(|a| a.value.clone()).collect();
         let (span, value_span, from) = match place {
-            Place::File(text) => (
+            Place::File(source) => (
                 d.span,
                 d.args_span(),
-                format!("line {}", line_of(text, d.span.start)),
+                format!("line {}", source.position(d.span.start).line),
             ),
             // The flag: its values may sit on other lines (a YAML block list).
             Place::Args { precise } => (
@@ -172,14 +172,6 @@ impl Config {
     fn user(&self, name: &str) -> Option<&Set> {
         self.users.iter().find(|(n, _)| n == name).map(|(_, s)| s)
     }
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
 }
 
 /// Reads an `include`d or mounted file: given the argument as written and the path of the
@@ -809,7 +801,7 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
     load(
         &mut cfg,
         &file.directives,
-        &Place::File(text),
+        &Place::File(ctx.source),
         &path,
         &resolve,
         0,
