@@ -24,6 +24,8 @@ pub fn env() -> Arc<Env> {
 pub struct Expr {
     pub source: String,
     program: OnceLock<Result<Expression, String>>,
+    /// The terms checked without the interpreter (`prefilter`), found on first use.
+    prefilter: OnceLock<super::prefilter::Term>,
 }
 
 /// When CEL is compiled: at load, checked against the node's variables (user rule folders,
@@ -51,6 +53,7 @@ pub fn compile_with(source: &str, vars: &[&str], when: Compile) -> Result<Expr, 
     Ok(Expr {
         source: source.to_string(),
         program,
+        prefilter: OnceLock::new(),
     })
 }
 
@@ -298,6 +301,17 @@ impl Expr {
             (Ok(program), Ok(fast)) => *program.expression() == fast,
             _ => false,
         }
+    }
+
+    /// Whether the expression is certainly false on these facts, without running it (see
+    /// `prefilter`). `false` means "run it".
+    pub fn false_on(&self, vars: &[(&'static str, crate::model::nodes::Fact)]) -> bool {
+        self.prefilter
+            .get_or_init(|| match self.program() {
+                Ok(e) => super::prefilter::Term::of(&e.expr),
+                Err(_) => super::prefilter::Term::Other,
+            })
+            .false_on(vars)
     }
 
     /// Compile now if not yet compiled (a failure surfaces at `eval`).

@@ -157,6 +157,16 @@ pub fn eval_on_node(node: &Node, expr: &str) -> String {
 }
 
 fn apply(rule: &Rule, node: &Node, ctx: &Context) -> Result<Option<Diagnostic>, String> {
+    if rule.condition.false_on(&node.vars) {
+        debug_assert_eq!(
+            rule.condition.eval_bool(ctx),
+            Ok(false),
+            "{}: the prefilter skipped `{}`",
+            rule.id,
+            rule.condition.source
+        );
+        return Ok(None);
+    }
     if !rule.condition.eval_bool(ctx)? {
         return Ok(None);
     }

@@ -3,4 +3,5 @@
 pub mod cel;
 pub mod eval;
 pub mod load;
+pub mod prefilter;
 pub mod schema;
