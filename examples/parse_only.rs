@@ -55,7 +55,7 @@ fn main() -> ExitCode {
     };
 
     let start = Instant::now();
-    let (candidates, _notes) = match discover::discover(&paths, false) {
+    let candidates = match discover::discover(&paths, false).map(|w| w.candidates) {
         Ok(found) => found,
         Err(e) => {
             eprintln!("parse_only: {e}");

@@ -3,6 +3,7 @@
 
 use crate::config::Loaded;
 use crate::diagnostic::{escape_control, Severity};
+use crate::discover::Walk;
 use crate::report::{self, Format};
 use crate::rules::eval::Engine;
 use crate::rules::load::{self, Rule};
@@ -259,17 +260,22 @@ fn print(text: &str) {
     let _ = out.flush();
 }
 
+/// The paths to check: those given, else the working folder.
+fn given_paths(args: &CheckArgs) -> Vec<PathBuf> {
+    if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    }
+}
+
 /// The `.moat.toml` files that govern this run: `--config` for everything; else, for standard
 /// input, the nearest one above the working folder; else the nearest one above each path and
 /// those inside the folders given, each governing the files under its own folder.
 /// The second value says whether one configuration governs every file (`--config`, standard
 /// input, or every path under the same `.moat.toml`).
-fn configurations(args: &CheckArgs) -> Result<(Vec<Loaded>, bool), i32> {
-    let given = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
+fn configurations(args: &CheckArgs, walk: Option<&Walk>) -> Result<(Vec<Loaded>, bool), i32> {
+    let given = given_paths(args);
     let (paths, uniform): (Vec<PathBuf>, bool) = if let Some(c) = &args.config {
         (vec![c.clone()], true)
     } else if given.iter().any(|p| p.as_os_str() == "-") {
@@ -281,7 +287,7 @@ fn configurations(args: &CheckArgs) -> Result<(Vec<Loaded>, bool), i32> {
         let found: Vec<Option<PathBuf>> = given.iter().map(|p| crate::config::find(p)).collect();
         // A folder's own `.moat.toml` files below it govern their subtrees, as the nearest
         // configuration above each file.
-        let nested = crate::discover::configs_below(&given, args.no_ignore);
+        let nested = walk.map(Walk::configs).unwrap_or_default();
         let mut seen: std::collections::HashSet<PathBuf> = found
             .iter()
             .flatten()
@@ -423,7 +429,20 @@ fn check(args: CheckArgs) -> i32 {
     if let Err(code) = install_advisories(args.advisories.as_deref()) {
         return code;
     }
-    let configs = match configurations(&args) {
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    // One walk finds both the files to lint and the configurations inside the folders given.
+    let walk = if stdin {
+        None
+    } else {
+        match crate::discover::discover(&given_paths(&args), args.no_ignore) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                eprintln!("moat: {e}");
+                return 2;
+            }
+        }
+    };
+    let configs = match configurations(&args, walk.as_ref()) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -442,8 +461,9 @@ fn check(args: CheckArgs) -> i32 {
         Err(code) => return code,
     };
     let engine = Engine::new(rules);
-    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
-    let input = if stdin {
+    let input = if let Some(walk) = walk {
+        Input::Walked(walk)
+    } else {
         if args.paths.len() > 1 {
             eprintln!("moat: `-` (standard input) cannot be combined with other paths");
             return 2;
@@ -465,21 +485,15 @@ fn check(args: CheckArgs) -> i32 {
             return 2;
         }
         Input::Text { name, text }
-    } else {
-        let paths = if args.paths.is_empty() {
-            vec![PathBuf::from(".")]
-        } else {
-            args.paths.clone()
-        };
-        Input::Paths(paths)
     };
     let mut code = 0;
     // --fix and --diff: a first pass edits the files (or prints the diffs), batch by batch;
     // then what remains is reported from the files as they now are on disk.
     let input = if args.fix || args.diff {
+        // The fixes rename and add nothing: the second pass reads the same files.
         let again = match &input {
-            Input::Paths(paths) => paths.clone(),
-            Input::Text { .. } => Vec::new(),
+            Input::Walked(walk) => Some(walk.clone()),
+            Input::Paths(_) | Input::Text { .. } => None,
         };
         let (mut files, mut applied) = (0, 0);
         let linted = crate::check_batches(&engine, &settings, input, |batch| {
@@ -512,7 +526,10 @@ fn check(args: CheckArgs) -> i32 {
         if files > 0 {
             eprintln!("moat: applied {applied} fix(es) in {files} file(s)");
         }
-        Input::Paths(again)
+        match again {
+            Some(walk) => Input::Walked(walk),
+            None => Input::Paths(Vec::new()),
+        }
     } else {
         input
     };

@@ -23,12 +23,39 @@ impl std::fmt::Display for DiscoverError {
     }
 }
 
-/// Files below `paths`, in a stable order, and the walk's own problems (a symlink loop, an
-/// unreadable folder) as notes.
-pub fn discover(
-    paths: &[PathBuf],
-    no_ignore: bool,
-) -> Result<(Vec<Candidate>, Vec<String>), DiscoverError> {
+/// What a walk found: the files below the given paths, in a stable order, and the walk's
+/// own problems (a symlink loop, an unreadable folder) as notes.
+#[derive(Debug, Default, Clone)]
+pub struct Walk {
+    pub candidates: Vec<Candidate>,
+    pub notes: Vec<String>,
+}
+
+impl Walk {
+    /// The `.moat.toml` files the walk met inside the folders given (a config in an ignored
+    /// folder governs nothing moat reads), in path order. They come from the same walk as the
+    /// files to lint: a second walk for them was a tenth of a corpus run's wall time.
+    pub fn configs(&self) -> Vec<PathBuf> {
+        let mut configs: Vec<PathBuf> = self
+            .candidates
+            .iter()
+            .filter(|c| {
+                !c.explicit
+                    && c.path
+                        .file_name()
+                        .is_some_and(|n| n == crate::config::FILE_NAME)
+            })
+            .map(|c| c.path.clone())
+            .collect();
+        // Overlapping paths (`moat check . sub`) meet a config twice.
+        configs.sort();
+        configs.dedup();
+        configs
+    }
+}
+
+/// Walk `paths`: a file is a candidate as given; a folder, every file below it.
+pub fn discover(paths: &[PathBuf], no_ignore: bool) -> Result<Walk, DiscoverError> {
     let mut out = Vec::new();
     let mut notes = Vec::new();
     for root in paths {
@@ -54,7 +81,10 @@ pub fn discover(
         found.sort_by(|a, b| a.path.cmp(&b.path));
         out.extend(found);
     }
-    Ok((out, notes))
+    Ok(Walk {
+        candidates: out,
+        notes,
+    })
 }
 
 fn clean(p: &Path) -> PathBuf {
@@ -75,22 +105,4 @@ fn walker(root: &Path, no_ignore: bool) -> ignore::Walk {
         .follow_links(false)
         .filter_entry(|e| e.file_name() != ".git")
         .build()
-}
-
-/// The `.moat.toml` files inside the folders among `paths`, as the walk sees them (a config
-/// in an ignored folder governs nothing moat reads), in path order.
-pub fn configs_below(paths: &[PathBuf], no_ignore: bool) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = paths
-        .iter()
-        .filter(|p| p.is_dir())
-        .flat_map(|root| walker(root, no_ignore))
-        .flatten()
-        .filter(|e| {
-            e.file_name() == crate::config::FILE_NAME && e.file_type().is_some_and(|t| t.is_file())
-        })
-        .map(|e| e.into_path())
-        .collect();
-    out.sort();
-    out.dedup();
-    out
 }

@@ -61,7 +61,12 @@ impl Report {
 /// An input to lint: a path on disk, or text from standard input under a given name.
 pub enum Input {
     Paths(Vec<PathBuf>),
-    Text { name: PathBuf, text: Vec<u8> },
+    /// Files a walk already found (the command line walks once, for its configurations too).
+    Walked(discover::Walk),
+    Text {
+        name: PathBuf,
+        text: Vec<u8>,
+    },
 }
 
 #[derive(Debug)]
@@ -105,22 +110,11 @@ pub fn check_batches(
 ) -> Result<(), Error> {
     let mut notes = Vec::new();
     let mut pending: Vec<(String, Pending)> = match input {
-        Input::Paths(paths) => {
-            let (candidates, walk_notes) =
-                discover::discover(&paths, settings.no_ignore).map_err(Error::Discover)?;
-            notes = walk_notes;
-            candidates
-                .into_iter()
-                .map(|c| {
-                    let p = Pending {
-                        path: c.path,
-                        explicit: c.explicit,
-                        bytes: None,
-                    };
-                    (display_path(&p.path), p)
-                })
-                .collect()
-        }
+        Input::Paths(paths) => walked(
+            discover::discover(&paths, settings.no_ignore).map_err(Error::Discover)?,
+            &mut notes,
+        ),
+        Input::Walked(walk) => walked(walk, &mut notes),
         Input::Text { name, text } => vec![(
             display_path(&name),
             Pending {
@@ -143,6 +137,22 @@ pub fn check_batches(
         each(report);
     }
     Ok(())
+}
+
+/// A walk's files to read, keyed by display path; its notes go to `notes`.
+fn walked(walk: discover::Walk, notes: &mut Vec<String>) -> Vec<(String, Pending)> {
+    *notes = walk.notes;
+    walk.candidates
+        .into_iter()
+        .map(|c| {
+            let p = Pending {
+                path: c.path,
+                explicit: c.explicit,
+                bytes: None,
+            };
+            (display_path(&p.path), p)
+        })
+        .collect()
 }
 
 impl Report {
