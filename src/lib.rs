@@ -125,17 +125,29 @@ pub fn check_batches(
         )],
     };
     pending.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut batches = pending.into_iter().peekable();
-    let mut first = true;
-    while first || batches.peek().is_some() {
-        let batch: Vec<Pending> = batches.by_ref().take(BATCH_FILES).map(|(_, p)| p).collect();
-        let mut report = lint_batch(engine, settings, batch);
-        if first {
-            report.io_errors.splice(0..0, std::mem::take(&mut notes));
-            first = false;
-        }
-        each(report);
+    let mut batches: Vec<Vec<Pending>> = Vec::new();
+    let mut pending = pending.into_iter().map(|(_, p)| p).peekable();
+    while batches.is_empty() || pending.peek().is_some() {
+        batches.push(pending.by_ref().take(BATCH_FILES).collect());
     }
+    // The next batch is linted while the caller reports the last one: reporting is serial,
+    // and the cores would otherwise wait for it. At most two batches are alive at a time.
+    std::thread::scope(|scope| {
+        let (done, reports) = std::sync::mpsc::sync_channel(0);
+        scope.spawn(move || {
+            for batch in batches {
+                if done.send(lint_batch(engine, settings, batch)).is_err() {
+                    break;
+                }
+            }
+        });
+        for (i, mut report) in reports.into_iter().enumerate() {
+            if i == 0 {
+                report.io_errors.splice(0..0, std::mem::take(&mut notes));
+            }
+            each(report);
+        }
+    });
     Ok(())
 }
 
