@@ -284,7 +284,7 @@ fn configurations(args: &CheckArgs, walk: Option<&Walk>) -> Result<(Vec<Loaded>,
             true,
         )
     } else {
-        let found: Vec<Option<PathBuf>> = given.iter().map(|p| crate::config::find(p)).collect();
+        let found: Vec<Option<PathBuf>> = crate::config::find_each(&given);
         // A folder's own `.moat.toml` files below it govern their subtrees, as the nearest
         // configuration above each file.
         let nested = walk.map(Walk::configs).unwrap_or_default();

@@ -59,20 +59,51 @@ impl std::fmt::Display for ConfigError {
 
 /// The nearest `.moat.toml` in `start` or a folder above it.
 pub fn find(start: &Path) -> Option<PathBuf> {
-    let start = std::fs::canonicalize(start).ok()?;
-    let mut dir = if start.is_dir() {
-        Some(start.as_path())
-    } else {
-        start.parent()
-    };
-    while let Some(d) = dir {
-        let candidate = d.join(FILE_NAME);
-        if candidate.is_file() {
-            return Some(candidate);
-        }
-        dir = d.parent();
-    }
-    None
+    find_each(std::slice::from_ref(&start.to_path_buf())).pop()?
+}
+
+/// `find` for each path. A pre-commit hook passes hundreds of files from the same few
+/// folders: each folder is resolved and searched once, not once per file.
+pub fn find_each(starts: &[PathBuf]) -> Vec<Option<PathBuf>> {
+    use std::collections::HashMap;
+    // Folder as given → canonical folder; canonical folder → nearest config at or above it.
+    let mut canonical: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut nearest: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    starts
+        .iter()
+        .map(|start| {
+            let folder = if start.is_dir() {
+                start.clone()
+            } else {
+                match start.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                    _ => PathBuf::from("."),
+                }
+            };
+            let resolved = canonical
+                .entry(folder)
+                .or_insert_with_key(|f| std::fs::canonicalize(f).ok())
+                .clone()?;
+            let mut climbed = Vec::new();
+            let mut dir = Some(resolved.as_path());
+            let found = loop {
+                let Some(d) = dir else { break None };
+                if let Some(known) = nearest.get(d) {
+                    break known.clone();
+                }
+                climbed.push(d.to_path_buf());
+                let candidate = d.join(FILE_NAME);
+                if candidate.is_file() {
+                    break Some(candidate);
+                }
+                dir = d.parent();
+            };
+            for d in climbed {
+                nearest.insert(d, found.clone());
+            }
+            found
+        })
+        .collect()
 }
 
 /// A config read and checked: severities and kinds parsed, globs compiled.
@@ -197,6 +228,31 @@ fn trusted_registry(entry: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_path_finds_its_nearest_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        for d in ["a/deep", "b", "c"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        std::fs::write(root.join(FILE_NAME), "").unwrap();
+        std::fs::write(root.join("b").join(FILE_NAME), "").unwrap();
+        let paths: Vec<PathBuf> = ["a/deep/Dockerfile", "b/compose.yaml", "a/x", "b", "c/y"]
+            .iter()
+            .map(|p| root.join(p))
+            .collect();
+        let top = Some(root.join(FILE_NAME));
+        let b = Some(root.join("b").join(FILE_NAME));
+        assert_eq!(
+            find_each(&paths),
+            vec![top.clone(), b.clone(), top.clone(), b, top]
+        );
+        assert_eq!(
+            find(&root.join("a/deep/Dockerfile")),
+            Some(root.join(FILE_NAME))
+        );
+    }
 
     #[test]
     fn errors_name_file_line_and_column() {
