@@ -12,7 +12,9 @@ use crate::parse::dockerfile::{Dockerfile, Form, Instruction};
 
 use crate::source::Span;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NodeKind {
@@ -665,7 +667,8 @@ pub fn dockerfile_nodes(
             out.push(image_node(&image, &context, role, false, file, file_facts));
         }
     }
-    super::packages::dockerfile_pins(df, file, file_facts, out);
+    let parsed = shell::Parsed::default();
+    super::packages::dockerfile_pins(df, &parsed, file, file_facts, out);
     stage_env_nodes(df, src, &stages, file, file_facts, out);
     // `SHELL ["powershell", …]` makes shell-form `RUN` something other than a POSIX shell; a
     // stage built `FROM` an earlier one inherits its shell.
@@ -694,9 +697,9 @@ pub fn dockerfile_nodes(
         if let Some(c) = &current {
             stage_posix.insert(c.clone(), posix);
         }
-        instruction_nodes(ins, posix, src, file, file_facts, out);
+        instruction_nodes(ins, posix, src, file, file_facts, &parsed, out);
         if let Some(inner) = &ins.onbuild {
-            instruction_nodes(inner, posix, src, file, file_facts, out);
+            instruction_nodes(inner, posix, src, file, file_facts, &parsed, out);
         }
     }
 }
@@ -807,12 +810,13 @@ fn flag_image<'a>(src: &str, flag: &'a crate::parse::dockerfile::Flag) -> Option
 /// Maps a byte range of a script back to the Dockerfile's source.
 type ToSource<'a> = Box<dyn Fn(std::ops::Range<usize>) -> Span + 'a>;
 
-fn instruction_nodes(
-    ins: &Instruction,
+fn instruction_nodes<'a>(
+    ins: &'a Instruction,
     posix: bool,
     src: &str,
     file: usize,
     file_facts: &Fact,
+    parsed: &shell::Parsed<'a>,
     out: &mut Vec<Node>,
 ) {
     let args: Vec<&str> = ins.args.iter().map(|w| w.text.as_str()).collect();
@@ -876,13 +880,13 @@ fn instruction_nodes(
     }
     // Shell form: the joined text; heredoc bodies: scripts of their own when a shell runs them;
     // exec form: `["sh", "-c", "script"]`, or the command itself.
-    let mut scripts: Vec<(String, Vec<shell::SimpleCommand>, ToSource<'_>)> = Vec::new();
+    type Script<'s> = (Cow<'s, str>, Rc<Vec<shell::SimpleCommand>>, ToSource<'s>);
+    let mut scripts: Vec<Script<'_>> = Vec::new();
     match ins.form {
         Form::Shell if posix => {
-            let cmds = shell::commands(&ins.text.text);
             scripts.push((
-                ins.text.text.clone(),
-                cmds,
+                Cow::Borrowed(&ins.text.text),
+                parsed.commands(&ins.text.text),
                 Box::new(|r| ins.text.span_of(r)),
             ));
         }
@@ -892,8 +896,8 @@ fn instruction_nodes(
             Some(k) => {
                 let span = ins.args[k].span;
                 scripts.push((
-                    args[k].to_string(),
-                    shell::commands(args[k]),
+                    Cow::Borrowed(args[k]),
+                    Rc::new(shell::commands(args[k])),
                     Box::new(move |_| span),
                 ));
             }
@@ -917,14 +921,15 @@ fn instruction_nodes(
                         _ => ins.span,
                     }
                 };
-                scripts.push((text, vec![cmd], Box::new(map)));
+                scripts.push((Cow::Owned(text), Rc::new(vec![cmd]), Box::new(map)));
             }
             None => {}
         },
     }
     let line_cmds = scripts.first().map(|s| s.1.clone()).unwrap_or_default();
+    let line_cmds: &[shell::SimpleCommand] = &line_cmds;
     for h in &ins.heredocs {
-        if !posix || !heredoc_is_shell_script(ins, h, &line_cmds) {
+        if !posix || !heredoc_is_shell_script(ins, h, line_cmds) {
             continue;
         }
         let start = h.body_span.start;
@@ -933,17 +938,17 @@ fn instruction_nodes(
             .unwrap_or("")
             .to_string();
         if text == h.body {
-            let cmds = shell::commands(&text);
+            let cmds = Rc::new(shell::commands(&text));
             scripts.push((
-                text,
+                Cow::Owned(text),
                 cmds,
                 Box::new(move |r| Span::new(start + r.start, start + r.end)),
             ));
         } else {
             let span = h.body_span;
             scripts.push((
-                h.body.clone(),
-                shell::commands(&h.body),
+                Cow::Borrowed(&h.body),
+                Rc::new(shell::commands(&h.body)),
                 Box::new(move |_| span),
             ));
         }

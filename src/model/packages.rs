@@ -588,8 +588,9 @@ pub fn service_nodes(
 
 /// `component` nodes for the packages of the advisory table pinned in a Dockerfile's `RUN`
 /// lines, with `ARG` and `ENV` values substituted as the build would.
-pub fn dockerfile_pins(
-    df: &Dockerfile,
+pub fn dockerfile_pins<'a>(
+    df: &'a Dockerfile,
+    parsed: &super::shell::Parsed<'a>,
     file: usize,
     file_facts: &super::nodes::Fact,
     out: &mut Vec<Node>,
@@ -663,7 +664,7 @@ pub fn dockerfile_pins(
                 let owner_name = stage.clone().unwrap_or_else(|| "Dockerfile".into());
                 let owner = Owner::unexposed(&owner_name);
                 let lookup = |n: &str| scope.get(n).cloned();
-                for pin in run_pins(ins) {
+                for pin in run_pins(ins, parsed) {
                     let packaging = pin.packaging;
                     let name = crate::advisory::normalize_package(packaging, &pin.name);
                     let Some(component) = table.component_of(&Target::Package {
@@ -710,7 +711,7 @@ struct Pin {
 }
 
 /// The packages that the install commands of a `RUN` instruction name.
-fn run_pins(ins: &Instruction) -> Vec<Pin> {
+fn run_pins<'a>(ins: &'a Instruction, parsed: &super::shell::Parsed<'a>) -> Vec<Pin> {
     let text = &ins.text.text;
     // Most RUN lines install nothing: skip the shell parse for them.
     let lower = text.to_ascii_lowercase();
@@ -720,7 +721,7 @@ fn run_pins(ins: &Instruction) -> Vec<Pin> {
     let mut out = Vec::new();
     match ins.form {
         Form::Shell => {
-            for cmd in super::shell::commands(text) {
+            for cmd in parsed.commands(text).iter() {
                 let words: Vec<(&str, Span)> = cmd
                     .words
                     .iter()
@@ -1033,7 +1034,7 @@ mod tests {
         let src = format!("FROM a\nRUN {line}\n");
         let df = parse(&src).unwrap();
         let ins = &df.instructions[1];
-        run_pins(ins)
+        run_pins(ins, &super::super::shell::Parsed::default())
             .into_iter()
             .map(|p| {
                 (
@@ -1091,7 +1092,11 @@ mod tests {
         assert!(pins("pip install").is_empty());
         let exec = parse("FROM a\nRUN [\"pip\", \"install\", \"chromadb==0.4.22\"]\n").unwrap();
         assert_eq!(
-            run_pins(&exec.instructions[1])[0].version,
+            run_pins(
+                &exec.instructions[1],
+                &super::super::shell::Parsed::default()
+            )[0]
+            .version,
             Some("0.4.22".into())
         );
     }
