@@ -9,6 +9,7 @@ mod load;
 pub use load::{builtin, from_file, normalize_package, parse, AdvisoryError};
 
 use crate::model::version::{self, Packaging, Range, Scheme, Stated, Version};
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 /// Components the table may name, with their version schemes and display names. A component
@@ -186,6 +187,16 @@ pub struct Table {
     pub advisories: Vec<Arc<Advisory>>,
     /// NGC tag → Triton server release, sorted by tag.
     pub triton_releases: Vec<(Version, String)>,
+    /// Image repository or package name → what lists it, in table order; built at the first
+    /// lookup, once the table is complete (a corpus run asks about thousands of images).
+    by_name: OnceLock<HashMap<String, Vec<(Listed, &'static str)>>>,
+}
+
+/// How an entry lists a name: as an image (with its registry) or as a package.
+#[derive(Debug)]
+enum Listed {
+    Image(Option<String>),
+    Package(Packaging),
 }
 
 /// What an occurrence is, as the table lists things.
@@ -268,11 +279,37 @@ impl Table {
 
     /// The component an image or package is, by the table's image and package lists.
     pub fn component_of(&self, target: &Target) -> Option<&'static str> {
-        self.advisories
+        let by_name = self.by_name.get_or_init(|| {
+            let mut index: HashMap<String, Vec<(Listed, &'static str)>> = HashMap::new();
+            for e in self.advisories.iter().flat_map(|a| &a.entries) {
+                for (registry, repository) in &e.images {
+                    index
+                        .entry(repository.clone())
+                        .or_default()
+                        .push((Listed::Image(registry.clone()), e.component));
+                }
+                for (packaging, name) in &e.packages {
+                    index
+                        .entry(name.clone())
+                        .or_default()
+                        .push((Listed::Package(*packaging), e.component));
+                }
+            }
+            index
+        });
+        let name = match target {
+            Target::Image { repository, .. } => repository,
+            Target::Package { name, .. } => name,
+        };
+        by_name
+            .get(*name)?
             .iter()
-            .flat_map(|a| &a.entries)
-            .find(|e| e.carries(target))
-            .map(|e| e.component)
+            .find(|(listed, _)| match (listed, target) {
+                (Listed::Image(r), Target::Image { registry, .. }) => r.as_deref() == *registry,
+                (Listed::Package(p), Target::Package { packaging, .. }) => p == packaging,
+                _ => false,
+            })
+            .map(|(_, component)| *component)
     }
 
     /// The Triton server release of an NGC tag, when the table knows it.
