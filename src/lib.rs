@@ -132,6 +132,14 @@ pub fn check_batches(
     }
     // The next batch is linted while the caller reports the last one: reporting is serial,
     // and the cores would otherwise wait for it. At most two batches are alive at a time.
+    if let [_] = batches.as_slice() {
+        // Nothing to overlap: no thread to start.
+        let batch = batches.pop().unwrap_or_default();
+        let mut report = lint_batch(engine, settings, batch);
+        report.io_errors.splice(0..0, notes);
+        each(report);
+        return Ok(());
+    }
     std::thread::scope(|scope| {
         let (done, reports) = std::sync::mpsc::sync_channel(0);
         scope.spawn(move || {
@@ -191,17 +199,19 @@ impl Report {
 
 fn lint_batch(engine: &Engine, settings: &Settings, pending: Vec<Pending>) -> Report {
     let mut report = Report::default();
-    let mut kinds: Vec<FileKind> = pending
-        .iter()
-        .filter_map(|p| classify::by_name(&p.path))
-        .collect();
-    kinds.sort_by_key(|k| k.name());
-    kinds.dedup();
-    engine.prepare(&kinds);
-    let results: Vec<Option<FileResult>> = pending
-        .into_par_iter()
-        .map(|p| lint_pending(engine, settings, p))
-        .collect();
+    // One file (an editor, a hook on one commit) is linted on this thread: starting the
+    // thread pool would cost more than it saves.
+    let results: Vec<Option<FileResult>> = if pending.len() == 1 {
+        pending
+            .into_iter()
+            .map(|p| lint_pending(engine, settings, p))
+            .collect()
+    } else {
+        pending
+            .into_par_iter()
+            .map(|p| lint_pending(engine, settings, p))
+            .collect()
+    };
     for r in results.into_iter().flatten() {
         let index = report.files.len();
         report.io_errors.extend(r.io_error);

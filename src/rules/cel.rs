@@ -314,11 +314,6 @@ impl Expr {
             .false_on(vars)
     }
 
-    /// Compile now if not yet compiled (a failure surfaces at `eval`).
-    pub fn compile_now(&self) {
-        let _ = self.program();
-    }
-
     pub fn eval_bool(&self, ctx: &Context) -> Result<bool, String> {
         match self.eval(ctx)? {
             Value::Bool(b) => Ok(b),

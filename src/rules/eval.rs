@@ -9,7 +9,6 @@ use crate::model::nodes::{Node, NodeKind};
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 use cel::Context;
-use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -37,17 +36,6 @@ impl Engine {
             rules,
             observer: None,
         }
-    }
-
-    /// Compile the conditions of every rule for these kinds now, spread over the cores: compiling is
-    /// most of a one-file run, and the thread that meets a kind first would otherwise compile
-    /// its rules one by one while the other cores wait. Call it outside a parallel section
-    /// (compiling on first use stays the fallback for kinds found by content).
-    pub fn prepare(&self, kinds: &[FileKind]) {
-        self.rules
-            .par_iter()
-            .filter(|r| r.kinds.iter().any(|k| kinds.contains(k)))
-            .for_each(Rule::compile_condition);
     }
 
     pub fn rule(&self, key: &str) -> Option<&Rule> {

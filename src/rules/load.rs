@@ -84,12 +84,6 @@ impl Rule {
         }
         all
     }
-
-    /// Compile the condition now (see `Engine::prepare`). Templates and the rest compile
-    /// when the rule first fires: most rules never fire on a given file.
-    pub fn compile_condition(&self) {
-        self.condition.compile_now();
-    }
 }
 
 #[derive(Debug)]
@@ -238,8 +232,14 @@ pub fn load_all(sources: Vec<(String, String)>) -> Result<Vec<Rule>, Vec<RuleErr
 fn load_sources(sources: Vec<Source>) -> Result<Vec<Rule>, Vec<RuleError>> {
     let mut rules = Vec::new();
     let mut errors = Vec::new();
-    // Compiling CEL is most of a small run's start-up: spread it over the cores.
-    let loaded: Vec<_> = sources.par_iter().map(load_one).collect();
+    // Rules checked at load compile their CEL with the ANTLR parser, a few hundred
+    // microseconds each: spread them over the cores. The embedded rules only decode, which is
+    // quicker on this thread than starting the others for it.
+    let loaded: Vec<_> = if sources.iter().any(|s| s.when == Compile::Now) {
+        sources.par_iter().map(load_one).collect()
+    } else {
+        sources.iter().map(load_one).collect()
+    };
     for r in loaded {
         match r {
             Ok(r) => rules.push(r),
