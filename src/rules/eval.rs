@@ -9,7 +9,6 @@ use crate::model::nodes::{Node, NodeKind};
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 use cel::Context;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// What may watch each file's model nodes: the file and its nodes.
@@ -72,37 +71,35 @@ impl Engine {
             .iter()
             .map(|&i| by_node_kind[i].1.as_slice())
             .collect();
-        // The nodes of one service share its facts: convert each shared fact set once per
-        // file, borrowing from it.
-        let mut converted: Vec<Box<dyn Val + '_>> = Vec::new();
-        let mut by_pointer: HashMap<*const serde_json::Value, usize> = HashMap::new();
-        let mut scopes: Vec<Vec<(&'static str, usize)>> = Vec::with_capacity(nodes.len());
-        for (node, rules) in nodes.iter().zip(&applicable) {
-            let mut scope = Vec::new();
-            if !rules.is_empty() {
-                for (name, value) in &node.vars {
-                    let index = *by_pointer.entry(Arc::as_ptr(value)).or_insert_with(|| {
-                        converted.push(to_val(value));
-                        converted.len() - 1
-                    });
-                    scope.push((*name, index));
-                }
-            }
-            scopes.push(scope);
-        }
-        for ((node, rules), scope) in nodes.iter().zip(applicable).zip(&scopes) {
-            if rules.is_empty() {
+        for (node, rules) in nodes.iter().zip(applicable) {
+            // Rules whose conditions the facts settle as false need no interpreter
+            // (`prefilter`); most nodes end here.
+            let live: Vec<&Rule> = rules
+                .iter()
+                .copied()
+                .filter(|r| !r.condition.false_on(&node.vars))
+                .collect();
+            if live.is_empty() && !cfg!(debug_assertions) {
                 continue;
             }
-            let vars = NodeVars {
-                vars: scope
-                    .iter()
-                    .map(|(name, i)| (*name, converted[*i].as_ref()))
-                    .collect(),
-            };
+            let vars = NodeVars::of(node);
             let mut ctx = Context::with_env(env());
             ctx.set_variable_resolver(&vars);
-            for rule in rules.iter() {
+            if cfg!(debug_assertions) {
+                for skipped in rules
+                    .iter()
+                    .filter(|r| !live.iter().any(|l| std::ptr::eq(*l, **r)))
+                {
+                    assert_eq!(
+                        skipped.condition.eval_bool(&ctx),
+                        Ok(false),
+                        "{}: the prefilter skipped `{}`",
+                        skipped.id,
+                        skipped.condition.source
+                    );
+                }
+            }
+            for rule in live {
                 match apply(rule, node, &ctx) {
                     Ok(Some(d)) => out.push(d),
                     Ok(None) => {}
@@ -116,9 +113,21 @@ impl Engine {
     }
 }
 
-/// One node's variables, borrowed from the per-file conversions.
+/// One node's variables as CEL reads them: its facts in place (`to_val`: one box each).
 struct NodeVars<'a> {
-    vars: Vec<(&'static str, &'a dyn Val)>,
+    vars: Vec<(&'static str, Box<dyn Val + 'a>)>,
+}
+
+impl<'a> NodeVars<'a> {
+    fn of(node: &'a Node) -> Self {
+        NodeVars {
+            vars: node
+                .vars
+                .iter()
+                .map(|(name, value)| (*name, to_val(value)))
+                .collect(),
+        }
+    }
 }
 
 impl VariableResolver for NodeVars<'_> {
@@ -126,7 +135,7 @@ impl VariableResolver for NodeVars<'_> {
         self.vars
             .iter()
             .find(|(name, _)| *name == variable)
-            .map(|(_, v)| CowVal::Borrowed(*v))
+            .map(|(_, v)| CowVal::Borrowed(v.as_ref()))
     }
 }
 
@@ -135,26 +144,13 @@ impl VariableResolver for NodeVars<'_> {
 pub fn eval_on_node(node: &Node, expr: &str) -> String {
     let names: Vec<&str> = node.vars.iter().map(|(k, _)| *k).collect();
     let e = super::cel::compile(expr, &names).unwrap();
-    let converted: Vec<_> = node.vars.iter().map(|(k, v)| (*k, to_val(v))).collect();
-    let vars = NodeVars {
-        vars: converted.iter().map(|(k, v)| (*k, v.as_ref())).collect(),
-    };
+    let vars = NodeVars::of(node);
     let mut ctx = Context::with_env(env());
     ctx.set_variable_resolver(&vars);
     super::cel::display(&e.eval(&ctx).unwrap())
 }
 
 fn apply(rule: &Rule, node: &Node, ctx: &Context) -> Result<Option<Diagnostic>, String> {
-    if rule.condition.false_on(&node.vars) {
-        debug_assert_eq!(
-            rule.condition.eval_bool(ctx),
-            Ok(false),
-            "{}: the prefilter skipped `{}`",
-            rule.id,
-            rule.condition.source
-        );
-        return Ok(None);
-    }
     if !rule.condition.eval_bool(ctx)? {
         return Ok(None);
     }
