@@ -216,6 +216,43 @@ impl<'a> Val for JsonMap<'a> {
     }
 }
 
+/// A result as a `Value`. The interpreter's own conversion knows only its built-in maps; a map
+/// read from the facts (`JsonMap`), alone or in a list, is converted here, entry by entry.
+fn to_value(v: &dyn Val) -> Result<Value, ExecutionError> {
+    use cel::common::types::{CelList, CelMap, Kind};
+    use cel::objects::{Key, Map};
+    match v.get_type().kind() {
+        Kind::Map if v.downcast_ref::<CelMap>().is_none() => {
+            let (Some(keys), Some(index)) = (v.as_iterable(), v.as_indexer()) else {
+                return Value::try_from(v);
+            };
+            let mut map = std::collections::HashMap::new();
+            let mut keys = keys.iter();
+            while let Some(k) = keys.next() {
+                let key = match Value::try_from(k)? {
+                    Value::String(s) => Key::String(s),
+                    Value::Int(i) => Key::Int(i),
+                    Value::UInt(u) => Key::Uint(u),
+                    Value::Bool(b) => Key::Bool(b),
+                    _ => return Value::try_from(v),
+                };
+                map.insert(key, to_value(index.get(k)?.as_ref())?);
+            }
+            Ok(Value::Map(Map { map: Arc::new(map) }))
+        }
+        Kind::List => match v.downcast_ref::<CelList>() {
+            Some(list) => Ok(Value::List(Arc::new(
+                list.inner()
+                    .iter()
+                    .map(|item| to_value(item.as_ref()))
+                    .collect::<Result<_, _>>()?,
+            ))),
+            None => Value::try_from(v),
+        },
+        _ => Value::try_from(v),
+    }
+}
+
 impl Container for JsonMap<'_> {
     fn contains(&self, key: &dyn Val) -> Result<bool, ExecutionError> {
         Ok(self.field(key).is_some())
@@ -291,7 +328,9 @@ impl Expr {
     }
 
     pub fn eval(&self, ctx: &Context) -> Result<Value, String> {
-        Value::resolve(self.program()?, ctx).map_err(|e| format!("{e}"))
+        Value::resolve_val(self.program()?, ctx)
+            .and_then(|v| to_value(v.as_ref()))
+            .map_err(|e| format!("{e}"))
     }
 
     /// Whether the fast parser a run uses (`parse_fast`) reads this expression as

@@ -293,5 +293,14 @@ mod tests {
             let got = eval_on_node(&node, expr);
             assert_eq!(got, want, "{expr}");
         }
+        // A whole map, alone or in a list, is a value too (entries in no set order).
+        for expr in ["command.image", "[command.image, command.image]"] {
+            let got = eval_on_node(&node, expr);
+            assert!(
+                got.contains(r#"String("repository"): String("redis")"#)
+                    && got.contains(r#"String("tag"): Null"#),
+                "{expr}: {got}"
+            );
+        }
     }
 }
