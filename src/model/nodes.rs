@@ -854,16 +854,8 @@ fn instruction_nodes<'a>(
         "secret_build_args": secret_args.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
         "heredoc": !ins.heredocs.is_empty(),
     });
-    let flags = instruction["flags"].clone();
-    node.vars.push(("instruction", fact(instruction)));
-    // Command nodes see the instruction without its text and arguments: a RUN of 100k
-    // commands must not copy the whole line into each of them.
-    let instruction = fact(json!({
-        "keyword": ins.keyword,
-        "exec_form": matches!(ins.form, Form::Exec),
-        "flags": flags,
-        "heredoc": !ins.heredocs.is_empty(),
-    }));
+    let instruction = fact(instruction);
+    node.vars.push(("instruction", instruction.clone()));
     node.span("instruction", ins.span);
     node.span("instruction.keyword", ins.keyword_span);
     for w in &ins.args {
@@ -878,6 +870,14 @@ fn instruction_nodes<'a>(
     if ins.keyword != "RUN" {
         return;
     }
+    // Command nodes see the instruction without its text and arguments: a RUN of 100k
+    // commands must not copy the whole line into each of them.
+    let instruction = fact(json!({
+        "keyword": ins.keyword,
+        "exec_form": matches!(ins.form, Form::Exec),
+        "flags": instruction["flags"].clone(),
+        "heredoc": !ins.heredocs.is_empty(),
+    }));
     // Shell form: the joined text; heredoc bodies: scripts of their own when a shell runs them;
     // exec form: `["sh", "-c", "script"]`, or the command itself.
     type Script<'s> = (Cow<'s, str>, Rc<Vec<shell::SimpleCommand>>, ToSource<'s>);
