@@ -187,16 +187,10 @@ pub struct Table {
     pub advisories: Vec<Arc<Advisory>>,
     /// NGC tag → Triton server release, sorted by tag.
     pub triton_releases: Vec<(Version, String)>,
-    /// Image repository or package name → what lists it, in table order; built at the first
-    /// lookup, once the table is complete (a corpus run asks about thousands of images).
-    by_name: OnceLock<HashMap<String, Vec<(Listed, &'static str)>>>,
-}
-
-/// How an entry lists a name: as an image (with its registry) or as a package.
-#[derive(Debug)]
-enum Listed {
-    Image(Option<String>),
-    Package(Packaging),
+    /// Image repository or package name → the entries that list it (advisory and entry
+    /// indices, in table order); built at the first lookup, once the table is complete (a
+    /// corpus run asks about thousands of images).
+    by_name: OnceLock<HashMap<String, Vec<(usize, usize)>>>,
 }
 
 /// What an occurrence is, as the table lists things.
@@ -280,19 +274,13 @@ impl Table {
     /// The component an image or package is, by the table's image and package lists.
     pub fn component_of(&self, target: &Target) -> Option<&'static str> {
         let by_name = self.by_name.get_or_init(|| {
-            let mut index: HashMap<String, Vec<(Listed, &'static str)>> = HashMap::new();
-            for e in self.advisories.iter().flat_map(|a| &a.entries) {
-                for (registry, repository) in &e.images {
-                    index
-                        .entry(repository.clone())
-                        .or_default()
-                        .push((Listed::Image(registry.clone()), e.component));
-                }
-                for (packaging, name) in &e.packages {
-                    index
-                        .entry(name.clone())
-                        .or_default()
-                        .push((Listed::Package(*packaging), e.component));
+            let mut index: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+            for (a, advisory) in self.advisories.iter().enumerate() {
+                for (e, entry) in advisory.entries.iter().enumerate() {
+                    let names = entry.images.iter().map(|(_, repository)| repository);
+                    for name in names.chain(entry.packages.iter().map(|(_, name)| name)) {
+                        index.entry(name.clone()).or_default().push((a, e));
+                    }
                 }
             }
             index
@@ -304,12 +292,9 @@ impl Table {
         by_name
             .get(*name)?
             .iter()
-            .find(|(listed, _)| match (listed, target) {
-                (Listed::Image(r), Target::Image { registry, .. }) => r.as_deref() == *registry,
-                (Listed::Package(p), Target::Package { packaging, .. }) => p == packaging,
-                _ => false,
-            })
-            .map(|(_, component)| *component)
+            .map(|&(a, e)| &self.advisories[a].entries[e])
+            .find(|entry| entry.carries(target))
+            .map(|entry| entry.component)
     }
 
     /// The Triton server release of an NGC tag, when the table knows it.

@@ -50,30 +50,22 @@ impl Engine {
     ) {
         // The rules for each node kind of this file kind, found once per file.
         let mut by_node_kind: Vec<(NodeKind, Vec<&Rule>)> = Vec::new();
-        let applicable: Vec<usize> = nodes
-            .iter()
-            .map(|node| {
-                by_node_kind
-                    .iter()
-                    .position(|(k, _)| *k == node.kind)
-                    .unwrap_or_else(|| {
-                        let rules = self
-                            .rules
-                            .iter()
-                            .filter(|r| r.node == node.kind && r.kinds.contains(&kind))
-                            .collect();
-                        by_node_kind.push((node.kind, rules));
-                        by_node_kind.len() - 1
-                    })
-            })
-            .collect();
-        let applicable: Vec<&[&Rule]> = applicable
-            .iter()
-            .map(|&i| by_node_kind[i].1.as_slice())
-            .collect();
-        for (node, rules) in nodes.iter().zip(applicable) {
+        for node in nodes {
+            let i = match by_node_kind.iter().position(|(k, _)| *k == node.kind) {
+                Some(i) => i,
+                None => {
+                    let rules = self
+                        .rules
+                        .iter()
+                        .filter(|r| r.node == node.kind && r.kinds.contains(&kind))
+                        .collect();
+                    by_node_kind.push((node.kind, rules));
+                    by_node_kind.len() - 1
+                }
+            };
             // Rules whose conditions the facts settle as false need no interpreter
             // (`prefilter`); most nodes end here.
+            let rules = &by_node_kind[i].1;
             let live: Vec<&Rule> = rules
                 .iter()
                 .copied()
@@ -86,10 +78,7 @@ impl Engine {
             let mut ctx = Context::with_env(env());
             ctx.set_variable_resolver(&vars);
             if cfg!(debug_assertions) {
-                for skipped in rules
-                    .iter()
-                    .filter(|r| !live.iter().any(|l| std::ptr::eq(*l, **r)))
-                {
+                for skipped in rules.iter().filter(|r| r.condition.false_on(&node.vars)) {
                     assert_eq!(
                         skipped.condition.eval_bool(&ctx),
                         Ok(false),
