@@ -70,9 +70,10 @@ pub fn apply_edits(text: &str, diags: &[Diagnostic], unsafe_fixes: bool) -> (Str
 }
 
 fn kind_of(settings: &Settings, file: &SourceFile) -> Option<FileKind> {
-    classify::by_name(&file.path)
-        .or_else(|| settings.kind_for(&file.path))
-        .or_else(|| classify::by_content(&file.text))
+    match classify::classify(&file.path, &file.text, settings.kind_for(&file.path)) {
+        classify::Classified::Kind(k) => Some(k),
+        _ => None,
+    }
 }
 
 /// Compute the fixed text of every file that has applicable fixes.

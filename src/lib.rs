@@ -327,12 +327,9 @@ fn display_path(path: &Path) -> String {
 
 fn lint_pending(engine: &Engine, settings: &Settings, p: Pending) -> Option<FileResult> {
     let settings = settings.for_path(&p.path);
-    let by_name = classify::by_name(&p.path).or_else(|| settings.kind_for(&p.path));
-    // Walked files whose name says nothing are only read when they may be Compose or
-    // Kubernetes YAML, or a toolkit TOML.
-    let sniffable =
-        classify::could_be_yaml(&p.path) || p.path.extension().is_some_and(|e| e == "toml");
-    if by_name.is_none() && !p.explicit && !sniffable {
+    let mapped = settings.kind_for(&p.path);
+    let named = mapped.is_some() || classify::by_name(&p.path).is_some();
+    if !named && !classify::worth_sniffing(&p.path, p.explicit) {
         return None;
     }
     let display = display_path(&p.path);
@@ -368,22 +365,21 @@ fn lint_pending(engine: &Engine, settings: &Settings, p: Pending) -> Option<File
         Ok(t) => t,
         Err(why) => {
             // Only report what we would have linted; an unnamed binary file is not ours.
-            if by_name.is_some() || p.explicit {
+            if named || p.explicit {
                 return Some(note(&p.path, display, format!("skipped: {why}")));
             }
             return None;
         }
     };
-    let kind = match by_name {
-        Some(k) => k,
-        None => match classify::by_content(&text) {
-            Some(k @ (FileKind::Compose | FileKind::Kubernetes | FileKind::NvidiaToml)) => k,
-            Some(k) if p.explicit => k,
-            _ if p.explicit => {
-                return Some(note(&p.path, display, "skipped: not a file kind moat knows (name it by convention or map it in `[kinds]`)".into()));
-            }
-            _ => return None,
-        },
+    let kind = match classify::classify(&p.path, &text, mapped) {
+        classify::Classified::Kind(k) => k,
+        classify::Classified::Unsure(why) if p.explicit => {
+            return Some(note(&p.path, display, format!("skipped: {why}")));
+        }
+        classify::Classified::NotOurs if p.explicit => {
+            return Some(note(&p.path, display, "skipped: not a file kind moat knows (name it by convention or map it in `[kinds]`)".into()));
+        }
+        _ => return None,
     };
     let source = SourceFile::new(p.path.clone(), display, text, bom_len);
     let mut diagnostics = Vec::new();

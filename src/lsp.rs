@@ -166,9 +166,10 @@ fn lint(engine: &Engine, uri: &lsp::Uri, text: String) -> Document {
     let display = path.display().to_string();
     let file = SourceFile::new(path.clone(), display, body, bom);
     let mut diagnostics = Vec::new();
-    let kind = classify::by_name(&path)
-        .or_else(|| settings.kind_for(&path))
-        .or_else(|| classify::by_content(&file.text));
+    let kind = match classify::classify(&path, &file.text, settings.kind_for(&path)) {
+        classify::Classified::Kind(k) => Some(k),
+        _ => None,
+    };
     if let Some(kind) = kind {
         crate::lint_source(
             engine,

@@ -69,3 +69,37 @@ fn whole_corpus_lints_without_panics_or_unexpected_parse_errors() {
     actual.dedup();
     assert_eq!(actual, expected, "parse errors in the corpus changed: a new one is a bug to fix or an invalid file to record in testdata/corpus-parse-errors.txt with its reason");
 }
+
+/// Every corpus YAML file that PyYAML accepts parses in moat too (`.ci/yaml-conformance.py`
+/// writes the list and `.ci/run` passes it in): moat's YAML reader rejecting a file another
+/// conforming parser reads is a moat bug, never a finding.
+#[test]
+fn yaml_that_pyyaml_accepts_parses_in_moat() {
+    let Some(dir) = corpus() else { return };
+    let Some(list) = std::env::var_os("MOAT_PYYAML_ACCEPTED") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run .ci/yaml-conformance.py and set MOAT_PYYAML_ACCEPTED"
+        );
+        eprintln!("skipped: MOAT_PYYAML_ACCEPTED is not set (see .ci/run)");
+        return;
+    };
+    let list = std::fs::read_to_string(list).expect("the PyYAML list is readable");
+    let files: Vec<&str> = list.lines().filter(|l| !l.is_empty()).collect();
+    assert!(files.len() > 500, "only {} files in the PyYAML list", files.len());
+    let rejected: Vec<String> = files
+        .iter()
+        .filter_map(|rel| {
+            let text = std::fs::read_to_string(dir.join(rel)).ok()?;
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            moat::parse::yaml::parse_documents(text)
+                .err()
+                .map(|e| format!("{rel}: {}", e.message))
+        })
+        .collect();
+    assert!(
+        rejected.is_empty(),
+        "PyYAML accepts these and moat does not:\n{}",
+        rejected.join("\n")
+    );
+}

@@ -257,6 +257,11 @@ fn node(s: Spanned<YValue>) -> YNode {
 
 fn options() -> serde_saphyr::Options {
     let mut options = serde_saphyr::Options::default();
+    // moat reads comments from the text itself (suppressions), never from the parser. With
+    // comment events on, the parser buffers them while it looks ahead past an empty value and
+    // gives up after 32 (`too many buffered comments`): valid Helm values with a commented-out
+    // example block under `key:` were rejected. Off, comments are validated and dropped.
+    options.emit_comments = false;
     let mut budget = options.budget.clone().unwrap_or_default();
     budget.max_depth = MAX_DEPTH;
     budget.flow_nesting_limit = budget.flow_nesting_limit.min(MAX_DEPTH);
@@ -422,6 +427,18 @@ mod tests {
             x_image.content_span(src).map(|s| &src[s.start..s.end]),
             Some("redis:7")
         );
+    }
+
+    #[test]
+    fn long_comment_blocks_after_an_empty_value_parse() {
+        // Helm values: `key:` with no value, then a commented-out example block.
+        for lines in [1, 33, 500] {
+            let comments: String = (0..lines).map(|i| format!("  # line {i}\n")).collect();
+            let src = format!("resources:\n{comments}other: 1\nlist:\n{comments}  - a\n");
+            let docs = parse_documents(&src).unwrap_or_else(|e| panic!("{lines}: {e:?}"));
+            assert_eq!(docs[0].get("other").unwrap().value, YValue::Int(1));
+            assert!(docs[0].get("resources").unwrap().value == YValue::Null);
+        }
     }
 
     #[test]
