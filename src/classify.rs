@@ -65,9 +65,9 @@ pub fn classify(path: &Path, text: &str, mapped: Option<FileKind>) -> Classified
     }
     match by_name(path) {
         Some(kind) => match name_needs_content(path, kind) {
-            Some(what) if !content_is(kind, text) => Classified::Unsure(format!(
-                "named like {what}, but its content is not one"
-            )),
+            Some(what) if !content_is(kind, text) => {
+                Classified::Unsure(format!("named like {what}, but its content is not one"))
+            }
             _ => Classified::Kind(kind),
         },
         None => sniff(path, text),
@@ -343,8 +343,7 @@ fn sniff(path: &Path, text: &str) -> Classified {
 
 /// The top-level keys the Compose specification allows (besides `x-` extensions).
 const COMPOSE_TOP_LEVEL: &[&str] = &[
-    "version", "name", "include", "services", "networks", "volumes", "configs", "secrets",
-    "models",
+    "version", "name", "include", "services", "networks", "volumes", "configs", "secrets", "models",
 ];
 
 /// Keys a Compose service has and other formats' `services:` entries do not all share.
@@ -392,10 +391,18 @@ const COMPOSE_SERVICE_KEYS: &[&str] = &[
 /// Compose service keys. GitLab CI (`services:` is a list of images beside `stages:`), Render
 /// blueprints (a list), GitHub workflows (`jobs:`) and Helm values are not.
 fn compose_shape(text: &str) -> Result<(), String> {
-    let docs = crate::parse::yaml::parse_documents(text)
-        .map_err(|e| format!("has a top-level `services:` but is not valid YAML ({})", e.message))?;
+    let docs = crate::parse::yaml::parse_documents(text).map_err(|e| {
+        format!(
+            "has a top-level `services:` but is not valid YAML ({})",
+            e.message
+        )
+    })?;
     use crate::parse::yaml::YValue;
-    let not_compose = |what: &str| Err(format!("has a top-level `services:`, but {what}: not a Compose file"));
+    let not_compose = |what: &str| {
+        Err(format!(
+            "has a top-level `services:`, but {what}: not a Compose file"
+        ))
+    };
     let Some(YValue::Map(top)) = docs.first().map(|d| &d.value) else {
         return not_compose("the document is not a mapping");
     };
@@ -533,15 +540,45 @@ mod tests {
         }
         // Named like a variant, but source code inside: unsure, never a parse error.
         for n in ["dockerfile_linter", "Dockerfile-syntax", "Dockerfile.in"] {
-            assert!(matches!(c(n, "package main\n\nfunc main() {}\n"), Classified::Unsure(_)), "{n}");
+            assert!(
+                matches!(
+                    c(n, "package main\n\nfunc main() {}\n"),
+                    Classified::Unsure(_)
+                ),
+                "{n}"
+            );
         }
-        assert!(matches!(c("avahi.service", "<?xml version=\"1.0\"?>\n<service-group/>\n"), Classified::Unsure(_)));
-        assert_eq!(c("Dockerfile.gpu", "# syntax=docker/dockerfile:1\nARG X\nFROM a\n"), Classified::Kind(FileKind::Dockerfile));
-        assert_eq!(c("Dockerfile.in", ""), Classified::Kind(FileKind::Dockerfile));
-        assert_eq!(c("Dockerfile", "package main\n"), Classified::Kind(FileKind::Dockerfile));
-        assert_eq!(c("x.service", "# c\n[Unit]\nDescription=x\n"), Classified::Kind(FileKind::Systemd));
+        assert!(matches!(
+            c(
+                "avahi.service",
+                "<?xml version=\"1.0\"?>\n<service-group/>\n"
+            ),
+            Classified::Unsure(_)
+        ));
+        assert_eq!(
+            c(
+                "Dockerfile.gpu",
+                "# syntax=docker/dockerfile:1\nARG X\nFROM a\n"
+            ),
+            Classified::Kind(FileKind::Dockerfile)
+        );
+        assert_eq!(
+            c("Dockerfile.in", ""),
+            Classified::Kind(FileKind::Dockerfile)
+        );
+        assert_eq!(
+            c("Dockerfile", "package main\n"),
+            Classified::Kind(FileKind::Dockerfile)
+        );
+        assert_eq!(
+            c("x.service", "# c\n[Unit]\nDescription=x\n"),
+            Classified::Kind(FileKind::Systemd)
+        );
         assert_eq!(by_name(Path::new("composer.yaml")), None);
-        assert_eq!(by_name(Path::new("compose-gpu.yaml")), Some(FileKind::Compose));
+        assert_eq!(
+            by_name(Path::new("compose-gpu.yaml")),
+            Some(FileKind::Compose)
+        );
         // The user's mapping wins over the name.
         assert_eq!(
             classify(Path::new("dockerfile.go"), "x", Some(FileKind::Env)),
@@ -603,7 +640,10 @@ mod tests {
             by_content("ARG V=1\nFROM alpine:$V\n"),
             Some(FileKind::Dockerfile)
         );
-        assert_eq!(by_content("services:\n  a: {image: x}\n"), Some(FileKind::Compose));
+        assert_eq!(
+            by_content("services:\n  a: {image: x}\n"),
+            Some(FileKind::Compose)
+        );
         assert_eq!(by_content("services:\n  a: {}\n"), None);
         assert_eq!(by_content("hello"), None);
         assert_eq!(

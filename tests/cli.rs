@@ -876,3 +876,49 @@ fn nested_moat_toml_inside_a_walked_folder_governs_its_subtree() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("colour"), "{}", stderr(&o));
 }
+
+/// Files that share a name or a key with a format moat reads, but are not in its shape:
+/// skipped silently when a walk finds them, with a note when the user names them; never a
+/// parse error, never a failed run.
+#[test]
+fn files_that_only_look_like_configuration_are_not_linted() {
+    let dir = tmp();
+    let d = dir.path();
+    let files: &[(&str, &str)] = &[
+        ("dockerfile.go", "package dockerfile\n\nfunc Parse() {}\n"),
+        ("dockerfile_test.rs", "use super::*;\n#[test]\nfn t() {}\n"),
+        (
+            "Dockerfile-syntax",
+            "\" Vim syntax file\nsyntax keyword dockerfileKeyword FROM\n",
+        ),
+        (
+            ".gitlab-ci.yml",
+            "stages: [test]\nservices:\n  - redis:7\ntest:\n  script: [make]\n",
+        ),
+        (
+            "render.yaml",
+            "services:\n  - type: web\n    name: api\n    env: docker\n",
+        ),
+        ("pyproject.toml", "[tool.x]\nservices:\n"),
+        (
+            "workflow.yml",
+            "on: push\nservices:\n  db:\n    image: redis\njobs: {}\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(d.join(name), text).unwrap();
+    }
+    let walked = run(&["check", d.to_str().unwrap(), "--format", "concise"]);
+    assert_eq!(stdout(&walked), "", "{}", stderr(&walked));
+    assert_eq!(code(&walked), 0);
+    for (name, _) in files {
+        let path = d.join(name);
+        let o = run(&["check", path.to_str().unwrap(), "--format", "concise"]);
+        let out = stdout(&o);
+        assert!(
+            out.contains("info[skipped] skipped: ") && !out.contains("parse-error"),
+            "{name}: {out}"
+        );
+        assert_eq!(code(&o), 0, "{name}: {out}");
+    }
+}

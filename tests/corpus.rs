@@ -86,7 +86,11 @@ fn yaml_that_pyyaml_accepts_parses_in_moat() {
     };
     let list = std::fs::read_to_string(list).expect("the PyYAML list is readable");
     let files: Vec<&str> = list.lines().filter(|l| !l.is_empty()).collect();
-    assert!(files.len() > 500, "only {} files in the PyYAML list", files.len());
+    assert!(
+        files.len() > 500,
+        "only {} files in the PyYAML list",
+        files.len()
+    );
     let rejected: Vec<String> = files
         .iter()
         .filter_map(|rel| {

@@ -36,8 +36,10 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
             }]
         }
     };
+    let patch = kustomize_patch(&ctx.source.path);
     for mut s in services_from_manifests(src, &docs) {
         s.declared_in = Some(ctx.source.path.clone());
+        s.fragment |= patch;
         service_nodes(&s, ctx.file, ctx.file_facts, out);
     }
     super::gpu_operator::cluster_policy_nodes(ctx, &docs, out);
@@ -565,8 +567,66 @@ impl Container<'_> {
                 .and_then(|r| r.get("limits"))
                 .and_then(|l| l.get("memory")),
         );
+        // A container must name its image to run: without one this is a patch or an overlay
+        // fragment that a tool (Kustomize, a chart's template) merges into a full manifest.
+        s.fragment = c.get("image").is_none_or(YNode::is_null);
         s
     }
+}
+
+/// The file is a patch that a `kustomization.yaml` in its folder or the folder above lists
+/// (`patches:` / `patchesStrategicMerge:` / `patchesJson6902:`): a partial manifest.
+fn kustomize_patch(path: &std::path::Path) -> bool {
+    let Some(dir) = path.parent() else {
+        return false;
+    };
+    let name = |p: &std::path::Path| p.file_name().map(|n| n.to_os_string());
+    let Some(file_name) = name(path) else {
+        return false;
+    };
+    // The folder and its parent: `overlays/prod/patch.yaml` and `overlays/prod/patches/x.yaml`.
+    let mut relative = std::path::PathBuf::from(&file_name);
+    let mut folder = Some(dir);
+    for _ in 0..2 {
+        let Some(d) = folder else { break };
+        for k in ["kustomization.yaml", "kustomization.yml", "Kustomization"] {
+            let Some((_, text)) = super::related::read(&d.join(k), k) else {
+                continue;
+            };
+            if lists_patch(&text, &relative) {
+                return true;
+            }
+        }
+        if let Some(sub) = name(d) {
+            relative = std::path::Path::new(&sub).join(&relative);
+        }
+        folder = d.parent();
+    }
+    false
+}
+
+fn lists_patch(kustomization: &str, relative: &std::path::Path) -> bool {
+    let Ok(docs) = parse_documents(kustomization) else {
+        return false;
+    };
+    let normal = |p: &str| {
+        std::path::Path::new(p.trim())
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect::<std::path::PathBuf>()
+    };
+    let Some(doc) = docs.first() else {
+        return false;
+    };
+    ["patches", "patchesStrategicMerge", "patchesJson6902"]
+        .iter()
+        .filter_map(|k| doc.get(k))
+        .flat_map(YNode::items)
+        .filter_map(|item| {
+            item.as_str()
+                .or_else(|| item.get("path").and_then(YNode::as_str))
+        })
+        .any(|p| normal(p) == relative)
 }
 
 /// A container's security context with the pod's as fallback for the fields both have.

@@ -223,6 +223,9 @@ pub struct Service {
     /// Path of the file the service is declared in, for reading related files (env_file,
     /// mounted configuration) relative to it.
     pub declared_in: Option<std::path::PathBuf>,
+    /// A partial declaration that something else completes (a Kustomize patch, a container
+    /// without an image): what it sets is judged, what it leaves out says nothing.
+    pub fragment: bool,
 }
 
 impl Service {

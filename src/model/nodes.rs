@@ -377,6 +377,7 @@ pub fn service_facts(s: &Service) -> Value {
         "env_names": s.env.iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
         "profiles": s.profiles,
         "extends": text(&s.extends),
+        "fragment": s.fragment,
         "dangerous_caps": caps(&s.cap_add).into_iter().filter(|c| dangerous_cap(s, c)).collect::<Vec<_>>(),
         "host_namespaces": host_namespaces(s).iter().map(|(n, _)| *n).collect::<Vec<_>>(),
         "unconfined": s.security_opt.iter().filter_map(|o| unconfined(o)).collect::<Vec<_>>(),
