@@ -1259,8 +1259,10 @@ mod tests {
             ]
         );
         assert!(s.ports.iter().all(|p| p.published));
-        assert!(s.ports[0].on_all_interfaces());
-        assert!(!s.ports[2].on_all_interfaces() && !s.ports[3].on_all_interfaces());
+        assert!(s.ports[0].reachable_from_other_hosts());
+        assert!(
+            !s.ports[2].reachable_from_other_hosts() && !s.ports[3].reachable_from_other_hosts()
+        );
         assert_eq!(s.ports[1].text, "8080:80");
         assert_eq!(at(src, s.ports[1].span), "\"8080:80\"");
         assert_eq!(at(src, s.ports[1].edit_span.unwrap()), "8080:80");
@@ -1289,10 +1291,10 @@ mod tests {
             ),
             (Some("127.0.0.1"), Some("8080"), "80", "udp")
         );
-        assert!(p.published && !p.on_all_interfaces() && p.edit_span.is_none());
+        assert!(p.published && !p.reachable_from_other_hosts() && p.edit_span.is_none());
         assert_eq!(p.text, "127.0.0.1:8080:80/udp");
         assert_eq!(s.ports[1].host_port.as_deref(), Some("8443-8444"));
-        assert!(s.ports[2].on_all_interfaces() && s.ports[2].host_port.is_none());
+        assert!(s.ports[2].reachable_from_other_hosts() && s.ports[2].host_port.is_none());
         let e: Vec<_> = s.ports[3..]
             .iter()
             .map(|p| (p.container_port.as_str(), p.protocol.as_str(), p.published))

@@ -384,7 +384,7 @@ mod tests {
         assert!(s
             .ports
             .iter()
-            .all(|p| p.host_port.is_none() && !p.on_all_interfaces()));
+            .all(|p| p.host_port.is_none() && !p.reachable_from_other_hosts()));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! Dockerfile's final stage. Parsers fill these structs; `nodes.rs` turns them into the
 //! JSON-shaped facts (with a span per fact) that CEL conditions read.
 
+pub mod address;
 pub mod chromadb;
 pub mod commands;
 pub mod component;
@@ -97,19 +98,49 @@ pub struct Port {
 }
 
 impl Port {
-    /// Published on an address other than loopback (no host IP means all interfaces).
-    pub fn on_all_interfaces(&self) -> bool {
-        self.published
-            && match self.host_ip.as_deref() {
-                None | Some("") | Some("0.0.0.0") | Some("::") | Some("[::]") => true,
-                Some(ip) => !is_loopback(ip),
-            }
+    /// Where the port is published: no host address is every interface.
+    pub fn scope(&self) -> address::HostScope {
+        address::scope(self.host_ip.as_deref().unwrap_or(""))
+    }
+
+    /// Published so that other hosts can connect: on every interface, or on a private or
+    /// public address. A variable without a default is not known to be either.
+    pub fn reachable_from_other_hosts(&self) -> bool {
+        self.published && self.scope().beyond_loopback()
+    }
+
+    /// Published on every interface of the host (no address, `0.0.0.0`, `::`).
+    pub fn on_every_interface(&self) -> bool {
+        self.published && self.scope() == address::HostScope::Every
+    }
+
+    /// "all interfaces", "the private address 10.0.0.5", ...
+    pub fn published_on(&self) -> String {
+        address::describe(self.host_ip.as_deref())
+    }
+
+    /// The mapping sends traffic to `container_port` (a range covers it; a port left to a
+    /// variable may be any).
+    pub fn reaches(&self, container_port: &str) -> bool {
+        let c = self.container_port.as_str();
+        match c.split_once('-') {
+            Some((a, b)) => match (
+                a.parse::<u32>(),
+                b.parse::<u32>(),
+                container_port.parse::<u32>(),
+            ) {
+                (Ok(a), Ok(b), Ok(x)) => a <= x && x <= b,
+                _ => true,
+            },
+            None => c == container_port || c.parse::<u32>().is_err(),
+        }
     }
 }
 
-pub fn is_loopback(ip: &str) -> bool {
-    let ip = ip.trim_start_matches('[').trim_end_matches(']');
-    ip == "localhost" || ip == "::1" || ip.starts_with("127.")
+/// A listen address that only this host can reach. Host names and unresolved variables are
+/// not: a server told to listen on `ollama:11434` listens on that container's address.
+pub fn is_loopback(address: &str) -> bool {
+    address::scope(address) == address::HostScope::Loopback
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -232,7 +263,7 @@ impl Service {
     /// Reachable from other hosts: a port published on a non-loopback address, or the host's
     /// network namespace (every listening port is then on the host's interfaces).
     pub fn exposed(&self) -> bool {
-        self.ports.iter().any(Port::on_all_interfaces)
+        self.ports.iter().any(Port::reachable_from_other_hosts)
             || self.host_network()
             || !self.exposures.is_empty()
     }

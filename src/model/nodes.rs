@@ -232,7 +232,8 @@ fn port_facts(p: &Port) -> Value {
     json!({
         "text": p.text, "host_ip": p.host_ip, "host_port": p.host_port,
         "container_port": p.container_port, "protocol": p.protocol, "published": p.published,
-        "all_interfaces": p.on_all_interfaces(), "editable": p.edit_span.is_some(),
+        "all_interfaces": p.on_every_interface(), "host_scope": p.scope().name(),
+        "reachable": p.reachable_from_other_hosts(), "published_on": p.published_on(), "editable": p.edit_span.is_some(),
         "loopback_text": format!(
             "127.0.0.1:{}:{}{}",
             p.host_port.as_deref().unwrap_or(""),
@@ -431,7 +432,7 @@ fn service_spans(node: &mut Node, s: &Service) {
     node.opt_span("service.user", s.user.as_ref().map(|u| u.span));
     for p in &s.ports {
         node.span("service.ports", p.span);
-        if p.on_all_interfaces() {
+        if p.reachable_from_other_hosts() {
             node.span("service.exposed_ports", p.span);
         }
     }

@@ -136,33 +136,12 @@ pub fn parse_host(value: &str) -> (String, String) {
 }
 
 pub fn all_interfaces(host: &str) -> bool {
-    matches!(host, "" | "0.0.0.0" | "::" | "0:0:0:0:0:0:0:0")
+    super::address::scope(host) == super::address::HostScope::Every
 }
 
 /// Go's `strconv.ParseBool` true values.
 fn go_true(v: &str) -> bool {
     matches!(v, "1" | "t" | "T" | "TRUE" | "true" | "True")
-}
-
-/// A published port reaches `api_port` in the container.
-fn reaches(p: &Port, api_port: &str) -> bool {
-    let c = p.container_port.as_str();
-    match c.split_once('-') {
-        Some((a, b)) => match (a.parse::<u32>(), b.parse::<u32>(), api_port.parse::<u32>()) {
-            (Ok(a), Ok(b), Ok(x)) => a <= x && x <= b,
-            _ => true,
-        },
-        None => c == api_port || c.parse::<u32>().is_err(),
-    }
-}
-
-/// Published on every interface: no host address, `0.0.0.0` or `::`.
-pub fn on_every_interface(p: &Port) -> bool {
-    p.published
-        && matches!(
-            p.host_ip.as_deref().map(|ip| ip.trim_matches(['[', ']'])),
-            None | Some("") | Some("0.0.0.0") | Some("::")
-        )
 }
 
 /// How a service's listener is reachable from other hosts, for messages and facts.
@@ -180,21 +159,22 @@ pub fn reach<'a>(ctx: &ServiceCtx<'a>, api_port: &str, beyond_loopback: bool) ->
     let ports: Vec<&Port> = s
         .ports
         .iter()
-        .filter(|p| p.on_all_interfaces() && reaches(p, api_port))
+        .filter(|p| p.reachable_from_other_hosts() && p.reaches(api_port))
         .collect();
     let mut how: Vec<String> = Vec::new();
     if s.host_network() {
         how.push(format!("port {api_port} on the host's network"));
     }
     for p in &ports {
-        how.push(match p.host_ip.as_deref() {
-            Some(ip) if !on_every_interface(p) => format!("port `{}` published on {ip}", p.text),
-            _ => format!("port `{}` published on all interfaces", p.text),
-        });
+        how.push(format!(
+            "port `{}` published on {}",
+            p.text,
+            p.published_on()
+        ));
     }
     how.extend(s.exposures.iter().map(|e| e.value.clone()));
     let every_interface =
-        s.host_network() || !s.exposures.is_empty() || ports.iter().any(|p| on_every_interface(p));
+        s.host_network() || !s.exposures.is_empty() || ports.iter().any(|p| p.on_every_interface());
     Reach {
         exposed: beyond_loopback && !how.is_empty(),
         every_interface: beyond_loopback && every_interface,

@@ -537,7 +537,7 @@ fn exposure(s: &Service) -> Vec<(String, Span)> {
     let mut out: Vec<(String, Span)> = s
         .ports
         .iter()
-        .filter(|p| p.on_all_interfaces())
+        .filter(|p| p.reachable_from_other_hosts())
         .map(|p| (format!("port {}", p.text), p.span))
         .collect();
     if s.host_network() {

@@ -851,23 +851,8 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
     problems
 }
 
-/// A published port that reaches container port `port`.
-fn reaches(p: &Port, port: &str) -> bool {
-    let c = p.container_port.as_str();
-    match c.split_once('-') {
-        Some((a, b)) => match (a.parse::<u32>(), b.parse::<u32>(), port.parse::<u32>()) {
-            (Ok(a), Ok(b), Ok(x)) => a <= x && x <= b,
-            _ => true,
-        },
-        None => c == port || c.parse::<u32>().is_err(),
-    }
-}
-
 fn all_interfaces(addr: &str) -> bool {
-    matches!(
-        addr.trim_start_matches('-'),
-        "*" | "0.0.0.0" | "::" | "::*" | "0:0:0:0:0:0:0:0"
-    )
+    super::address::scope(addr) == super::address::HostScope::Every
 }
 
 const LUA_CVES: &str =
@@ -983,17 +968,18 @@ fn facts_into(inst: &Instance, node: &mut Node) {
         published = s
             .ports
             .iter()
-            .filter(|p| p.on_all_interfaces() && ports.iter().any(|x| reaches(p, x)))
+            .filter(|p| p.reachable_from_other_hosts() && ports.iter().any(|x| p.reaches(x)))
             .collect();
         host_network = s.host_network();
         if host_network {
             how.push("the host's network (`network_mode: host`)".into());
         }
         for p in &published {
-            how.push(match p.host_ip.as_deref() {
-                None | Some("") => format!("port `{}` published on all interfaces", p.text),
-                Some(ip) => format!("port `{}` published on {ip}", p.text),
-            });
+            how.push(format!(
+                "port `{}` published on {}",
+                p.text,
+                p.published_on()
+            ));
         }
         how.extend(s.exposures.iter().map(|e| e.value.clone()));
     }

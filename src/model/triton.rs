@@ -10,7 +10,7 @@
 
 use super::component::Component;
 use super::nodes::{Node, NodeKind, ServiceCtx};
-use super::{is_loopback, Port, Service};
+use super::{is_loopback, Service};
 use crate::model::nodes::fact;
 use crate::source::Span;
 use serde_json::{json, Value};
@@ -520,17 +520,16 @@ fn endpoint(s: &Service, enabled: bool, address: String, port: Option<u16>) -> E
         for p in s
             .ports
             .iter()
-            .filter(|p| p.published && p.protocol == "tcp" && maps(p, port))
+            .filter(|p| p.published && p.protocol == "tcp" && p.reaches(&port.to_string()))
         {
             e.published.push(p.span);
-            if p.on_all_interfaces() {
+            if p.reachable_from_other_hosts() {
                 e.exposed.push(p.span);
-                let host = match p.host_ip.as_deref() {
-                    None | Some("") => "all interfaces".to_string(),
-                    Some(ip) => ip.to_string(),
-                };
-                e.how
-                    .push(format!("port {port} published on {host} (`{}`)", p.text));
+                e.how.push(format!(
+                    "port {port} published on {} (`{}`)",
+                    p.published_on(),
+                    p.text
+                ));
             }
         }
     }
@@ -548,17 +547,6 @@ fn endpoint(s: &Service, enabled: bool, address: String, port: Option<u16>) -> E
 }
 
 /// The container port (or port range) of `p` includes `port`.
-fn maps(p: &Port, port: u16) -> bool {
-    let c = p.container_port.trim();
-    match c.split_once('-') {
-        Some((a, b)) => match (a.trim().parse::<u16>(), b.trim().parse::<u16>()) {
-            (Ok(a), Ok(b)) => (a..=b).contains(&port),
-            _ => false,
-        },
-        None => c.parse::<u16>() == Ok(port),
-    }
-}
-
 /// The words Docker runs: the entrypoint followed by the command (a shell-form entrypoint
 /// ignores the command).
 fn argv(s: &Service) -> Vec<Word> {
