@@ -300,12 +300,35 @@ fn normalize_host_path(p: &str) -> Value {
     Value::String(out)
 }
 
-fn env_facts(e: &EnvVar) -> Value {
+/// Names a guessable password may repeat: the service's, its image's, and the values of its
+/// user and database variables (`POSTGRES_USER: nextcloud`, `POSTGRES_PASSWORD: nextcloud`).
+fn guessable_names(s: &Service) -> Vec<&str> {
+    let mut names = vec![s.name.as_str()];
+    if let Some(i) = &s.image {
+        names.push(i.repository.rsplit('/').next().unwrap_or(""));
+    }
+    for e in &s.env {
+        let upper = e.name.to_ascii_uppercase();
+        let names_someone = ["USER", "USERNAME", "DB", "DATABASE", "DB_NAME", "LOGIN"]
+            .iter()
+            .any(|suffix| upper == *suffix || upper.ends_with(&format!("_{suffix}")));
+        if names_someone {
+            names.extend(e.value.as_deref());
+        }
+    }
+    names
+}
+
+fn env_facts(e: &EnvVar, guessable: &[&str]) -> Value {
     let value = e.value.as_deref().unwrap_or("");
+    let secret_name = secrets::secret_name(&e.name);
     json!({
         "name": e.name, "value": e.value, "source": e.source,
-        "secret_name": secrets::secret_name(&e.name),
-        "literal": e.value.as_deref().is_some_and(secrets::literal_value),
+        "secret_name": secret_name,
+        "literal": e.value.as_deref().is_some_and(|v| secrets::literal_value(v) && !secrets::names_itself(&e.name, v)),
+        "placeholder": secrets::placeholder(value) || secrets::names_itself(&e.name, value),
+        // Why a secret-named variable's value can be guessed ('' when it cannot).
+        "weak_password": if secret_name { secrets::weak_password(value, guessable).unwrap_or("") } else { "" },
         "token_kind": secrets::token_kind(value).unwrap_or(""),
         "disables_tls": commands::env_disables_tls(&e.name, value),
         // In effect in the final image (always, for Compose). `false` for an `ENV`/`ARG` of an
@@ -502,9 +525,10 @@ pub fn service_nodes(s: &Service, file: usize, file_facts: &Fact, out: &mut Vec<
         n.opt_span("port.value", p.edit_span);
         out.push(n);
     }
+    let guessable = guessable_names(s);
     for e in &s.env {
         let mut n = base(NodeKind::Env);
-        n.vars.push(("env", fact(env_facts(e))));
+        n.vars.push(("env", fact(env_facts(e, &guessable))));
         n.span("env", e.span);
         n.span("env.name", e.name_span);
         n.opt_span("env.value", e.value_span);
@@ -761,7 +785,7 @@ fn stage_env_nodes(
             let mut n = Node::new(NodeKind::Env, file, file_facts);
             n.vars.push(("service", facts.clone()));
             service_spans(&mut n, &service);
-            let mut env = env_facts(e);
+            let mut env = env_facts(e, &[]);
             env["effective"] = json!(false);
             n.vars.push(("env", fact(env)));
             n.span("env", e.span);

@@ -56,6 +56,17 @@ pub fn masked(value: &str) -> bool {
     if words.is_empty() {
         return true;
     }
+    // `sk-xxx-xxx-xxx`, `YYYYYYYY`: every word of three or more characters is one character
+    // repeated (a short prefix such as `sk` may stay).
+    let runs: Vec<&&str> = words.iter().filter(|w| w.len() >= 3).collect();
+    if !runs.is_empty()
+        && runs.iter().all(|w| {
+            let first = w.as_bytes()[0];
+            w.bytes().all(|b| b == first)
+        })
+    {
+        return true;
+    }
     let long: Vec<&&str> = words.iter().filter(|w| w.len() >= 6).collect();
     !long.is_empty()
         && long.iter().all(|w| {
@@ -192,29 +203,284 @@ pub fn secret_name(name: &str) -> bool {
     })
 }
 
-/// A value that is a real literal rather than a reference, a placeholder to fill, or a flag.
+/// A value that is a real literal secret: not a reference, not a placeholder to fill, not a
+/// flag, and not a well-known password (that is [`weak_password`]'s finding, not a leak).
 pub fn literal_value(value: &str) -> bool {
+    let Some(v) = candidate(value) else {
+        return false;
+    };
+    !placeholder(v) && weak_password(v, &[]).is_none()
+}
+
+/// The value as a secret candidate: trimmed, quotes kept by the list syntax (`- KEY='x'`)
+/// removed; `None` for references (`${X}`, `$X`), switches, paths to mounted secrets and
+/// masks.
+fn candidate(value: &str) -> Option<&str> {
     let v = value.trim();
     if v.is_empty() || v.contains("${") || (v.starts_with('$') && v.len() > 1) {
-        return false;
+        return None;
     }
+    let v = match v.as_bytes() {
+        [q @ (b'"' | b'\''), .., last] if last == q && v.len() >= 2 => &v[1..v.len() - 1],
+        _ => v,
+    };
     let lower = v.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
         "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "none" | "0" | "1"
     ) {
-        return false;
+        return None;
     }
-    // Quotes kept by the list syntax (`- KEY='<value>'`) are not part of what is checked.
-    let v = match v.as_bytes() {
-        [q @ (b'"' | b'\''), .., last] if last == q && v.len() >= 2 => &v[1..v.len() - 1],
-        _ => v,
+    // A path to a key or a mounted secret (`/run/secrets/db`, `%kernel.project_dir%/jwt.pem`).
+    const KEY_FILES: &[&str] = &[
+        ".pem", ".key", ".crt", ".p12", ".pfx", ".der", ".jks", ".json", ".txt",
+    ];
+    let path =
+        v.starts_with('/') || (v.contains('/') && KEY_FILES.iter().any(|e| lower.ends_with(e)));
+    (!v.is_empty() && !path && !masked(v)).then_some(v)
+}
+
+/// Text that asks to be replaced rather than being a value: `user_provided` (LibreChat's
+/// "each user enters their own"), `your-api-key-here`, `<your key>`, `sk-...`, `REPLACE_ME`,
+/// `change-me-to-something-secure`, `ChooseYourOwnPasswordHere1234`, `MySecureDbPassword`.
+/// Built from the `.env.example` files and Compose files of the corpus.
+pub fn placeholder(value: &str) -> bool {
+    let v = value.trim();
+    if (v.starts_with('<') && v.ends_with('>'))
+        || (v.starts_with("{{") && v.ends_with("}}"))
+        || (v.starts_with('[') && v.ends_with(']'))
+        || v.contains("...")
+        || v.contains('…')
+    {
+        return true;
+    }
+    let words = words(v);
+    let joined: String = words.concat();
+    const EXACT: &[&str] = &[
+        "userprovided",
+        "changeme",
+        "changethis",
+        "changeit",
+        "replaceme",
+        "replacethis",
+        "fillme",
+        "setme",
+        "todo",
+        "tbd",
+        "fixme",
+        "placeholder",
+        "dummy",
+        "notset",
+        "unset",
+        "empty",
+        "redacted",
+        "sample",
+    ];
+    if EXACT.contains(&joined.as_str()) {
+        return true;
+    }
+    let Some(first) = words.first() else {
+        return false;
     };
-    // A path to a mounted secret, or a placeholder someone must replace.
-    if v.is_empty() || v.starts_with('/') || (v.starts_with('<') && v.ends_with('>')) || masked(v) {
-        return false;
+    // Instructions to the reader: `your_mysql_root_password`, `change-me-to-...`,
+    // `insert-token-here`, `pls-changeme`, `!changeme!`.
+    if matches!(
+        first.as_str(),
+        "your" | "yours" | "insert" | "enter" | "put" | "paste" | "replace" | "choose" | "fill"
+    ) || joined.contains("changeme")
+        || joined.contains("changethis")
+        || joined.contains("replaceme")
+        || joined.contains("replacewith")
+        || words
+            .iter()
+            .any(|w| w == "here" || w == "example" || w == "placeholder")
+    {
+        return true;
     }
-    true
+    // A description of the password wanted (`MySecureLoginPassword`,
+    // `very-secure-database-password`, `super_strong_password`): every word but one (a
+    // product name) is from this vocabulary, one of them says what kind of value it is, and
+    // one says it should be strong.
+    const DESCRIPTIVE: &[&str] = &[
+        "my",
+        "our",
+        "very",
+        "super",
+        "duper",
+        "strong",
+        "stronger",
+        "secure",
+        "secured",
+        "safe",
+        "long",
+        "random",
+        "own",
+        "new",
+        "good",
+        "complex",
+        "password",
+        "passwd",
+        "passphrase",
+        "pass",
+        "pw",
+        "pwd",
+        "key",
+        "token",
+        "secret",
+        "api",
+        "admin",
+        "root",
+        "db",
+        "database",
+        "login",
+        "user",
+        "app",
+        "the",
+        "a",
+        "for",
+        "of",
+        "to",
+        "value",
+        "string",
+        "optional",
+        "data",
+        "access",
+        "master",
+        "initial",
+        "default",
+        "sudo",
+        "jwt",
+        "session",
+        "this",
+        "is",
+        "an",
+        "duper",
+    ];
+    const KIND: &[&str] = &[
+        "password",
+        "passwd",
+        "passphrase",
+        "pass",
+        "pw",
+        "pwd",
+        "key",
+        "token",
+        "secret",
+        "string",
+    ];
+    // Words that describe the value wanted rather than being it.
+    const DESCRIBING: &[&str] = &[
+        "strong", "stronger", "secure", "secured", "safe", "complex", "random", "very", "super",
+    ];
+    let known = words
+        .iter()
+        .filter(|w| DESCRIPTIVE.contains(&w.as_str()))
+        .count();
+    words.len() >= 3
+        && known + 1 >= words.len()
+        && words.iter().any(|w| KIND.contains(&w.as_str()))
+        && (words.iter().any(|w| DESCRIBING.contains(&w.as_str())) || first == "my")
+}
+
+/// The value only repeats the variable's name (`CHROME_TOKEN=chrome_token`,
+/// `OSS_SECRET_KEY=oss_secret_key`): a placeholder for the real value.
+pub fn names_itself(name: &str, value: &str) -> bool {
+    let value_words = words(value);
+    let name_words = words(name);
+    !value_words.is_empty() && value_words.iter().all(|w| name_words.contains(w))
+}
+
+/// Lower-case words of a value: split at separators, case changes and digits
+/// (`MySecureDBPassword2` gives `my secure db password`; digits are dropped).
+fn words(v: &str) -> Vec<String> {
+    let chars: Vec<char> = v.chars().collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphabetic() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        // `myPassword` splits before `P`; `DBPassword` and `IsAVery` before the upper-case
+        // letter that starts a lower-case run.
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i + 1);
+        let boundary = c.is_ascii_uppercase()
+            && (prev.is_some_and(|p| p.is_ascii_lowercase())
+                || (prev.is_some_and(|p| p.is_ascii_uppercase())
+                    && next.is_some_and(|n| n.is_ascii_lowercase())));
+        if boundary && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Why a password-like value is one anyone can guess: a well-known default password, or the
+/// same text as a name the file already shows (`guessable_from`: the service's name, its
+/// user and database names). `None` for anything else.
+///
+/// The defaults are the first entries of the NCSC's list of the most used passwords
+/// (<https://www.ncsc.gov.uk/static-assets/documents/PwnedPasswordsTop100k.txt>), the values
+/// the official images' own documentation shows (`example` and `mysecretpassword` on
+/// <https://hub.docker.com/_/postgres>, `minioadmin` as MinIO's root credentials when none
+/// are set), and the products' well-known defaults (`changeme`, `admin`, `root`).
+pub fn weak_password(value: &str, guessable_from: &[&str]) -> Option<&'static str> {
+    let v = candidate(value)?;
+    let lower = v.to_ascii_lowercase();
+    const DEFAULTS: &[&str] = &[
+        "123456",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "password",
+        "password1",
+        "password123",
+        "qwerty",
+        "111111",
+        "abc123",
+        "letmein",
+        "iloveyou",
+        "admin",
+        "admin123",
+        "administrator",
+        "root",
+        "toor",
+        "changeme",
+        "secret",
+        "pass",
+        "passw0rd",
+        "p@ssw0rd",
+        "test",
+        "guest",
+        "default",
+        "hackme",
+        "example",
+        "mysecretpassword",
+        "minioadmin",
+        "postgres",
+        "mysql",
+        "redis",
+        "welcome",
+        "1234",
+    ];
+    if DEFAULTS.contains(&lower.as_str()) {
+        return Some("a well-known default password");
+    }
+    let same = |n: &&str| {
+        let n = n.trim().to_ascii_lowercase();
+        !n.is_empty() && n == lower
+    };
+    if guessable_from.iter().any(same) {
+        return Some("the same as a name in the file (the service, its user or its database)");
+    }
+    None
 }
 
 #[cfg(test)]
@@ -288,13 +554,12 @@ mod tests {
 
     #[test]
     fn literals() {
-        assert!(literal_value("hunter2"));
         for v in [
-            "example",
-            "changeme",
+            "hunter2x",
             "xoxo-password",
             "0x1f2e3d4c",
-            "12345678",
+            "q7Lr2vN9xTb4",
+            "deport-silver-showcase-pusher-radiantly",
         ] {
             assert!(literal_value(v), "{v}");
         }
@@ -310,8 +575,81 @@ mod tests {
             "XXXX-XXXXXX",
             "'<PRIVKEY>'",
             "\"\"",
+            // Placeholders.
+            "user_provided",
+            "your-api-key-here",
+            "your_mysql_root_password",
+            "YOUR-CLOUDFLARE-API-TOKEN",
+            "<your key>",
+            "sk-...",
+            "sk-xxx-xxx-xxx",
+            "xxx",
+            "REPLACE_ME",
+            "change-me-to-something-secure",
+            "pls-changeme-to-strong-pw",
+            "PleaseChangeMeToSecureValue",
+            "ChooseYourOwnPasswordHere1234",
+            "MySecureDatabasePassword",
+            "very-secure-database-password",
+            "super_strong_password",
+            "MySecureLoginPasswordForPhotoprism",
+            "YYYYYYYYYYYYYYYYYYYY",
+            "MySecretDatabasePassword",
+            "ThisIsAVerySecretString",
+            "very-secury-admin-password",
+            "MyCloudflareApiToken",
+            "%kernel.project_dir%/config/jwt/private.pem",
+            "\"none\"",
+            // Guessable: DC014's, not a leak.
+            "changeme",
+            "CHANGEME",
+            "admin",
+            "postgres",
+            "minioadmin",
+            "example",
         ] {
             assert!(!literal_value(v), "{v}");
         }
+    }
+
+    #[test]
+    fn placeholders_and_guessable_passwords() {
+        for v in [
+            "user_provided",
+            "your-api-key-here",
+            "<your key>",
+            "sk-...",
+            "REPLACE_ME",
+            "changeme",
+            "TODO",
+        ] {
+            assert!(placeholder(v), "{v}");
+        }
+        for v in [
+            "admin",
+            "postgres",
+            "q7Lr2vN9xTb4",
+            "secure",
+            "strongswan",
+            "MyDatabase",
+        ] {
+            assert!(!placeholder(v), "{v}");
+        }
+        assert_eq!(
+            weak_password("changeme", &[]),
+            Some("a well-known default password")
+        );
+        assert_eq!(
+            weak_password("'Password'", &[]),
+            Some("a well-known default password")
+        );
+        assert!(weak_password("nextcloud", &["db", "nextcloud"]).is_some());
+        assert_eq!(weak_password("nextcloud", &[]), None);
+        assert_eq!(weak_password("${PASSWORD:-postgres}", &[]), None);
+        assert_eq!(weak_password("your-password-here", &[]), None);
+        assert_eq!(weak_password("q7Lr2vN9xTb4", &["q7"]), None);
+        assert!(names_itself("CHROME_TOKEN", "chrome_token"));
+        assert!(names_itself("AWS_S3_SECRET_KEY", "aws_s3_secret_key"));
+        assert!(!names_itself("DB_PASSWORD", "hunter2x"));
     }
 }
