@@ -122,9 +122,7 @@ fn main() -> ExitCode {
 /// What `lint_pending` in src/lib.rs does before the model: the same skips, the same
 /// decoding, the same classification (without `.moat.toml` `[kinds]` mappings).
 fn read_and_parse(path: &Path, explicit: bool) -> Option<Parsed> {
-    let by_name = classify::by_name(path);
-    let sniffable = classify::could_be_yaml(path) || path.extension().is_some_and(|e| e == "toml");
-    if by_name.is_none() && !explicit && !sniffable {
+    if classify::by_name(path).is_none() && !classify::worth_sniffing(path, explicit) {
         return None;
     }
     let meta = std::fs::metadata(path).ok()?;
@@ -143,13 +141,9 @@ fn read_and_parse(path: &Path, explicit: bool) -> Option<Parsed> {
         return None;
     }
     let text = std::str::from_utf8(body).ok()?.to_string();
-    let kind = match by_name {
-        Some(k) => k,
-        None => match classify::by_content(&text) {
-            Some(k @ (FileKind::Compose | FileKind::Kubernetes | FileKind::NvidiaToml)) => k,
-            Some(k) if explicit => k,
-            _ => return None,
-        },
+    let kind = match classify::classify(path, &text, None) {
+        classify::Classified::Kind(k) => k,
+        _ => return None,
     };
     let size = bytes.len();
     let start = Instant::now();

@@ -52,7 +52,10 @@ pub fn by_image(image: &ImageRef) -> Option<Component> {
     let last = last.split([':', '@']).next().unwrap_or(last);
     match last {
         "ollama" => Some(Component::Ollama),
-        "redis" | "redis-stack" | "redis-stack-server" | "valkey" => Some(Component::Redis),
+        // Bitnami's cluster images and Valkey (the Linux Foundation fork) read the same
+        // configuration language and serve the same protocol.
+        "redis" | "redis-stack" | "redis-stack-server" | "redis-cluster" | "valkey"
+        | "valkey-cluster" => Some(Component::Redis),
         "chroma" | "chromadb" => Some(Component::Chromadb),
         "tritonserver" => Some(Component::Triton),
         "open-webui" => Some(Component::OpenWebui),
@@ -101,6 +104,16 @@ mod tests {
             img("ghcr.io/open-webui/open-webui:main"),
             Some(Component::OpenWebui)
         );
+        for redis in [
+            "bitnami/redis-cluster:7.2.4",
+            "bitnamilegacy/redis-cluster:7.2.4",
+            "bitnami/valkey:8.0.1",
+            "valkey/valkey:8.0.1",
+            "public.ecr.aws/docker/library/redis:7.2.4",
+            "mirror.gcr.io/library/redis:7.2.4",
+        ] {
+            assert_eq!(img(redis), Some(Component::Redis), "{redis}");
+        }
         assert_eq!(img("postgres:16"), None);
         assert_eq!(img("redis-commander"), None);
     }

@@ -62,11 +62,97 @@ impl ImageRef {
         !self.unresolved
             && self.digest.is_none()
             && self.repository != "scratch"
-            && self.tag.as_deref().is_none_or(|t| t == "latest")
+            && self.tag.as_deref().is_none_or(floating_tag)
     }
 }
 
+/// A tag that names a channel rather than a release: `latest`, `main`, `main-latest`,
+/// `stable`, `edge`, `nightly`, `dev`, or a variant of the newest build with no version in it
+/// (`alpine`, `slim`, `rocm`, `cuda`), or one that starts with `latest`/`main`/`master`
+/// (`latest-cuda12`). A release line (`7`, `7.2-alpine`, `jessie`, `bookworm`, `24.05-py3`)
+/// is not: it is rebuilt with patch releases, but never jumps to the next release.
+pub fn floating_tag(tag: &str) -> bool {
+    const CHANNELS: &[&str] = &[
+        "latest",
+        "main",
+        "master",
+        "stable",
+        "edge",
+        "nightly",
+        "dev",
+        "develop",
+        "development",
+        "unstable",
+        "testing",
+        "canary",
+        "next",
+        "head",
+        "trunk",
+        "snapshot",
+        "rolling",
+        "current",
+        "lts",
+        "beta",
+        "alpha",
+        "preview",
+        "experimental",
+    ];
+    const VARIANTS: &[&str] = &[
+        "alpine",
+        "slim",
+        "rocm",
+        "cuda",
+        "gpu",
+        "cpu",
+        "full",
+        "minimal",
+        "bare",
+        "rootless",
+        "unprivileged",
+        "nonroot",
+        "debug",
+        "devel",
+        "runtime",
+        "openai",
+        "ollama",
+    ];
+    let tag = tag.to_ascii_lowercase();
+    let words: Vec<&str> = tag
+        .split(['-', '_', '.'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    matches!(words.first(), Some(&("latest" | "main" | "master")))
+        || (!words.is_empty()
+            && words
+                .iter()
+                .all(|w| CHANNELS.contains(w) || VARIANTS.contains(w)))
+}
+
 impl ImageRef {
+    /// The Docker Hub repository this image is, directly or through a registry that mirrors
+    /// Docker Hub under the same names: Google's pull-through cache `mirror.gcr.io`
+    /// (<https://cloud.google.com/artifact-registry/docs/pull-cached-dockerhub-images>) and
+    /// ECR Public's Docker Official Images `public.ecr.aws/docker/library/`
+    /// (<https://gallery.ecr.aws/docker/>). `None` for other registries. Recognition and the
+    /// advisory table read this; trust (`trusted-registries`) still judges the real registry.
+    pub fn hub_repository(&self) -> Option<&str> {
+        match self
+            .registry
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None => Some(&self.repository),
+            Some("mirror.gcr.io") => Some(
+                self.repository
+                    .strip_prefix("library/")
+                    .unwrap_or(&self.repository),
+            ),
+            Some("public.ecr.aws") => self.repository.strip_prefix("docker/library/"),
+            Some(_) => None,
+        }
+    }
+
     /// Where the image is pulled from, as one path: `docker.io/library/redis`,
     /// `ghcr.io/acme/app`. `None` when nothing is pulled (`scratch`) or the reference still
     /// holds a variable.
@@ -150,6 +236,25 @@ mod tests {
     }
 
     #[test]
+    fn docker_hub_mirrors_name_the_hub_repository() {
+        for i in [
+            "redis:7",
+            "docker.io/library/redis:7",
+            "mirror.gcr.io/library/redis:7",
+            "mirror.gcr.io/redis",
+            "public.ecr.aws/docker/library/redis:7.2",
+        ] {
+            assert_eq!(p(i).hub_repository(), Some("redis"), "{i}");
+        }
+        assert_eq!(
+            p("mirror.gcr.io/bitnami/redis").hub_repository(),
+            Some("bitnami/redis")
+        );
+        assert_eq!(p("public.ecr.aws/bitnami/redis").hub_repository(), None);
+        assert_eq!(p("ghcr.io/library/redis").hub_repository(), None);
+    }
+
+    #[test]
     fn floating_tags() {
         assert!(p("redis").floating());
         assert!(p("redis:latest").floating());
@@ -157,6 +262,28 @@ mod tests {
         assert!(!p("redis:7").floating());
         assert!(!p("scratch").floating());
         assert!(!p("${IMAGE}").floating());
+        for floating in [
+            "redis:alpine",
+            "ghcr.io/open-webui/open-webui:main",
+            "x:main-latest",
+            "x:stable",
+            "x:edge",
+            "x:nightly",
+            "x:dev",
+            "ollama/ollama:rocm",
+            "x:latest-cuda12.4",
+        ] {
+            assert!(p(floating).floating(), "{floating}");
+        }
+        for pinned in [
+            "redis:7.2-alpine",
+            "x:24.05-py3",
+            "x:v1",
+            "x:nightly-2025-01-02",
+            "x:sha-3f2a9c1",
+        ] {
+            assert!(!p(pinned).floating(), "{pinned}");
+        }
     }
 
     #[test]

@@ -162,9 +162,11 @@ pub fn from_image(image: &ImageRef, owner: &Owner) -> Package {
     } else {
         None
     };
-    let (registry, repository) = match &named {
-        Some(n) => (n.registry.clone(), n.repository.clone()),
-        None => (image.registry.clone(), image.repository.clone()),
+    // A Docker Hub mirror carries the Hub's images and versions.
+    let (registry, repository) = match (&named, image.hub_repository()) {
+        (Some(n), _) => (n.registry.clone(), n.repository.clone()),
+        (None, Some(hub)) => (None, hub.to_string()),
+        (None, None) => (image.registry.clone(), image.repository.clone()),
     };
     let component = (!image.unresolved || named.is_some())
         .then(|| {
@@ -182,8 +184,10 @@ pub fn from_image(image: &ImageRef, owner: &Owner) -> Package {
         Some(_) if client_only => Assessment::default(),
         Some(_) => table.assess(
             &Target::Image {
-                registry: image.registry.as_deref(),
-                repository: &image.repository,
+                registry: image
+                    .hub_repository()
+                    .map_or(image.registry.as_deref(), |_| None),
+                repository: image.hub_repository().unwrap_or(&image.repository),
             },
             &stated,
             PLATFORM,

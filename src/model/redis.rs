@@ -256,9 +256,19 @@ fn flavor_of(image: Option<&ImageRef>) -> Flavor {
     let Some(i) = image.filter(|i| !i.unresolved) else {
         return Flavor::Other;
     };
-    match (i.registry.as_deref(), i.repository.as_str()) {
-        (None, "redis") => Flavor::Official,
-        (_, "bitnami/redis" | "bitnamilegacy/redis" | "bitnamisecure/redis") => Flavor::Bitnami,
+    match i.hub_repository() {
+        Some("redis") => Flavor::Official,
+        Some(
+            "bitnami/redis"
+            | "bitnamilegacy/redis"
+            | "bitnamisecure/redis"
+            | "bitnami/redis-cluster"
+            | "bitnamilegacy/redis-cluster"
+            | "bitnami/valkey"
+            | "bitnamilegacy/valkey"
+            | "bitnami/valkey-cluster"
+            | "bitnamilegacy/valkey-cluster",
+        ) => Flavor::Bitnami,
         _ => Flavor::Other,
     }
 }
@@ -579,27 +589,34 @@ fn env_directives(s: &Service, flavor: Flavor, cfg: &mut Config, repository: &st
             },
         );
     };
+    // Bitnami's Valkey images name their variables `VALKEY_*` where the Redis ones say `REDIS_*`.
+    let prefix = if repository.contains("valkey") {
+        "VALKEY"
+    } else {
+        "REDIS"
+    };
+    let var = |suffix: &str| format!("{prefix}_{suffix}");
     if flavor == Flavor::Bitnami {
-        if let Some(v) = get("REDIS_PASSWORD") {
+        if let Some(v) = get(&var("PASSWORD")) {
             // A value moat cannot see (a variable) is a password nonetheless.
             let value = v
                 .value
                 .clone()
-                .unwrap_or_else(|| "${REDIS_PASSWORD}".into());
+                .unwrap_or_else(|| format!("${{{}}}", var("PASSWORD")));
             if !value.is_empty() {
                 set("requirepass", &value, v);
             }
         }
-        if let Some(v) = get("REDIS_PASSWORD_FILE") {
-            set("requirepass", "${REDIS_PASSWORD_FILE}", v);
+        if let Some(v) = get(&var("PASSWORD_FILE")) {
+            set("requirepass", &format!("${{{}}}", var("PASSWORD_FILE")), v);
         }
-        if let Some(v) = get("REDIS_TLS_ENABLED") {
+        if let Some(v) = get(&var("TLS_ENABLED")) {
             if v.value.as_deref().is_some_and(truthy) {
                 set("tls-port", "6379", v);
                 set("port", "0", v);
             }
         }
-        if let Some(v) = get("REDIS_PORT_NUMBER") {
+        if let Some(v) = get(&var("PORT_NUMBER")) {
             if let Some(p) = v.value.as_deref() {
                 set("port", p, v);
             }
@@ -611,7 +628,7 @@ fn env_directives(s: &Service, flavor: Flavor, cfg: &mut Config, repository: &st
         }
     }
     let extra = match flavor {
-        Flavor::Bitnami => get("REDIS_EXTRA_FLAGS"),
+        Flavor::Bitnami => get(&var("EXTRA_FLAGS")),
         _ if repository.contains("redis-stack") => get("REDIS_ARGS"),
         _ => None,
     };
