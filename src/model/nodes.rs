@@ -367,7 +367,7 @@ pub fn service_facts(s: &Service) -> Value {
         })
     };
     let text = |v: &Option<super::Spanned<String>>| v.as_ref().map(|x| x.value.clone());
-    json!({
+    let mut facts = json!({
         "name": s.name,
         "origin": s.origin,
         "image": s.image.as_ref().map(image_facts),
@@ -401,7 +401,6 @@ pub fn service_facts(s: &Service) -> Value {
         "env_names": s.env.iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
         "profiles": s.profiles,
         "extends": text(&s.extends),
-        "fragment": s.fragment,
         "dangerous_caps": caps(&s.cap_add).into_iter().filter(|c| dangerous_cap(s, c)).collect::<Vec<_>>(),
         "host_namespaces": host_namespaces(s).iter().map(|(n, _)| *n).collect::<Vec<_>>(),
         "unconfined": s.security_opt.iter().filter_map(|o| unconfined(o)).collect::<Vec<_>>(),
@@ -410,7 +409,14 @@ pub fn service_facts(s: &Service) -> Value {
         // Why the component is reachable without authentication, or '' (authenticates, or
         // not known).
         "unauthenticated": super::kubernetes::component_without_auth(s).unwrap_or(""),
-    })
+    });
+    // Beside the literal: `json!` recurses once per key and the service has many.
+    facts["fragment"] = json!(s.fragment);
+    // `root`, `non-root` or `unknown`: what the image runs as without a `user`.
+    facts["image_user"] = json!(s.image.as_ref().map_or("unknown", |i| {
+        runtime::image_user(i, s.entrypoint.as_ref(), s.command.as_ref()).name()
+    }));
+    facts
 }
 
 /// The host namespaces a service joins (`network_mode`/`pid`/`ipc`/`uts`/`userns_mode: host`),

@@ -180,6 +180,128 @@ pub fn unconfined_option(opt: &str) -> Option<&'static str> {
     }
 }
 
+/// The user an image runs as when the service sets none, where moat knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageUser {
+    Root,
+    NonRoot,
+    Unknown,
+}
+
+impl ImageUser {
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageUser::Root => "root",
+            ImageUser::NonRoot => "non-root",
+            ImageUser::Unknown => "unknown",
+        }
+    }
+}
+
+/// Images whose Dockerfile declares no `USER` (so they run as root), each line with where that
+/// is stated. Matched against the Docker Hub name (mirrors included) or `registry/repository`.
+/// Images that switch to a non-root user are `image_runs_as_non_root`'s. An image in neither
+/// list is `Unknown`: moat does not call it root.
+const ROOT_IMAGES: &[(&str, &str)] = &[
+    // docker-library base and language images: no USER in any variant's Dockerfile
+    // (github.com/docker-library/<name>; python, golang, php and httpd are in moat's corpus).
+    ("python", "docker-library/python"),
+    ("golang", "docker-library/golang"),
+    ("php", "docker-library/php"),
+    ("httpd", "docker-library/httpd"),
+    (
+        "node",
+        "nodejs/docker-node (creates `node`, does not switch)",
+    ),
+    ("ruby", "docker-library/ruby"),
+    ("perl", "docker-library/perl"),
+    ("rust", "rust-lang/docker-rust"),
+    ("openjdk", "docker-library/openjdk"),
+    ("eclipse-temurin", "adoptium/containers"),
+    ("debian", "debuerreotype: root filesystem, no USER"),
+    ("ubuntu", "Canonical's rootfs images, no USER"),
+    ("alpine", "alpinelinux/docker-alpine, no USER"),
+    ("busybox", "docker-library/busybox"),
+    (
+        "nginx",
+        "nginxinc/docker-nginx (nginx-unprivileged is the non-root variant)",
+    ),
+    (
+        "docker",
+        "docker-library/docker (dind runs dockerd as root)",
+    ),
+    // AI stack (../shared/domain/HARDENING-FACTS.md, AI-COMPONENTS.md).
+    (
+        "ollama/ollama",
+        "ollama/ollama Dockerfile: no USER [ol-dockerfile]",
+    ),
+    (
+        "chromadb/chroma",
+        "chroma-core/chroma rust/Dockerfile: no USER [ch-rust-df]",
+    ),
+    (
+        "ghcr.io/chroma-core/chroma",
+        "chroma-core/chroma rust/Dockerfile: no USER [ch-rust-df]",
+    ),
+    (
+        "nvcr.io/nvidia/tritonserver",
+        "creates `triton-server`, does not switch [tr-build]",
+    ),
+    (
+        "ghcr.io/open-webui/open-webui",
+        "Dockerfile `ARG UID=0` [ow-hard]",
+    ),
+    (
+        "vllm/vllm-openai",
+        "the CUDA image runs as root; `vllm-openai-nonroot` is opt-in [vl-docker]",
+    ),
+    (
+        "qdrant/qdrant",
+        "`ARG USER_ID=0`; the `-unprivileged` tags are non-root [qd-df]",
+    ),
+    (
+        "flowiseai/flowise",
+        "final stage `node:*-alpine`, no USER [fw-df]",
+    ),
+];
+
+/// What the image runs as when the service names no user (and starts the image's own
+/// program): known root, known non-root, or unknown.
+pub fn image_user(
+    image: &ImageRef,
+    entrypoint: Option<&Command>,
+    command: Option<&Command>,
+) -> ImageUser {
+    if image.unresolved {
+        return ImageUser::Unknown;
+    }
+    if image_runs_as_non_root(image, entrypoint, command) {
+        return ImageUser::NonRoot;
+    }
+    let hub = image.hub_repository();
+    let location = image.location();
+    // The docker-library servers drop root only for their own server: anything else the
+    // command runs (a shell, a script) runs as root.
+    const DROP_ROOT_FOR_SERVER: &[&str] = &[
+        "postgres",
+        "redis",
+        "valkey/valkey",
+        "mysql",
+        "mariadb",
+        "mongo",
+        "zookeeper",
+    ];
+    let known_root = ROOT_IMAGES
+        .iter()
+        .any(|(name, _source)| hub == Some(*name) || location.as_deref() == Some(*name))
+        || hub.is_some_and(|h| DROP_ROOT_FOR_SERVER.contains(&h));
+    if known_root {
+        ImageUser::Root
+    } else {
+        ImageUser::Unknown
+    }
+}
+
 /// The image's main process runs as a non-root user when the service sets no `user`: the
 /// image declares a non-root `USER`, or its entrypoint drops root before starting the server
 /// (the official database images, only while the command is the server's own).
@@ -204,19 +326,34 @@ pub fn image_runs_as_non_root(
         return true;
     }
     // Images that declare a non-root USER: Bitnami (uid 1001), Prometheus (`USER nobody`),
-    // Grafana (uid 472), n8n (`USER node`), nginx-unprivileged (uid 101).
-    let non_root_user = (hub
-        && (repo.starts_with("bitnami/")
-            || repo.starts_with("bitnamilegacy/")
-            || repo.starts_with("prom/")
-            || matches!(
-                repo,
-                "grafana/grafana"
-                    | "grafana/grafana-oss"
-                    | "grafana/grafana-enterprise"
-                    | "n8nio/n8n"
-                    | "nginxinc/nginx-unprivileged"
-            )))
+    // Grafana (uid 472), n8n (`USER node`), nginx-unprivileged (uid 101), the OpenTelemetry
+    // Collector (`USER 10001`), prometheus-community exporters (`USER nobody`), Langflow
+    // (`USER user`, [lf-df]), Jupyter docker-stacks (`USER ${NB_UID}`, [ds-df]), TorchServe
+    // (`USER model-server`, [ts-docker]); Chainguard images run as `nonroot` (65532) except
+    // their `-dev` variants.
+    let chainguard = registry == Some("cgr.dev") && !tag.contains("dev");
+    let jupyter_stacks = (registry == Some("quay.io") || hub) && repo.starts_with("jupyter/");
+    let non_root_user = chainguard
+        || jupyter_stacks
+        || (hub
+            && (repo.starts_with("bitnami/")
+                || repo.starts_with("bitnamilegacy/")
+                || repo.starts_with("prom/")
+                || matches!(
+                    repo,
+                    "grafana/grafana"
+                        | "grafana/grafana-oss"
+                        | "grafana/grafana-enterprise"
+                        | "n8nio/n8n"
+                        | "nginxinc/nginx-unprivileged"
+                        | "otel/opentelemetry-collector"
+                        | "otel/opentelemetry-collector-contrib"
+                        | "otel/opentelemetry-collector-k8s"
+                        | "prometheuscommunity/postgres-exporter"
+                        | "langflowai/langflow"
+                        | "pytorch/torchserve"
+                )))
+        || (registry == Some("quay.io") && repo.starts_with("prometheuscommunity/"))
         || (registry == Some("quay.io") && repo.starts_with("prometheus/"))
         || (registry == Some("docker.n8n.io") && repo == "n8nio/n8n");
     if non_root_user {
