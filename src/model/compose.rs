@@ -94,7 +94,45 @@ pub fn services_from_compose(src: &str, root: &YNode) -> (Vec<Service>, Vec<Comp
         ),
     }
     bind_named_volumes(src, root, &mut services);
+    share_dind_sockets(&mut services);
     (services, r.problems)
+}
+
+/// A docker-in-docker service (`docker:dind`, `docker:27-dind`) keeps its daemon's socket in
+/// `/var/run` (`/var/run/docker.sock`); a named volume mounted there and in another service
+/// gives that service the daemon, as a bind of the socket would.
+fn share_dind_sockets(services: &mut [Service]) {
+    let is_dind = |s: &Service| {
+        s.image.as_ref().is_some_and(|i| {
+            i.hub_repository() == Some("docker")
+                && i.tag.as_deref().is_some_and(|t| t.contains("dind"))
+        })
+    };
+    let socket_dirs = ["/var/run", "/run", "/var/run/docker"];
+    let shared: Vec<(String, String)> = services
+        .iter()
+        .filter(|s| is_dind(s))
+        .flat_map(|s| {
+            s.mounts
+                .iter()
+                .filter(|m| {
+                    m.kind == MountKind::Volume
+                        && socket_dirs.contains(&m.target.trim_end_matches('/'))
+                })
+                .filter_map(|m| m.source.clone().map(|v| (v, s.name.clone())))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for s in services.iter_mut().filter(|s| !is_dind(s)) {
+        for m in &mut s.mounts {
+            if m.kind != MountKind::Volume {
+                continue;
+            }
+            if let Some((_, daemon)) = shared.iter().find(|(v, _)| m.source.as_ref() == Some(v)) {
+                m.daemon_of = Some(daemon.clone());
+            }
+        }
+    }
 }
 
 /// A named volume of the `local` driver with `driver_opts` `o: bind` and a `device` is the
@@ -806,6 +844,7 @@ impl<'a> Reader<'a> {
                 .iter()
                 .find(|o| PROPAGATIONS.contains(o))
                 .map(|o| o.to_string()),
+            daemon_of: None,
         })
     }
 
@@ -868,6 +907,7 @@ impl<'a> Reader<'a> {
             target: target.value,
             read_only,
             propagation,
+            daemon_of: None,
         })
     }
 

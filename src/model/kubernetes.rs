@@ -882,6 +882,7 @@ pub(crate) fn mounts(src: &str, n: Option<&YNode>, volumes: &[YNode]) -> Vec<Mou
             target,
             read_only,
             propagation,
+            daemon_of: None,
         });
     }
     out

@@ -189,6 +189,9 @@ pub struct Mount {
     pub read_only: bool,
     /// `rshared`, `shared`, `slave`, ... when set.
     pub propagation: Option<String>,
+    /// A volume that holds another service's runtime socket (the `/var/run` of a
+    /// docker-in-docker service): that service's name.
+    pub daemon_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

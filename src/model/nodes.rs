@@ -263,6 +263,8 @@ fn mount_facts(m: &Mount) -> Value {
                 .flatten()
         })
         .filter(|_| bind);
+    let folder = runtime::runtime_socket_folder(path).filter(|_| bind && socket.is_none());
+    let socket = socket.or(folder).or(m.daemon_of.as_ref().map(|_| "Docker"));
     let sensitive = if bind && socket.is_none() {
         runtime::sensitive_host_path(path, m.read_only)
     } else {
@@ -273,6 +275,10 @@ fn mount_facts(m: &Mount) -> Value {
         "propagation": m.propagation,
         "host_path": if bind { host_path } else { Value::Null },
         "runtime_socket": socket.unwrap_or(""),
+        // The mount is a folder that holds the socket (`/var/run`, `/run/containerd`, a
+        // docker-in-docker service's `/var/run` volume), not the socket file.
+        "socket_folder": folder.is_some() || m.daemon_of.is_some(),
+        "daemon_of": m.daemon_of,
         "sensitive": sensitive.unwrap_or(""),
     })
 }
@@ -842,6 +848,22 @@ fn flag_image<'a>(src: &str, flag: &'a crate::parse::dockerfile::Flag) -> Option
 /// Maps a byte range of a script back to the Dockerfile's source.
 type ToSource<'a> = Box<dyn Fn(std::ops::Range<usize>) -> Span + 'a>;
 
+/// A `RUN` (or a heredoc `COPY`) that writes a sudoers rule letting a user run every command
+/// as root without a password (`user ALL=(ALL) NOPASSWD: ALL`, `%sudo ALL=(ALL:ALL) NOPASSWD:ALL`).
+fn grants_passwordless_sudo(ins: &Instruction) -> bool {
+    static RULE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let rule = RULE.get_or_init(|| {
+        regex::Regex::new(r"NOPASSWD\s*:\s*ALL\b").expect("the sudoers pattern is valid")
+    });
+    if !matches!(ins.keyword.as_str(), "RUN" | "COPY" | "ADD") {
+        return false;
+    }
+    let texts =
+        std::iter::once(ins.text.text.as_str()).chain(ins.heredocs.iter().map(|h| h.body.as_str()));
+    let all: String = texts.collect::<Vec<_>>().join("\n");
+    rule.is_match(&all) && all.contains("sudoers")
+}
+
 fn instruction_nodes<'a>(
     ins: &'a Instruction,
     posix: bool,
@@ -885,6 +907,7 @@ fn instruction_nodes<'a>(
         "remote_source": remote.map(|w| w.text.clone()),
         "secret_build_args": secret_args.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
         "heredoc": !ins.heredocs.is_empty(),
+        "grants_passwordless_sudo": grants_passwordless_sudo(ins),
     });
     let instruction = fact(instruction);
     node.vars.push(("instruction", instruction.clone()));

@@ -20,6 +20,40 @@ pub fn runtime_socket(host_path: &str) -> Option<&'static str> {
     }
 }
 
+/// A host folder that holds a container runtime's API socket: mounting it gives the socket
+/// (and any socket the daemon creates there later). `/run` and `/var/run` hold Docker's (and
+/// on Kubernetes nodes containerd's or CRI-O's).
+pub fn runtime_socket_folder(host_path: &str) -> Option<&'static str> {
+    let p = host_path.trim_end_matches('/');
+    let in_run = |rest: &str| {
+        [p.strip_prefix("/run/"), p.strip_prefix("/var/run/")]
+            .into_iter()
+            .flatten()
+            .any(|r| r == rest)
+    };
+    if p == "/run" || p == "/var/run" {
+        return Some("container runtime");
+    }
+    if in_run("docker") {
+        return Some("Docker");
+    }
+    if in_run("containerd") || in_run("k3s/containerd") {
+        return Some("containerd");
+    }
+    if in_run("crio") {
+        return Some("CRI-O");
+    }
+    if in_run("podman") {
+        return Some("Podman");
+    }
+    // Rootless Podman: `/run/user/<uid>/podman`.
+    let rootless = p
+        .strip_prefix("/run/user/")
+        .and_then(|r| r.split_once('/'))
+        .is_some_and(|(uid, rest)| uid.bytes().all(|b| b.is_ascii_digit()) && rest == "podman");
+    rootless.then_some("Podman")
+}
+
 /// A filtering proxy for the Docker API (the documented way to give other services a subset
 /// of it): it needs the socket itself, and its allow-list is what matters.
 pub fn socket_proxy_image(image: &ImageRef) -> bool {
