@@ -495,8 +495,19 @@ fn check(args: CheckArgs) -> i32 {
             Input::Walked(walk) => Some(walk.clone()),
             Input::Paths(_) | Input::Text { .. } => None,
         };
-        let (mut files, mut applied) = (0, 0);
+        let (mut files, mut applied, mut held_back) = (0, 0, 0);
         let linted = crate::check_batches(&engine, &settings, input, |batch| {
+            if !args.unsafe_fixes {
+                held_back += batch
+                    .diagnostics
+                    .iter()
+                    .filter(|d| {
+                        d.fix.as_ref().is_some_and(|f| {
+                            f.applicability == crate::diagnostic::Applicability::Unsafe
+                        })
+                    })
+                    .count();
+            }
             for f in fix::fix_all(&engine, &settings, &batch, args.unsafe_fixes) {
                 if args.diff {
                     print(&fix::unified_diff(&f));
@@ -519,12 +530,25 @@ fn check(args: CheckArgs) -> i32 {
             eprintln!("moat: {e}");
             return 2;
         }
+        // As ruff does: fixes that change behaviour are announced, never applied unasked.
+        let unsafe_note = match held_back {
+            0 => None,
+            n => Some(format!(
+                "moat: {n} more fix(es) are available with --unsafe-fixes (they change behaviour; review them with --diff --unsafe-fixes)"
+            )),
+        };
         if args.diff {
             eprintln!("moat: {applied} fix(es) available in {files} file(s)");
+            if let Some(note) = &unsafe_note {
+                eprintln!("{note}");
+            }
             return if applied > 0 { 1 } else { 0 };
         }
         if files > 0 {
             eprintln!("moat: applied {applied} fix(es) in {files} file(s)");
+        }
+        if let Some(note) = &unsafe_note {
+            eprintln!("{note}");
         }
         match again {
             Some(walk) => Input::Walked(walk),
@@ -644,38 +668,6 @@ fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
 }
 
-/// Message templates hold CEL placeholders; in documentation they read as `<…>`.
-fn placeholders(template: &str) -> String {
-    let mut out = String::new();
-    let mut depth = 0;
-    for c in template.chars() {
-        match c {
-            '{' => {
-                if depth == 0 {
-                    out.push('<');
-                }
-                depth += 1;
-            }
-            '}' if depth > 0 => {
-                depth -= 1;
-                if depth == 0 {
-                    out.push('>');
-                }
-            }
-            c if depth > 0 => {
-                // Keep a readable hint: the last field name of the expression.
-                if c.is_alphanumeric() || c == '_' || c == '.' {
-                    out.push(c);
-                } else if !out.ends_with(' ') && !out.ends_with('<') {
-                    out.push(' ');
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 pub fn explain(r: &Rule) -> String {
     let mut out = format!("{} {} ({})\n{}\n\n", r.id, r.name, r.severity, r.title);
     out.push_str(&format!(
@@ -687,7 +679,7 @@ pub fn explain(r: &Rule) -> String {
     }
     out.push_str(&format!(
         "\nHow to fix\n{}",
-        indent(&placeholders(r.help_text.trim()))
+        indent(&crate::rules::cel::documented(r.help_text.trim()))
     ));
     if let Some(fs) = &r.fix_safety {
         out.push_str("\nFix safety\n");

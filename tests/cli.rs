@@ -410,6 +410,43 @@ fn explain_and_rules_cover_every_rule() {
     assert_eq!(code(&run(&["explain", "XX999"])), 2);
 }
 
+/// Help texts are message templates; what a reader sees of them (`moat explain`, SARIF rule
+/// help) never shows the CEL inside: no `{...}`, no `cond ? 'a' : 'b'`, no quotes of literals.
+#[test]
+fn documentation_never_shows_template_source() {
+    let placeholder = regex::Regex::new(r"\{[a-z_]+(\.[a-z_]+)+[ }?]").unwrap();
+    let raw = |text: &str| {
+        placeholder.is_match(text)
+            || text.contains("? '")
+            || text.contains("' :")
+            || text.contains(" == ")
+            || text.contains(" != ")
+            || text.contains("' +")
+    };
+    let rules = run(&["rules", "--format", "json"]);
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&rules.stdout).unwrap();
+    for r in &list {
+        let id = r["id"].as_str().unwrap();
+        let text = stdout(&run(&["explain", id]));
+        let how = text
+            .split("How to fix")
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").next())
+            .unwrap_or("");
+        assert!(!raw(how), "explain {id}: {how}");
+    }
+    let o = run(&["check", "testdata/stacks/example", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for rule in sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+    {
+        let help = rule["help"]["text"].as_str().unwrap();
+        let last = help.rsplit("\n\n").next().unwrap();
+        assert!(!raw(last), "SARIF help of {}: {last}", rule["id"]);
+    }
+}
+
 #[test]
 fn a_broken_rule_dir_is_a_clear_error() {
     let dir = tmp();
@@ -921,4 +958,44 @@ fn files_that_only_look_like_configuration_are_not_linted() {
         );
         assert_eq!(code(&o), 0, "{name}: {out}");
     }
+}
+
+/// `--fix` applies safe fixes only and says how many unsafe ones it left, as ruff does.
+#[test]
+fn fix_announces_the_unsafe_fixes_it_left() {
+    let dir = tmp();
+    let file = dir.path().join("compose.yaml");
+    let text = "services:\n  api:\n    image: ollama/ollama:0.17.1\n    ports: [\"11434:11434\"]\n";
+    std::fs::write(&file, text).unwrap();
+    let o = run(&[
+        "check",
+        "--fix",
+        file.to_str().unwrap(),
+        "--select",
+        "DC001,OL001",
+    ]);
+    assert!(
+        stderr(&o).contains("fix(es) are available with --unsafe-fixes"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        text,
+        "nothing unsafe applied"
+    );
+    let o = run(&[
+        "check",
+        "--fix",
+        "--unsafe-fixes",
+        file.to_str().unwrap(),
+        "--select",
+        "DC001,OL001",
+    ]);
+    assert!(
+        !stderr(&o).contains("available with --unsafe-fixes"),
+        "{}",
+        stderr(&o)
+    );
+    assert_ne!(std::fs::read_to_string(&file).unwrap(), text);
 }

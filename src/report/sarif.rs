@@ -44,18 +44,20 @@ fn rule_descriptor(r: &Rule) -> Value {
             .map(|c| format!("external/cwe/{}", c.to_ascii_lowercase())),
     );
     let references: String = r.references.iter().map(|u| format!("- <{u}>\n")).collect();
+    // The help is a message template: documentation shows it without its CEL.
+    let help = crate::rules::cel::documented(r.help_text.trim());
     let markdown = format!(
         "{}\n\n**Why is this bad?** {}\n\n**How to fix:** {}\n\n**References**\n\n{references}",
         r.what.trim(),
         r.why.trim(),
-        r.help_text.trim()
+        help
     );
     let mut d = json!({
         "id": &*r.id,
         "name": &*r.name,
         "shortDescription": { "text": r.title },
         "fullDescription": { "text": r.what.trim() },
-        "help": { "text": format!("{}\n\n{}", r.why.trim(), r.help_text.trim()), "markdown": markdown },
+        "help": { "text": format!("{}\n\n{help}", r.why.trim()), "markdown": markdown },
         "defaultConfiguration": { "level": level(r.severity) },
         "properties": { "tags": tags, "security-severity": security_severity(r.severity), "precision": "high" },
     });

@@ -437,6 +437,70 @@ impl Template {
     }
 }
 
+/// A message template as documentation reads it (`moat explain`, SARIF rule help): fields
+/// become `<field>`, string literals stay, and a conditional shows the text it adds when it
+/// applies (its non-empty branch), so no CEL source reaches a reader.
+pub fn documented(template: &str) -> String {
+    let mut out = String::new();
+    let mut chars = template.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '{' if chars.peek().map(|p| p.1) == Some('{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek().map(|p| p.1) == Some('}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => {
+                let Some(close) = find_close(&template[i + 1..]) else {
+                    out.push_str(&template[i..]);
+                    break;
+                };
+                let inner = &template[i + 1..i + 1 + close];
+                match parse_fast(inner) {
+                    Ok(e) => out.push_str(&document_expr(&e.expr)),
+                    Err(_) => out.push_str("<value>"),
+                }
+                while chars.peek().is_some_and(|(j, _)| *j <= i + 1 + close) {
+                    chars.next();
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn document_expr(e: &cel::common::ast::Expr) -> String {
+    use cel::common::ast::{operators, Expr as E, LiteralValue};
+    match e {
+        E::Literal(LiteralValue::String(s)) => s.inner().to_string(),
+        E::Literal(_) => String::new(),
+        E::Ident(name) => format!("<{name}>"),
+        E::Select(s) => format!("<{}>", s.field.replace('_', " ")),
+        E::Call(call) if call.func_name == operators::CONDITIONAL && call.args.len() == 3 => {
+            let then = document_expr(&call.args[1].expr);
+            if then.is_empty() {
+                document_expr(&call.args[2].expr)
+            } else {
+                then
+            }
+        }
+        E::Call(call) if call.func_name == operators::ADD => {
+            call.args.iter().map(|a| document_expr(&a.expr)).collect()
+        }
+        // `x.join(', ')`, `string(n)`, `size(x)`: the value they are about.
+        E::Call(call) => match (&call.target, call.args.first()) {
+            (Some(target), _) => document_expr(&target.expr),
+            (None, Some(arg)) => document_expr(&arg.expr),
+            (None, None) => "<value>".into(),
+        },
+        _ => "<value>".into(),
+    }
+}
+
 /// Closing `}` of a placeholder, skipping braces inside CEL string literals and map literals.
 fn find_close(s: &str) -> Option<usize> {
     let mut depth = 0usize;
@@ -474,6 +538,14 @@ mod tests {
 
     #[test]
     fn templates_render_placeholders_and_braces() {
+        assert_eq!(
+            documented("Run `{s.cmd}`{s.exposed ? '; until then keep it off ' + s.net : ''} ${{{env.name}:?}}"),
+            "Run `<cmd>`; until then keep it off <net> ${<name>:?}"
+        );
+        assert_eq!(
+            documented("{a.b == null ? 'no tag' : 'tag `' + a.tag + '`'}"),
+            "no tag"
+        );
         let t = Template::compile("service `{s.name}` {{literal}} {s.n + 1}", &["s"]).unwrap();
         let mut ctx = Context::with_env(env());
         ctx.add_variable_from_value("s", to_cel(&serde_json::json!({"name": "web", "n": 1})));
