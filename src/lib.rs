@@ -570,15 +570,38 @@ pub fn lint_source(
             l.span = clamp(&source.text, l.span);
         }
     }
-    // Models may reach one setting through two paths (a Helm chart's blocks sharing its root
-    // `image:`); the same finding at the same place is said once.
-    let keep: Vec<bool> = {
-        let mut seen = std::collections::HashSet::new();
-        out[first..]
-            .iter()
-            .map(|d| seen.insert((&*d.rule, d.span, d.message.as_str())))
-            .collect()
-    };
+    one_finding_per_place(out, first);
+}
+
+/// One cause, one finding: models reach one setting through several paths (a Helm chart's
+/// blocks sharing its root `image:`, a YAML anchor merged into six services), and a rule that
+/// fires at the same place more than once says it once. The first finding stays; the others
+/// add their labels (where each path reaches the setting) to it.
+fn one_finding_per_place(out: &mut Vec<Diagnostic>, first: usize) {
+    let mut at: std::collections::HashMap<(std::sync::Arc<str>, Span), usize> =
+        std::collections::HashMap::new();
+    let mut keep = vec![true; out.len() - first];
+    for i in first..out.len() {
+        let key = (out[i].rule.clone(), out[i].span);
+        match at.get(&key) {
+            Some(&kept) => {
+                keep[i - first] = false;
+                let labels = std::mem::take(&mut out[i].labels);
+                for l in labels {
+                    if !out[kept]
+                        .labels
+                        .iter()
+                        .any(|k| k.span == l.span && k.message == l.message)
+                    {
+                        out[kept].labels.push(l);
+                    }
+                }
+            }
+            None => {
+                at.insert(key, i);
+            }
+        }
+    }
     let mut index = 0;
     out.retain(|_| {
         index += 1;

@@ -650,13 +650,20 @@ impl<'a> Reader<'a> {
                             k.span.cover(v.span),
                         ),
                     };
+                    // A key merged from an anchor is one setting for every service that
+                    // merges it: it is named where it is written, and merged here.
+                    let (name_span, merged_at) = match k.is_aliased() {
+                        true => (k.defined, Some(k.span)),
+                        false => (self.inside(k), None),
+                    };
                     out.push(EnvVar {
                         name,
-                        name_span: self.inside(k),
+                        name_span,
                         value,
                         value_span,
                         span,
                         source: EnvSource::Compose,
+                        merged_at,
                     });
                 }
             }
@@ -697,6 +704,7 @@ impl<'a> Reader<'a> {
                         value_span,
                         span: item.span,
                         source: EnvSource::Compose,
+                        merged_at: None,
                     });
                 }
             }

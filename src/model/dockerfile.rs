@@ -145,6 +145,7 @@ pub fn env_of(ins: &Instruction) -> Vec<EnvVar> {
                 value_span: Some(kv.value_span),
                 span: kv.span,
                 source: EnvSource::Env,
+                merged_at: None,
             })
             .collect(),
         "ARG" => ins
@@ -158,6 +159,7 @@ pub fn env_of(ins: &Instruction) -> Vec<EnvVar> {
                 value_span: a.default_span,
                 span: a.span,
                 source: EnvSource::Arg,
+                merged_at: None,
             })
             .collect(),
         _ => Vec::new(),

@@ -691,6 +691,7 @@ fn chart_environment(src: &str, chart: &Chart, s: &mut Service) {
         value_span: if literal { at.content_span(src) } else { None },
         span: inside(src, at),
         source: EnvSource::Compose,
+        merged_at: None,
     };
     match chart.flavor {
         Flavor::BitnamiRedis if s.component == Some(component::Component::Redis) => {

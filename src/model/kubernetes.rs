@@ -762,6 +762,7 @@ pub(crate) fn env_list(src: &str, n: Option<&YNode>) -> Vec<EnvVar> {
                         .and_then(|v| v.content_span(src)),
                     span: item.span,
                     source: EnvSource::Compose,
+                    merged_at: None,
                 });
             }
         }
@@ -780,6 +781,7 @@ pub(crate) fn env_list(src: &str, n: Option<&YNode>) -> Vec<EnvVar> {
                     value_span: v.content_span(src),
                     span: k.span.cover(v.span),
                     source: EnvSource::Compose,
+                    merged_at: None,
                 });
             }
         }

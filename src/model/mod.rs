@@ -166,6 +166,9 @@ pub struct EnvVar {
     /// The whole entry.
     pub span: Span,
     pub source: EnvSource,
+    /// Where a YAML merge (`<<: *common-env`) or alias brings the entry into this service,
+    /// when it is written elsewhere (the anchor, which `name_span` then points at).
+    pub merged_at: Option<Span>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

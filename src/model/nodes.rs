@@ -103,7 +103,14 @@ impl NodeKind {
         match self {
             NodeKind::Service => SERVICE_SPANS,
             NodeKind::Port => &["port", "port.value", "service", "service.image"],
-            NodeKind::Env => &["env", "env.name", "env.value", "service", "service.image"],
+            NodeKind::Env => &[
+                "env",
+                "env.name",
+                "env.value",
+                "env.merge_site",
+                "service",
+                "service.image",
+            ],
             NodeKind::Mount => &["mount", "mount.source", "service"],
             NodeKind::Image => &["image", "image.name"],
             NodeKind::Instruction => &[
@@ -333,6 +340,7 @@ fn env_facts(e: &EnvVar, guessable: &[&str]) -> Value {
         "secret_name": secret_name,
         "literal": e.value.as_deref().is_some_and(|v| secrets::literal_value(v) && !secrets::names_itself(&e.name, v)),
         "placeholder": secrets::placeholder(value) || secrets::names_itself(&e.name, value),
+        "merged": e.merged_at.is_some(),
         // Why a secret-named variable's value can be guessed ('' when it cannot).
         "weak_password": if secret_name { secrets::weak_password(value, guessable).unwrap_or("") } else { "" },
         "token_kind": secrets::token_kind(value).unwrap_or(""),
@@ -544,6 +552,7 @@ pub fn service_nodes(s: &Service, file: usize, file_facts: &Fact, out: &mut Vec<
         n.span("env", e.span);
         n.span("env.name", e.name_span);
         n.opt_span("env.value", e.value_span);
+        n.opt_span("env.merge_site", e.merged_at);
         out.push(n);
     }
     for m in &s.mounts {
