@@ -8,21 +8,37 @@ fn args(cmd: &SimpleCommand) -> impl Iterator<Item = &str> {
     cmd.words.iter().skip(1).map(|w| w.text.as_str())
 }
 
-/// Single-letter flags, with clusters like `-fsSLk` expanded; stops at `--`.
-fn short_flags(cmd: &SimpleCommand) -> Vec<char> {
+/// Single-letter flags, with clusters like `-fsSLk` expanded; stops at `--`. A letter in
+/// `valued` takes a value (the rest of the cluster, or the next word), as getopt reads it:
+/// `curl -Hk` sends a header `k`, `curl -o -k` writes to a file named `-k`.
+fn short_flags(cmd: &SimpleCommand, valued: &str) -> Vec<char> {
     let mut out = Vec::new();
-    for a in args(cmd) {
+    let mut words = args(cmd);
+    while let Some(a) = words.next() {
         if a == "--" {
             break;
         }
-        if let Some(rest) = a.strip_prefix('-') {
-            if !rest.starts_with('-') {
-                out.extend(rest.chars().take_while(|c| c.is_ascii_alphabetic()));
+        let Some(rest) = a.strip_prefix('-').filter(|r| !r.starts_with('-')) else {
+            continue;
+        };
+        for (i, c) in rest.char_indices() {
+            if !c.is_ascii_alphabetic() {
+                break;
+            }
+            out.push(c);
+            if valued.contains(c) {
+                if i + 1 == rest.len() {
+                    words.next();
+                }
+                break;
             }
         }
     }
     out
 }
+
+/// curl's short options that take a value (curl's manual).
+const CURL_VALUED: &str = "AbcCdDeEFHKmoPQrtTuUwxXyYz";
 
 fn has_arg(cmd: &SimpleCommand, wanted: &[&str]) -> Option<String> {
     args(cmd)
@@ -34,26 +50,73 @@ fn has_arg(cmd: &SimpleCommand, wanted: &[&str]) -> Option<String> {
         .map(str::to_string)
 }
 
+fn unquoted(v: &str) -> &str {
+    v.trim_matches(|c| c == '"' || c == '\'')
+}
+
+/// git's boolean config values (`git config --type=bool`): false, no, off, 0 and the empty
+/// value are false.
 fn falsy(v: &str) -> bool {
     matches!(
-        v.trim_matches(|c| c == '"' || c == '\'')
-            .to_ascii_lowercase()
-            .as_str(),
-        "false" | "0" | "no" | "off"
+        unquoted(v).to_ascii_lowercase().as_str(),
+        "false" | "0" | "no" | "off" | ""
     )
+}
+
+/// How npm (nopt) reads a Boolean setting from a string: numbers by value (`0` is false),
+/// `false` and `null` are false, every other string is true (`no` and `off` too).
+fn npm_false(v: &str) -> bool {
+    let v = unquoted(v).trim();
+    v == "false" || v == "null" || v.parse::<f64>().is_ok_and(|n| n == 0.0) || v.is_empty()
+}
+
+/// apt's boolean values (`StringToBool` in apt-pkg): no, false, without, off, disable, 0.
+fn apt_false(v: &str) -> bool {
+    matches!(
+        unquoted(v).to_ascii_lowercase().as_str(),
+        "no" | "false" | "without" | "off" | "disable" | "0"
+    )
+}
+
+/// dnf's and yum's boolean option values: 0, no, false, off.
+fn dnf_false(v: &str) -> bool {
+    matches!(
+        unquoted(v).to_ascii_lowercase().as_str(),
+        "0" | "no" | "false" | "off"
+    )
+}
+
+/// `key=value` options in any word (`--setopt=sslverify=0`, `-oAcquire::...=false`): the
+/// value of the first `key` (compared case-insensitively) that `off` says is off.
+fn option_off(cmd: &SimpleCommand, keys: &[&str], off: fn(&str) -> bool) -> Option<String> {
+    args(cmd).find_map(|a| {
+        let lower = a.to_ascii_lowercase();
+        keys.iter().find_map(|k| {
+            let at = lower.find(&k.to_ascii_lowercase())?;
+            let value = lower[at + k.len()..].strip_prefix('=')?;
+            off(value).then(|| a.to_string())
+        })
+    })
 }
 
 /// Environment variables that turn off certificate verification, with the value that does it.
 pub fn env_disables_tls(name: &str, value: &str) -> bool {
     let v = value.trim_matches(|c| c == '"' || c == '\'');
     match name {
+        // Node: "if value equals '0', certificate validation is disabled"; Python (PEP 493):
+        // `0` turns verification off. Nothing else does (`false` leaves it on).
         "NODE_TLS_REJECT_UNAUTHORIZED" | "PYTHONHTTPSVERIFY" => v == "0",
         // git only checks that the variable is set: `GIT_SSL_NO_VERIFY=false` (or empty) turns
         // verification off too (`if (getenv("GIT_SSL_NO_VERIFY"))` in git's http.c).
         "GIT_SSL_NO_VERIFY" => true,
-        "NPM_CONFIG_STRICT_SSL" | "npm_config_strict_ssl" | "YARN_STRICT_SSL" => falsy(v),
-        "PIP_TRUSTED_HOST" => !v.is_empty(),
-        "CURL_INSECURE" => !v.is_empty() && !falsy(v),
+        "NPM_CONFIG_STRICT_SSL" | "npm_config_strict_ssl" => npm_false(v),
+        // A host list: pip, uv and Go fetch from those hosts without checking certificates.
+        "PIP_TRUSTED_HOST" | "UV_INSECURE_HOST" | "GOINSECURE" => !v.trim().is_empty(),
+        // conda's booleans: false, no, off (and 0).
+        "CONDA_SSL_VERIFY" => matches!(
+            v.to_ascii_lowercase().as_str(),
+            "false" | "no" | "off" | "0"
+        ),
         _ => false,
     }
 }
@@ -70,7 +133,7 @@ pub fn disables_tls(cmd: &SimpleCommand) -> Option<String> {
     let name = cmd.name()?;
     match name {
         "curl" => {
-            if short_flags(cmd).contains(&'k') {
+            if short_flags(cmd, CURL_VALUED).contains(&'k') {
                 return Some("`curl -k` skips certificate verification".into());
             }
             has_arg(cmd, &["--insecure", "--proxy-insecure"])
@@ -99,12 +162,12 @@ pub fn disables_tls(cmd: &SimpleCommand) -> Option<String> {
             let a: Vec<&str> = args(cmd).collect();
             let sets_strict = a.windows(2).any(|w| {
                 (w[0] == "strict-ssl" || w[0] == "strictSSL" || w[0] == "enableStrictSsl")
-                    && falsy(w[1])
+                    && npm_false(w[1])
             }) || a.iter().any(|x| {
                 x.split_once('=').is_some_and(|(k, v)| {
-                    matches!(k, "strict-ssl" | "--strict-ssl" | "strictSSL") && falsy(v)
+                    matches!(k, "strict-ssl" | "--strict-ssl" | "strictSSL") && npm_false(v)
                 })
-            });
+            }) || a.contains(&"--no-strict-ssl");
             sets_strict.then(|| format!("`{name}` is configured with strict-ssl off"))
         }
         "git" => {
@@ -117,16 +180,53 @@ pub fn disables_tls(cmd: &SimpleCommand) -> Option<String> {
                 .any(|w| w[0].eq_ignore_ascii_case("http.sslVerify") && falsy(w[1]));
             off.then(|| "`git` is configured with http.sslVerify false".into())
         }
-        "yum" | "dnf" | "tdnf" | "microdnf" => has_arg(cmd, &["--setopt"])
-            .filter(|_| {
-                args(cmd).any(|a| {
-                    let a = a.to_ascii_lowercase();
-                    a.contains("sslverify=0")
-                        || a.contains("sslverify=false")
-                        || a.contains("sslverify=no")
-                })
+        "yum" | "dnf" | "tdnf" | "microdnf" => option_off(cmd, &["sslverify"], dnf_false)
+            .map(|a| format!("`{name} {a}` turns off certificate verification")),
+        "apt-get" | "apt" => option_off(
+            cmd,
+            &["Acquire::https::Verify-Peer", "Acquire::https::Verify-Host"],
+            apt_false,
+        )
+        .map(|a| match a.starts_with("-o") {
+            true => format!("`{name} {a}` turns off certificate verification"),
+            false => format!("`{name} -o {a}` turns off certificate verification"),
+        }),
+        "helm" | "kubectl" => args(cmd)
+            .find(|a| {
+                *a == "--insecure-skip-tls-verify"
+                    || a.strip_prefix("--insecure-skip-tls-verify=")
+                        .is_some_and(|v| !falsy(v))
             })
-            .map(|_| format!("`{name} --setopt=sslverify=...` turns off certificate verification")),
+            .map(|a| format!("`{name} {a}` skips certificate verification")),
+        "podman" | "buildah" | "skopeo" => args(cmd)
+            .find(|a| {
+                a.strip_prefix("--tls-verify=")
+                    .or_else(|| a.strip_prefix("--src-tls-verify="))
+                    .or_else(|| a.strip_prefix("--dest-tls-verify="))
+                    .is_some_and(falsy)
+            })
+            .map(|a| format!("`{name} {a}` skips certificate verification")),
+        "aws" => has_arg(cmd, &["--no-verify-ssl"])
+            .map(|a| format!("`aws {a}` skips certificate verification")),
+        "conda" | "mamba" | "micromamba" => {
+            let a: Vec<&str> = args(cmd).collect();
+            let off = a.windows(2).any(|w| {
+                w[0] == "ssl_verify"
+                    && matches!(
+                        w[1].to_ascii_lowercase().as_str(),
+                        "false" | "no" | "off" | "0"
+                    )
+            });
+            off.then(|| {
+                format!("`{name} config --set ssl_verify` turns off certificate verification")
+            })
+        }
+        "mvn" | "mvnw" | "./mvnw" => args(cmd)
+            .find(|a| {
+                a.strip_prefix("-Dmaven.wagon.http.ssl.insecure=")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            })
+            .map(|a| format!("`mvn {a}` accepts any certificate")),
         "export" => args(cmd).find_map(|a| {
             let (n, v) = a.split_once('=')?;
             env_disables_tls(n, v)
@@ -166,7 +266,7 @@ pub fn disables_signatures(cmd: &SimpleCommand) -> Option<String> {
                     (lower.contains("allowunauthenticated")
                         || lower.contains("allowinsecurerepositories")
                         || lower.contains("allow-insecure"))
-                        && !falsy(lower.rsplit('=').next().unwrap_or(""))
+                        && !apt_false(lower.rsplit('=').next().unwrap_or(""))
                 })
                 .map(|(i, x)| {
                     let opt = if *x == "-o" {
@@ -181,13 +281,20 @@ pub fn disables_signatures(cmd: &SimpleCommand) -> Option<String> {
             if let Some(a) = has_arg(cmd, &["--nogpgcheck", "--no-gpg-checks", "--no-gpgcheck"]) {
                 return Some(format!("`{name} {a}` skips signature checks"));
             }
-            args(cmd)
-                .find(|a| {
-                    let a = a.to_ascii_lowercase();
-                    a.contains("gpgcheck=0") || a.contains("gpgcheck=false")
-                })
+            option_off(cmd, &["gpgcheck"], dnf_false)
                 .map(|a| format!("`{name} {a}` skips signature checks"))
         }
+        // `deb [trusted=yes] http://...` written into a sources list: apt installs from that
+        // repository without checking its signature.
+        "echo" | "printf" | "tee" => args(cmd)
+            .find(|a| {
+                let a = a.to_ascii_lowercase();
+                a.contains("deb ") && a.contains("trusted=yes")
+            })
+            .map(|_| {
+                "an apt source with `[trusted=yes]` skips signature checks for that repository"
+                    .into()
+            }),
         "rpm" => has_arg(cmd, &["--nosignature", "--nodigest", "--noverify"])
             .map(|a| format!("`rpm {a}` skips signature checks")),
         _ => None,
