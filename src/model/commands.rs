@@ -507,11 +507,23 @@ pub fn runs_fetched_script(cmd: &SimpleCommand) -> Option<String> {
 
 /// `sh` and friends: a `c` in an option cluster means the program is an argument; `-s` or no
 /// script operand (or `-`) means it is read from stdin.
+/// A script operand that is standard input under another name.
+fn names_stdin(operand: &str) -> bool {
+    matches!(
+        operand,
+        "-" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0"
+    )
+}
+
 fn shell_reads_stdin(args: &[&str]) -> bool {
     let mut i = 0;
     while let Some(a) = args.get(i) {
-        if *a == "-" || *a == "--" {
+        if names_stdin(a) {
             return true;
+        }
+        // `--` ends the options: a script operand after it is a file, none means stdin.
+        if *a == "--" {
+            return args.get(i + 1).is_none_or(|op| names_stdin(op));
         }
         if matches!(*a, "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file") {
             i += 2;
@@ -538,7 +550,8 @@ fn shell_reads_stdin(args: &[&str]) -> bool {
 fn interpreter_reads_stdin(args: &[&str], code: &[&str], valued: &[&str]) -> bool {
     let mut i = 0;
     while let Some(a) = args.get(i) {
-        if *a == "-" || *a == "--" {
+        // `php -- --install-dir=x`: after `--` come the stdin script's own arguments.
+        if names_stdin(a) || *a == "--" {
             return true;
         }
         if code
