@@ -999,3 +999,19 @@ fn fix_announces_the_unsafe_fixes_it_left() {
     );
     assert_ne!(std::fs::read_to_string(&file).unwrap(), text);
 }
+
+/// moat's own repository (rule files with `services:` in their examples, source files named
+/// after formats, fixtures) is linted without a single parse error.
+#[test]
+fn own_repository_has_no_parse_errors() {
+    let o = run(&["check", ".", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON report");
+    let parse_errors: Vec<String> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "parse-error")
+        .map(|d| format!("{}: {}", d["path"], d["message"]))
+        .collect();
+    assert!(parse_errors.is_empty(), "{}", parse_errors.join("\n"));
+}
