@@ -285,11 +285,15 @@ pub fn disables_signatures(cmd: &SimpleCommand) -> Option<String> {
                 .map(|a| format!("`{name} {a}` skips signature checks"))
         }
         // `deb [trusted=yes] http://...` written into a sources list: apt installs from that
-        // repository without checking its signature.
+        // repository without checking its signature. A `file:` or `copy:` repository is one the
+        // build made itself from packages it already verified (docker-library's postgres).
         "echo" | "printf" | "tee" => args(cmd)
             .find(|a| {
                 let a = a.to_ascii_lowercase();
-                a.contains("deb ") && a.contains("trusted=yes")
+                let remote = ["http://", "https://", "ftp://", "tor+"]
+                    .iter()
+                    .any(|s| a.contains(s));
+                a.contains("deb ") && a.contains("trusted=yes") && remote
             })
             .map(|_| {
                 "an apt source with `[trusted=yes]` skips signature checks for that repository"
