@@ -383,38 +383,13 @@ impl Template {
     }
 
     pub fn compile_with(text: &str, vars: &[&str], when: Compile) -> Result<Template, String> {
-        let mut parts = Vec::new();
-        let mut literal = String::new();
-        let mut chars = text.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            match c {
-                '{' if chars.peek().map(|p| p.1) == Some('{') => {
-                    chars.next();
-                    literal.push('{');
-                }
-                '}' if chars.peek().map(|p| p.1) == Some('}') => {
-                    chars.next();
-                    literal.push('}');
-                }
-                '{' => {
-                    let close = find_close(&text[i + 1..])
-                        .ok_or_else(|| format!("unclosed `{{` in template at byte {i}"))?;
-                    let inner = &text[i + 1..i + 1 + close];
-                    if !literal.is_empty() {
-                        parts.push(Part::Text(std::mem::take(&mut literal)));
-                    }
-                    parts.push(Part::Expr(compile_with(inner, vars, when)?));
-                    while chars.peek().is_some_and(|(j, _)| *j <= i + 1 + close) {
-                        chars.next();
-                    }
-                }
-                '}' => return Err(format!("stray `}}` in template at byte {i}")),
-                c => literal.push(c),
-            }
-        }
-        if !literal.is_empty() {
-            parts.push(Part::Text(literal));
-        }
+        let parts = pieces(text)?
+            .into_iter()
+            .map(|p| match p {
+                Piece::Text(t) => Ok(Part::Text(t)),
+                Piece::Expr(e) => compile_with(e, vars, when).map(Part::Expr),
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Template { parts })
     }
 
@@ -437,40 +412,63 @@ impl Template {
     }
 }
 
-/// A message template as documentation reads it (`moat explain`, SARIF rule help): fields
-/// become `<field>`, string literals stay, and a conditional shows the text it adds when it
-/// applies (its non-empty branch), so no CEL source reaches a reader.
-pub fn documented(template: &str) -> String {
-    let mut out = String::new();
-    let mut chars = template.char_indices().peekable();
+enum Piece<'a> {
+    Text(String),
+    Expr(&'a str),
+}
+
+/// A template's literal text and `{expr}` sources, in order; `{{` and `}}` are literal braces.
+fn pieces(text: &str) -> Result<Vec<Piece<'_>>, String> {
+    let mut out = Vec::new();
+    let mut literal = String::new();
+    let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         match c {
             '{' if chars.peek().map(|p| p.1) == Some('{') => {
                 chars.next();
-                out.push('{');
+                literal.push('{');
             }
             '}' if chars.peek().map(|p| p.1) == Some('}') => {
                 chars.next();
-                out.push('}');
+                literal.push('}');
             }
             '{' => {
-                let Some(close) = find_close(&template[i + 1..]) else {
-                    out.push_str(&template[i..]);
-                    break;
-                };
-                let inner = &template[i + 1..i + 1 + close];
-                match parse_fast(inner) {
-                    Ok(e) => out.push_str(&document_expr(&e.expr)),
-                    Err(_) => out.push_str("<value>"),
+                let close = find_close(&text[i + 1..])
+                    .ok_or_else(|| format!("unclosed `{{` in template at byte {i}"))?;
+                if !literal.is_empty() {
+                    out.push(Piece::Text(std::mem::take(&mut literal)));
                 }
+                out.push(Piece::Expr(&text[i + 1..i + 1 + close]));
                 while chars.peek().is_some_and(|(j, _)| *j <= i + 1 + close) {
                     chars.next();
                 }
             }
-            c => out.push(c),
+            '}' => return Err(format!("stray `}}` in template at byte {i}")),
+            c => literal.push(c),
         }
     }
-    out
+    if !literal.is_empty() {
+        out.push(Piece::Text(literal));
+    }
+    Ok(out)
+}
+
+/// A message template as documentation reads it (`moat explain`, SARIF rule help): fields
+/// become `<field>`, string literals stay, and a conditional shows the text it adds when it
+/// applies (its non-empty branch), so no CEL source reaches a reader.
+pub fn documented(template: &str) -> String {
+    let Ok(pieces) = pieces(template) else {
+        return template.to_string();
+    };
+    pieces
+        .into_iter()
+        .map(|p| match p {
+            Piece::Text(t) => t,
+            Piece::Expr(e) => {
+                parse_fast(e).map_or_else(|_| "<value>".into(), |e| document_expr(&e.expr))
+            }
+        })
+        .collect()
 }
 
 fn document_expr(e: &cel::common::ast::Expr) -> String {
