@@ -893,6 +893,11 @@ pub(crate) fn mounts(src: &str, n: Option<&YNode>, volumes: &[YNode]) -> Vec<Mou
 /// Why the component a service runs is reachable without authentication, as far as its
 /// image, command and environment tell: `None` when it authenticates or when that cannot be
 /// told (a configuration file, an `envFrom` source, a command we do not know).
+/// Why an exposed component answers without authentication, for the inventory's
+/// `authenticated` property and KS009 (Ollama). The rules about Redis and Chroma read their
+/// own models (RD001, CH001 on every format), which know protected mode, config files and
+/// Chroma's providers; this simpler copy stays only until components fill one shared server
+/// block (the component-model issue), and must not grow.
 pub fn component_without_auth(s: &Service) -> Option<&'static str> {
     use component::Component;
     let image = s.image.as_ref();
