@@ -36,20 +36,21 @@ pub fn entries(report: &Report) -> Vec<Entry> {
         .collect()
 }
 
-/// Write the entries of a whole run (collected batch by batch with `entries`).
-pub fn write(findings: Vec<Entry>, path: &Path) -> std::io::Result<usize> {
+/// Write the entries of a whole run (collected batch by batch with `entries`), the way fixes
+/// are written: never through a symlink, a temporary file renamed over the old baseline.
+pub fn write(findings: Vec<Entry>, path: &Path) -> Result<usize, crate::files::WriteError> {
     let b = Baseline {
         version: 1,
         findings,
     };
     let mut text = serde_json::to_string_pretty(&b).expect("baseline serializes");
     text.push('\n');
-    std::fs::write(path, text)?;
+    crate::files::replace(path, text.as_bytes(), None)?;
     Ok(b.findings.len())
 }
 
 pub fn read(path: &Path) -> Result<Baseline, String> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::files::read_text(path, crate::files::MAX_BASELINE_BYTES)
         .map_err(|e| format!("{}: cannot read baseline: {e}", path.display()))?;
     let b: Baseline = serde_json::from_str(&text).map_err(|e| {
         format!(

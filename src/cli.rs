@@ -204,7 +204,7 @@ fn inventory(args: InventoryArgs) -> i32 {
     }
 }
 
-fn load_rules(dirs: &[PathBuf]) -> Result<Vec<Rule>, i32> {
+fn load_rules(dirs: &[load::RuleDir]) -> Result<Vec<Rule>, i32> {
     let loaded = if dirs.is_empty() {
         load::embedded()
     } else {
@@ -223,7 +223,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(args) => check(args),
         Command::Inventory(args) => inventory(args),
         Command::Lsp => crate::lsp::run(),
-        Command::Rules { format, rule_dirs } => match load_rules(&rule_dirs) {
+        Command::Rules { format, rule_dirs } => match load_rules(&anywhere(rule_dirs)) {
             Ok(rules) => {
                 let text = match format {
                     ListFormat::Human => rules_table(&rules),
@@ -234,7 +234,7 @@ pub fn run(cli: Cli) -> i32 {
             }
             Err(code) => code,
         },
-        Command::Explain { rule, rule_dirs } => match load_rules(&rule_dirs) {
+        Command::Explain { rule, rule_dirs } => match load_rules(&anywhere(rule_dirs)) {
             Ok(rules) => match rules
                 .iter()
                 .find(|r| r.id.eq_ignore_ascii_case(&rule) || *r.name == *rule)
@@ -251,6 +251,11 @@ pub fn run(cli: Cli) -> i32 {
             Err(code) => code,
         },
     }
+}
+
+/// Rule folders named on the command line: the user's own choice, read wherever they are.
+fn anywhere(dirs: Vec<PathBuf>) -> Vec<load::RuleDir> {
+    dirs.into_iter().map(load::RuleDir::anywhere).collect()
 }
 
 fn print(text: &str) {
@@ -446,12 +451,22 @@ fn check(args: CheckArgs) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let mut rule_dirs: Vec<PathBuf> = configs
-        .0
-        .iter()
-        .flat_map(|c| c.rule_dirs.iter().cloned())
-        .collect();
-    rule_dirs.extend(args.rule_dirs.iter().cloned());
+    let roots = crate::discover::roots(&given_paths(&args));
+    let mut rule_dirs = Vec::new();
+    for config in &configs.0 {
+        if args.config.is_some() {
+            rule_dirs.extend(anywhere(config.rule_dirs.clone()));
+            continue;
+        }
+        match config.rule_dirs_within(&roots) {
+            Ok(dirs) => rule_dirs.extend(dirs),
+            Err(e) => {
+                eprintln!("moat: invalid configuration: {e}");
+                return 2;
+            }
+        }
+    }
+    rule_dirs.extend(anywhere(args.rule_dirs.clone()));
     let rules = match load_rules(&rule_dirs) {
         Ok(r) => r,
         Err(code) => return code,

@@ -29,7 +29,7 @@ pub struct Config {
     pub kinds: BTreeMap<String, Spanned<String>>,
     /// Extra rule folders, relative to the config file's folder.
     #[serde(default)]
-    pub rule_dirs: Vec<PathBuf>,
+    pub rule_dirs: Vec<Spanned<PathBuf>>,
     /// Registries images may come from: hosts (`registry.example.com`), `*.` wildcards or
     /// `host/path` prefixes (`ghcr.io/acme`). Empty: no opinion.
     #[serde(default)]
@@ -117,11 +117,59 @@ pub struct Loaded {
     pub per_file_ignores: Vec<(globset::GlobMatcher, Vec<String>)>,
     pub kinds: Vec<(globset::GlobMatcher, FileKind)>,
     pub rule_dirs: Vec<PathBuf>,
+    /// Line and column of each of `rule_dirs` in the file.
+    pub rule_dir_positions: Vec<(usize, usize)>,
     pub trusted_registries: Vec<String>,
 }
 
+impl Loaded {
+    /// The rule folders of a configuration found beside the linted files, each of which must
+    /// resolve inside `roots` (the folders the user named) or this configuration's own
+    /// folder: a pull request may bring its own rules, not load `/etc` or `../other-repo`.
+    pub fn rule_dirs_within(
+        &self,
+        roots: &[PathBuf],
+    ) -> Result<Vec<crate::rules::load::RuleDir>, ConfigError> {
+        let mut within: Vec<PathBuf> = roots.to_vec();
+        if let Some(folder) = self
+            .path
+            .as_deref()
+            .and_then(Path::parent)
+            .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+            .and_then(|p| std::fs::canonicalize(p).ok())
+        {
+            within.push(folder);
+        }
+        let mut out = Vec::new();
+        for (i, dir) in self.rule_dirs.iter().enumerate() {
+            // A folder that does not exist is the rule loader's error to report.
+            if let Ok(real) = std::fs::canonicalize(dir) {
+                if !within.iter().any(|w| real.starts_with(w)) {
+                    let (line, column) = self.rule_dir_positions.get(i).copied().unwrap_or((1, 1));
+                    return Err(ConfigError {
+                        path: self.path.clone().unwrap_or_default(),
+                        line,
+                        column,
+                        message: format!(
+                            "rule folder `{}` resolves outside the linted tree; a `.moat.toml` \
+                             found beside the linted files may only name rule folders inside \
+                             them (pass others with `--rule-dir` or `--config`)",
+                            dir.display()
+                        ),
+                    });
+                }
+            }
+            out.push(crate::rules::load::RuleDir {
+                path: dir.clone(),
+                within: within.clone(),
+            });
+        }
+        Ok(out)
+    }
+}
+
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    let text = crate::files::read_text(path, crate::MAX_FILE_BYTES).map_err(|e| ConfigError {
         path: path.into(),
         line: 1,
         column: 1,
@@ -167,7 +215,19 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
         select: config.select,
         ignore: config.ignore,
         fail_on: config.fail_on.as_ref().map(severity).transpose()?,
-        rule_dirs: config.rule_dirs.iter().map(|d| base.join(d)).collect(),
+        rule_dirs: config
+            .rule_dirs
+            .iter()
+            .map(|d| base.join(d.get_ref()))
+            .collect(),
+        rule_dir_positions: config
+            .rule_dirs
+            .iter()
+            .map(|d| {
+                let e = err(d.span(), String::new());
+                (e.line, e.column)
+            })
+            .collect(),
         ..Loaded::default()
     };
     for (rule, s) in &config.severity {

@@ -54,6 +54,27 @@ impl Walk {
     }
 }
 
+/// The trees a run may read: each path the user named, canonical (a file's own folder for a
+/// file). Related files and the rule folders of in-tree configurations must resolve inside
+/// one of them.
+pub fn roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .filter_map(|p| {
+            let real = std::fs::canonicalize(p).ok()?;
+            if real.is_dir() {
+                Some(real)
+            } else {
+                real.parent().map(Path::to_path_buf)
+            }
+        })
+        .collect();
+    roots.sort();
+    roots.dedup();
+    roots
+}
+
 /// Walk `paths`: a file is a candidate as given; a folder, every file below it.
 pub fn discover(paths: &[PathBuf], no_ignore: bool) -> Result<Walk, DiscoverError> {
     let mut out = Vec::new();

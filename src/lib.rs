@@ -12,6 +12,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod embedded;
+pub mod files;
 pub mod fix;
 pub mod inventory;
 pub mod lsp;
@@ -33,9 +34,8 @@ use settings::Settings;
 use source::{SourceFile, Span};
 use std::path::{Path, PathBuf};
 
-/// Files larger than this are reported and skipped: configuration is never this big, and a
-/// hostile file must not cost unbounded memory.
-pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+/// Files larger than this are reported and skipped (see `files`).
+pub use files::MAX_FILE_BYTES;
 
 /// Everything one run produced.
 #[derive(Debug, Default)]
@@ -335,20 +335,20 @@ fn lint_pending(engine: &Engine, settings: &Settings, p: Pending) -> Option<File
     let display = display_path(&p.path);
     let bytes = match p.bytes {
         Some(b) => b,
-        None => match read_limited(&p.path) {
+        None => match files::read(&p.path, MAX_FILE_BYTES) {
             Ok(b) => b,
-            Err(ReadError::TooLarge(size)) => {
+            Err(files::ReadError::TooLarge { size, .. }) => {
                 return Some(note(&p.path, display, format!("skipped: {size} bytes is over the {MAX_FILE_BYTES}-byte limit for a configuration file")));
             }
             // Deleted between the walk and the read: nothing to lint, nothing wrong.
-            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound && !p.explicit => {
+            Err(e) if e.is_not_found() && !p.explicit => {
                 return Some(note(
                     &p.path,
                     display,
                     "skipped: the file disappeared while moat ran".into(),
                 ));
             }
-            Err(ReadError::Io(e)) => {
+            Err(e) => {
                 return Some(FileResult {
                     source: None,
                     diagnostics: Vec::new(),
@@ -430,33 +430,6 @@ fn note(path: &Path, display: String, message: String) -> FileResult {
         io_error: None,
         rule_errors: Vec::new(),
     }
-}
-
-enum ReadError {
-    TooLarge(u64),
-    Io(std::io::Error),
-}
-
-fn read_limited(path: &Path) -> Result<Vec<u8>, ReadError> {
-    use std::io::Read;
-    // Check before opening: opening a FIFO blocks until a writer comes, which may be never.
-    if !std::fs::metadata(path).map_err(ReadError::Io)?.is_file() {
-        return Err(ReadError::Io(std::io::Error::other("not a regular file")));
-    }
-    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
-    let meta = file.metadata().map_err(ReadError::Io)?;
-    if !meta.is_file() {
-        return Err(ReadError::Io(std::io::Error::other("not a regular file")));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(ReadError::TooLarge(meta.len()));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // Read one byte past the limit so a file that grew since stat is still caught.
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
-    Ok(bytes)
 }
 
 /// UTF-8 text, BOM stripped. Anything else is named, not guessed at.

@@ -145,7 +145,7 @@ pub fn builtin() -> Result<Table, Vec<AdvisoryError>> {
 /// replaced), or the whole table replaced when the file says `table = "replace"`.
 pub fn from_file(path: &Path) -> Result<Table, Vec<AdvisoryError>> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::files::read_text(path, crate::MAX_FILE_BYTES).map_err(|e| {
         vec![AdvisoryError {
             origin: origin.clone(),
             line: 1,

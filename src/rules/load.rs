@@ -175,14 +175,35 @@ fn user_source(origin: String, text: String) -> Source {
     }
 }
 
+/// A folder of user rules, and where its files may be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleDir {
+    pub path: PathBuf,
+    /// Canonical folders every file and folder below `path` must resolve inside: set for a
+    /// folder that a `.moat.toml` found beside the linted files names (it came with them, so
+    /// it may not reach out of them). Empty for `--rule-dir` and `--config`: anywhere.
+    pub within: Vec<PathBuf>,
+}
+
+impl RuleDir {
+    /// A folder the user named on the command line.
+    pub fn anywhere(path: PathBuf) -> RuleDir {
+        RuleDir {
+            path,
+            within: Vec::new(),
+        }
+    }
+}
+
 /// The embedded rules plus every `*.toml` below each folder in `dirs`.
-pub fn with_dirs(dirs: &[PathBuf]) -> Result<Vec<Rule>, Vec<RuleError>> {
+pub fn with_dirs(dirs: &[RuleDir]) -> Result<Vec<Rule>, Vec<RuleError>> {
     let mut sources = embedded_sources(true);
     for dir in dirs {
         let mut files = Vec::new();
-        if let Err(e) = collect_toml(dir, &mut files) {
+        let mut visited = std::collections::HashSet::new();
+        if let Err(e) = collect_toml(&dir.path, &dir.within, &mut visited, &mut files) {
             return Err(vec![RuleError {
-                origin: dir.display().to_string(),
+                origin: dir.path.display().to_string(),
                 line: 1,
                 column: 1,
                 message: e,
@@ -190,7 +211,7 @@ pub fn with_dirs(dirs: &[PathBuf]) -> Result<Vec<Rule>, Vec<RuleError>> {
         }
         files.sort();
         for f in files {
-            match std::fs::read_to_string(&f) {
+            match crate::files::read_text(&f, crate::MAX_FILE_BYTES) {
                 Ok(t) => sources.push(user_source(f.display().to_string(), t)),
                 Err(e) => {
                     return Err(vec![RuleError {
@@ -206,13 +227,45 @@ pub fn with_dirs(dirs: &[PathBuf]) -> Result<Vec<Rule>, Vec<RuleError>> {
     load_sources(sources)
 }
 
-fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+/// Every `*.toml` below `dir`. Symlinked folders are followed once each (a link back up is a
+/// loop, not more rules); with `within`, anything resolving outside those folders stops the
+/// load with its name.
+fn collect_toml(
+    dir: &Path,
+    within: &[PathBuf],
+    visited: &mut std::collections::HashSet<PathBuf>,
+    out: &mut Vec<PathBuf>,
+) -> Result<(), String> {
+    let real = std::fs::canonicalize(dir).map_err(|e| format!("cannot read rule folder: {e}"))?;
+    if !within.is_empty() && !within.iter().any(|w| real.starts_with(w)) {
+        return Err(format!(
+            "`{}` resolves outside the linted tree (to `{}`); a rule folder named in a \
+             `.moat.toml` beside the linted files must be inside them (use `--rule-dir` for \
+             others)",
+            dir.display(),
+            real.display()
+        ));
+    }
+    if !visited.insert(real) {
+        return Ok(());
+    }
     let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read rule folder: {e}"))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
         if path.is_dir() {
-            collect_toml(&path, out)?;
+            collect_toml(&path, within, visited, out)?;
         } else if path.extension().is_some_and(|e| e == "toml") {
+            if !within.is_empty() {
+                let real = std::fs::canonicalize(&path).map_err(|e| e.to_string())?;
+                if !within.iter().any(|w| real.starts_with(w)) {
+                    return Err(format!(
+                        "`{}` resolves outside the linted tree; a rule folder named in a \
+                         `.moat.toml` beside the linted files may only hold files inside them",
+                        path.display()
+                    ));
+                }
+            }
             out.push(path);
         }
     }
