@@ -178,6 +178,7 @@ fn inventory(args: InventoryArgs) -> i32 {
     };
     let settings = Settings {
         no_ignore: args.no_ignore,
+        roots: crate::discover::roots(&paths),
         ..Settings::default()
     };
     let inv = match crate::inventory::collect(&settings, Input::Paths(paths)) {
@@ -371,6 +372,7 @@ fn settings_from(config: &Loaded, args: &CheckArgs, rules: &[Rule]) -> Result<Se
             .or(config.fail_on)
             .unwrap_or(Severity::Low),
         rule_dirs,
+        roots: crate::discover::roots(&given_paths(args)),
         no_ignore: args.no_ignore,
         report_unused_ignores: args.report_unused_ignores,
         severity: config.severity.clone(),

@@ -135,7 +135,13 @@ impl Loaded {
             .path
             .as_deref()
             .and_then(Path::parent)
-            .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                }
+            })
             .and_then(|p| std::fs::canonicalize(p).ok())
         {
             within.push(folder);

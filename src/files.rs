@@ -18,7 +18,10 @@ pub const MAX_BASELINE_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Debug)]
 pub enum ReadError {
     /// Larger than the limit: `size` is what was seen (the stated size, or the bytes read).
-    TooLarge { size: u64, limit: u64 },
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
     /// A FIFO, a device, a socket or a folder: named, never opened.
     NotRegular(&'static str),
     NotUtf8,
@@ -158,7 +161,10 @@ impl std::fmt::Display for WriteError {
         match self {
             WriteError::Refused(why) => write!(f, "{why}; left unchanged"),
             WriteError::Changed => {
-                write!(f, "it changed while moat ran; left unchanged (run moat again)")
+                write!(
+                    f,
+                    "it changed while moat ran; left unchanged (run moat again)"
+                )
             }
             WriteError::Io(e) => write!(f, "{e}; the file is unchanged"),
         }
@@ -290,14 +296,15 @@ fn copy_xattrs(old_path: &Path, new: &std::fs::File) -> Result<(), WriteError> {
         let mut value = vec![0u8; size];
         let got =
             rustix::fs::fgetxattr(&old, &name, &mut value[..]).map_err(std::io::Error::from)?;
-        rustix::fs::fsetxattr(new, &name, &value[..got], rustix::fs::XattrFlags::empty())
-            .map_err(|e| {
+        rustix::fs::fsetxattr(new, &name, &value[..got], rustix::fs::XattrFlags::empty()).map_err(
+            |e| {
                 WriteError::Refused(format!(
                     "its extended attribute `{}` cannot be kept ({})",
                     name.to_string_lossy(),
                     std::io::Error::from(e)
                 ))
-            })?;
+            },
+        )?;
     }
     Ok(())
 }
@@ -316,8 +323,13 @@ mod tests {
             read(&p, 4),
             Err(ReadError::TooLarge { size: 8, limit: 4 })
         ));
-        assert!(matches!(read(dir.path(), 100), Err(ReadError::NotRegular(_))));
-        assert!(read(&dir.path().join("missing"), 1).unwrap_err().is_not_found());
+        assert!(matches!(
+            read(dir.path(), 100),
+            Err(ReadError::NotRegular(_))
+        ));
+        assert!(read(&dir.path().join("missing"), 1)
+            .unwrap_err()
+            .is_not_found());
     }
 
     #[test]

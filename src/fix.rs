@@ -84,6 +84,7 @@ pub fn fix_all(
     unsafe_fixes: bool,
 ) -> Vec<FixedFile> {
     let mut out = Vec::new();
+    let related = crate::model::related::Related::new(settings.roots.clone());
     for (index, file) in report.files.iter().enumerate() {
         let diags: Vec<Diagnostic> = report
             .diagnostics
@@ -120,6 +121,7 @@ pub fn fix_all(
             crate::lint_source(
                 engine,
                 settings,
+                &related,
                 &relinted,
                 kind,
                 0,

@@ -27,6 +27,7 @@ pub mod suppress;
 use classify::FileKind;
 use diagnostic::{Diagnostic, Severity, PARSE_ERROR, SKIPPED};
 use model::nodes::{self, Node};
+use model::related::Related;
 use rayon::prelude::*;
 use rules::eval::{Engine, EvalError};
 use rules::load::Rule;
@@ -125,6 +126,7 @@ pub fn check_batches(
         )],
     };
     pending.sort_by(|a, b| a.0.cmp(&b.0));
+    let related = &Related::new(settings.roots.clone());
     let mut batches: Vec<Vec<Pending>> = Vec::new();
     let mut pending = pending.into_iter().map(|(_, p)| p).peekable();
     while batches.is_empty() || pending.peek().is_some() {
@@ -135,7 +137,7 @@ pub fn check_batches(
     if let [_] = batches.as_slice() {
         // Nothing to overlap: no thread to start.
         let batch = batches.pop().unwrap_or_default();
-        let mut report = lint_batch(engine, settings, batch);
+        let mut report = lint_batch(engine, settings, related, batch);
         report.io_errors.splice(0..0, notes);
         each(report);
         return Ok(());
@@ -144,7 +146,10 @@ pub fn check_batches(
         let (done, reports) = std::sync::mpsc::sync_channel(0);
         scope.spawn(move || {
             for batch in batches {
-                if done.send(lint_batch(engine, settings, batch)).is_err() {
+                if done
+                    .send(lint_batch(engine, settings, related, batch))
+                    .is_err()
+                {
                     break;
                 }
             }
@@ -197,19 +202,24 @@ impl Report {
     }
 }
 
-fn lint_batch(engine: &Engine, settings: &Settings, pending: Vec<Pending>) -> Report {
+fn lint_batch(
+    engine: &Engine,
+    settings: &Settings,
+    related: &Related,
+    pending: Vec<Pending>,
+) -> Report {
     let mut report = Report::default();
     // One file (an editor, a hook on one commit) is linted on this thread: starting the
     // thread pool would cost more than it saves.
     let results: Vec<Option<FileResult>> = if pending.len() == 1 {
         pending
             .into_iter()
-            .map(|p| lint_pending(engine, settings, p))
+            .map(|p| lint_pending(engine, settings, related, p))
             .collect()
     } else {
         pending
             .into_par_iter()
-            .map(|p| lint_pending(engine, settings, p))
+            .map(|p| lint_pending(engine, settings, related, p))
             .collect()
     };
     for r in results.into_iter().flatten() {
@@ -325,7 +335,12 @@ fn display_path(path: &Path) -> String {
     rel.to_string_lossy().replace('\\', "/")
 }
 
-fn lint_pending(engine: &Engine, settings: &Settings, p: Pending) -> Option<FileResult> {
+fn lint_pending(
+    engine: &Engine,
+    settings: &Settings,
+    related: &Related,
+    p: Pending,
+) -> Option<FileResult> {
     let settings = settings.for_path(&p.path);
     let mapped = settings.kind_for(&p.path);
     let named = mapped.is_some() || classify::by_name(&p.path).is_some();
@@ -396,6 +411,7 @@ fn lint_pending(engine: &Engine, settings: &Settings, p: Pending) -> Option<File
         lint_source(
             engine,
             settings,
+            related,
             &source,
             kind,
             0,
@@ -455,9 +471,12 @@ fn decode(bytes: &[u8]) -> Result<(String, usize), String> {
 
 /// Parse, model and evaluate one file that is already read and classified. Diagnostics carry
 /// `file` as given; callers renumber.
+/// `related` reads the files this one names, once per run (`model::related`).
+#[allow(clippy::too_many_arguments)]
 pub fn lint_source(
     engine: &Engine,
     settings: &Settings,
+    related: &Related,
     source: &SourceFile,
     kind: FileKind,
     file: usize,
@@ -465,6 +484,7 @@ pub fn lint_source(
     errors: &mut Vec<EvalError>,
 ) {
     let first = out.len();
+    let related = related.joiner();
     let mut node_list: Vec<Node> = Vec::new();
     let facts = nodes::file_facts_with(&source.display, kind.name(), &settings.trusted_registries);
     match kind {
@@ -484,7 +504,7 @@ pub fn lint_source(
                         service.command.as_ref(),
                         service.entrypoint.as_ref(),
                     );
-                    nodes::service_nodes(&service, file, &facts, &mut node_list);
+                    nodes::service_nodes(&service, file, &facts, &related, &mut node_list);
                 }
                 nodes::dockerfile_nodes(&df, &source.text, file, &facts, &mut node_list);
             }
@@ -505,7 +525,7 @@ pub fn lint_source(
                             s.command.as_ref(),
                             s.entrypoint.as_ref(),
                         );
-                        nodes::service_nodes(s, file, &facts, &mut node_list);
+                        nodes::service_nodes(s, file, &facts, &related, &mut node_list);
                     }
                 }
             }
@@ -516,6 +536,7 @@ pub fn lint_source(
                 source,
                 file,
                 file_facts: &facts,
+                related: &related,
             };
             let reader = match other {
                 FileKind::RedisConf => model::redis::file_nodes,
@@ -530,6 +551,16 @@ pub fn lint_source(
                 out.push(parse_error(file, p.span, &p.message));
             }
         }
+    }
+    // Where related files were refused or moat stopped following them, said at the reference.
+    for (span, message) in related.take_notes() {
+        out.push(Diagnostic::input_problem(
+            SKIPPED,
+            Severity::Info,
+            file,
+            span,
+            message,
+        ));
     }
     if let Some(observe) = &engine.observer {
         observe(source, &node_list);
@@ -603,7 +634,7 @@ mod tests {
             explicit,
             bytes: None,
         };
-        lint_pending(&engine, &Settings::default(), p)
+        lint_pending(&engine, &Settings::default(), &Related::default(), p)
     }
 
     // A walked file that is gone by the time it is read (a branch switch, a build cleaning up)

@@ -174,6 +174,7 @@ fn lint(engine: &Engine, uri: &lsp::Uri, text: String) -> Document {
         crate::lint_source(
             engine,
             &settings,
+            &crate::model::related::Related::new(settings.roots.clone()),
             &file,
             kind,
             0,

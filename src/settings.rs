@@ -11,6 +11,9 @@ pub struct Settings {
     pub ignore: Vec<String>,
     pub fail_on: Severity,
     pub rule_dirs: Vec<PathBuf>,
+    /// The folders the user named, canonical (`discover::roots`): files that linted files
+    /// name are read only inside them. Empty: only below the naming file's folder.
+    pub roots: Vec<PathBuf>,
     pub no_ignore: bool,
     pub severity: Vec<(String, Severity)>,
     pub kinds: Vec<(globset::GlobMatcher, FileKind)>,
@@ -40,6 +43,7 @@ impl Default for Settings {
             ignore: Vec::new(),
             fail_on: Severity::Low,
             rule_dirs: Vec::new(),
+            roots: Vec::new(),
             no_ignore: false,
             severity: Vec::new(),
             kinds: Vec::new(),

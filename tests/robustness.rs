@@ -20,6 +20,7 @@ fn lint(
     moat::lint_source(
         engine,
         &moat::settings::Settings::default(),
+        &moat::model::related::Related::default(),
         &source,
         kind,
         0,

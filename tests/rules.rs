@@ -32,7 +32,16 @@ fn lint_text(engine: &Engine, settings: &Settings, name: &str, text: &str) -> Ve
     let source = SourceFile::new(path, name.to_string(), text.to_string(), 0);
     let mut out = Vec::new();
     let mut errors = Vec::new();
-    moat::lint_source(engine, settings, &source, kind, 0, &mut out, &mut errors);
+    moat::lint_source(
+        engine,
+        settings,
+        &moat::model::related::Related::default(),
+        &source,
+        kind,
+        0,
+        &mut out,
+        &mut errors,
+    );
     assert!(
         errors.is_empty(),
         "rule evaluation failed on {name}: {errors:?}"

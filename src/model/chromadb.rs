@@ -67,8 +67,8 @@ pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
     if ctx.service.component != Some(Component::Chromadb) {
         return;
     }
-    let (vars, unread) = envfile::service_env(ctx.service);
-    out.push(node_from(ctx, &vars, &unread, &json!({})));
+    let (vars, unread) = ctx.env();
+    out.push(node_from(ctx, vars, unread, &json!({})));
 }
 
 /// Pydantic's true values (the Python server), which also cover the Rust server's `true`.

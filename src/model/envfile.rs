@@ -32,15 +32,15 @@ pub struct Setting {
 /// A service's environment in the order Compose applies it (later wins): each `env_file`
 /// in order, then `environment:`. For a Dockerfile, its final-stage `ENV`s (`ARG`s are not in
 /// the running container's environment). Env files that cannot be read are returned apart.
-pub fn service_env(s: &Service) -> (Vec<Setting>, Vec<String>) {
+pub fn service_env(s: &Service, related: &super::related::Joiner) -> (Vec<Setting>, Vec<String>) {
     let mut out = Vec::new();
     let mut unread = Vec::new();
     for f in &s.env_files {
         let read = s
             .declared_in
             .as_deref()
-            .and_then(|d| super::related::read(d, &f.value));
-        let Some((_, text)) = read else {
+            .and_then(|d| related.read(d, &f.value, f.span).ok());
+        let Some(super::related::Joined { text, .. }) = read else {
             unread.push(f.value.clone());
             continue;
         };
@@ -122,12 +122,7 @@ pub fn component_nodes(
         let Some(span) = span else { continue };
         let service = file_service(ctx, span);
         let facts = super::nodes::fact(super::nodes::service_facts(&service));
-        let sctx = ServiceCtx {
-            service: &service,
-            facts: &facts,
-            file: ctx.file,
-            file_facts: ctx.file_facts,
-        };
+        let sctx = ServiceCtx::new(&service, &facts, ctx.file, ctx.file_facts, ctx.related);
         if which == "ollama" {
             out.push(super::ollama::node_from(&sctx, vars, &[], extra));
         } else {

@@ -36,7 +36,6 @@ use crate::parse::yaml::{parse_documents, YNode, YValue};
 use crate::parse::Problem;
 use crate::source::Span;
 use serde_json::json;
-use std::path::Path;
 
 /// Span keys a `chart` rule may name.
 pub const SPAN_KEYS: &[&str] = &[
@@ -62,7 +61,7 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
             }]
         }
     };
-    let meta = chart_meta(&ctx.source.path);
+    let meta = chart_meta(ctx);
     for doc in docs.iter().filter(|d| d.is_map()) {
         for chart in charts(src, doc, &meta) {
             emit(ctx, src, &chart, out);
@@ -83,8 +82,10 @@ struct ChartMeta {
     dependencies: Vec<(String, String)>,
 }
 
-fn chart_meta(values_path: &Path) -> ChartMeta {
-    let Some((_, text)) = super::related::read(values_path, "Chart.yaml") else {
+fn chart_meta(ctx: &FileCtx) -> ChartMeta {
+    let Some(super::related::Joined { text, .. }) =
+        ctx.related.look_for(&ctx.source.path, "Chart.yaml")
+    else {
         return ChartMeta::default();
     };
     let Ok(docs) = parse_documents(&text) else {
@@ -772,7 +773,7 @@ fn emit(ctx: &FileCtx, src: &str, chart: &Chart, out: &mut Vec<Node>) {
     }
     for (i, (b, x)) in built.iter().enumerate() {
         let start = out.len();
-        service_nodes(&x.service, ctx.file, ctx.file_facts, out);
+        service_nodes(&x.service, ctx.file, ctx.file_facts, ctx.related, out);
         // The service node is the first `service_nodes` pushes: share its facts and spans.
         let Some(service) = out.get(start).filter(|n| n.kind == NodeKind::Service) else {
             continue;

@@ -36,11 +36,11 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
             }]
         }
     };
-    let patch = kustomize_patch(&ctx.source.path);
+    let patch = kustomize_patch(&ctx.source.path, ctx.related);
     for mut s in services_from_manifests(src, &docs) {
         s.declared_in = Some(ctx.source.path.clone());
         s.fragment |= patch;
-        service_nodes(&s, ctx.file, ctx.file_facts, out);
+        service_nodes(&s, ctx.file, ctx.file_facts, ctx.related, out);
     }
     super::gpu_operator::cluster_policy_nodes(ctx, &docs, out);
     Vec::new()
@@ -576,7 +576,7 @@ impl Container<'_> {
 
 /// The file is a patch that a `kustomization.yaml` in its folder or the folder above lists
 /// (`patches:` / `patchesStrategicMerge:` / `patchesJson6902:`): a partial manifest.
-fn kustomize_patch(path: &std::path::Path) -> bool {
+fn kustomize_patch(path: &std::path::Path, related: &super::related::Joiner) -> bool {
     let Some(dir) = path.parent() else {
         return false;
     };
@@ -590,7 +590,7 @@ fn kustomize_patch(path: &std::path::Path) -> bool {
     for _ in 0..2 {
         let Some(d) = folder else { break };
         for k in ["kustomization.yaml", "kustomization.yml", "Kustomization"] {
-            let Some((_, text)) = super::related::read(&d.join(k), k) else {
+            let Some(super::related::Joined { text, .. }) = related.look_for(&d.join(k), k) else {
                 continue;
             };
             if lists_patch(&text, &relative) {

@@ -4,6 +4,8 @@
 //! checks conditions and `at` keys against.
 
 use super::commands;
+use super::envfile::Setting;
+use super::related::Joiner;
 use super::runtime;
 use super::secrets;
 use super::shell;
@@ -529,7 +531,13 @@ fn service_spans(node: &mut Node, s: &Service) {
 }
 
 /// Nodes for one service: the service itself, and one per port, env entry and mount.
-pub fn service_nodes(s: &Service, file: usize, file_facts: &Fact, out: &mut Vec<Node>) {
+pub fn service_nodes(
+    s: &Service,
+    file: usize,
+    file_facts: &Fact,
+    related: &Joiner,
+    out: &mut Vec<Node>,
+) {
     let facts = fact(service_facts(s));
     let base = |kind| {
         let mut n = Node::new(kind, file, file_facts);
@@ -572,12 +580,7 @@ pub fn service_nodes(s: &Service, file: usize, file_facts: &Fact, out: &mut Vec<
         }
     }
     // Component nodes: each component module decides whether the service is one of its own.
-    let ctx = ServiceCtx {
-        service: s,
-        facts: &facts,
-        file,
-        file_facts,
-    };
+    let ctx = ServiceCtx::new(s, &facts, file, file_facts, related);
     super::redis::service_nodes(&ctx, out);
     super::ollama::service_nodes(&ctx, out);
     super::chromadb::service_nodes(&ctx, out);
@@ -592,9 +595,36 @@ pub struct ServiceCtx<'a> {
     pub facts: &'a Fact,
     pub file: usize,
     pub file_facts: &'a Fact,
+    /// Reads the files the service names (`env_file:`, mounted configuration).
+    pub related: &'a Joiner<'a>,
+    env: std::cell::OnceCell<(Vec<Setting>, Vec<String>)>,
 }
 
-impl ServiceCtx<'_> {
+impl<'a> ServiceCtx<'a> {
+    pub fn new(
+        service: &'a Service,
+        facts: &'a Fact,
+        file: usize,
+        file_facts: &'a Fact,
+        related: &'a Joiner<'a>,
+    ) -> Self {
+        ServiceCtx {
+            service,
+            facts,
+            file,
+            file_facts,
+            related,
+            env: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The service's environment as its process sees it, and the env files that could not be
+    /// read (`envfile::service_env`): joined once per service, however many components ask.
+    pub fn env(&self) -> &(Vec<Setting>, Vec<String>) {
+        self.env
+            .get_or_init(|| super::envfile::service_env(self.service, self.related))
+    }
+
     /// A node of `kind` carrying the service's facts and spans.
     pub fn node(&self, kind: NodeKind) -> Node {
         let mut n = Node::new(kind, self.file, self.file_facts);
@@ -1161,6 +1191,8 @@ pub struct FileCtx<'a> {
     pub source: &'a crate::source::SourceFile,
     pub file: usize,
     pub file_facts: &'a Fact,
+    /// Reads the files this one names (`include`s, `Chart.yaml`).
+    pub related: &'a Joiner<'a>,
 }
 
 #[cfg(test)]
@@ -1174,7 +1206,13 @@ mod tests {
         let facts = file_facts("Dockerfile", "dockerfile");
         let mut out = Vec::new();
         if let Some(s) = super::super::dockerfile::service_from_dockerfile(&df, src, "Dockerfile") {
-            service_nodes(&s, 0, &facts, &mut out);
+            service_nodes(
+                &s,
+                0,
+                &facts,
+                &crate::model::related::Related::default().joiner(),
+                &mut out,
+            );
         }
         dockerfile_nodes(&df, src, 0, &facts, &mut out);
         out

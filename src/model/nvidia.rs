@@ -272,10 +272,13 @@ mod tests {
     fn read(src: &str) -> (Vec<Node>, Vec<Problem>) {
         let source = SourceFile::new("config.toml".into(), "config.toml".into(), src.into(), 0);
         let facts = file_facts("config.toml", "nvidia-toml");
+        let related = crate::model::related::Related::default();
+        let joiner = related.joiner();
         let ctx = FileCtx {
             source: &source,
             file: 0,
             file_facts: &facts,
+            related: &joiner,
         };
         let mut out = Vec::new();
         let problems = file_nodes(&ctx, &mut out);

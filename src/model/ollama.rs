@@ -82,8 +82,8 @@ pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
     if ctx.service.component != Some(Component::Ollama) {
         return;
     }
-    let (vars, unread) = envfile::service_env(ctx.service);
-    out.push(node_from(ctx, &vars, &unread, &json!({})));
+    let (vars, unread) = ctx.env();
+    out.push(node_from(ctx, vars, unread, &json!({})));
 }
 
 /// Go's `envconfig.Var`: trimmed, surrounding quotes removed.

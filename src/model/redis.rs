@@ -10,6 +10,7 @@
 
 use super::component::Component;
 use super::nodes::{FileCtx, Node, NodeKind, ServiceCtx};
+use super::related::{FileId, Joined, Joiner};
 use super::version::{self, Stated};
 use super::{is_loopback, ImageRef, MountKind, Port, Service};
 use crate::model::nodes::fact;
@@ -174,11 +175,32 @@ impl Config {
     }
 }
 
-/// Reads an `include`d or mounted file: given the argument as written and the path of the
-/// including file (in the resolver's own namespace), the path to resolve further includes
-/// against, the text, and the span in the linted file its settings should point at (`None`:
-/// the `include` line).
-type Resolve<'r> = dyn Fn(&str, &Path) -> Result<(PathBuf, String, Option<Span>), String> + 'r;
+/// An `include`d or mounted file as read: the path to resolve its own includes against (in the
+/// resolver's namespace), its identity, its text, and the span in the linted file its settings
+/// should point at (`None`: the `include` line).
+struct Resolved {
+    path: PathBuf,
+    id: FileId,
+    text: std::sync::Arc<str>,
+    span: Option<Span>,
+}
+
+/// Reads an `include`d or mounted file, given the argument as written, the path of the
+/// including file, and the span of the line that names it.
+type Resolve<'r> = dyn Fn(&str, &Path, Span) -> Result<Resolved, String> + 'r;
+
+/// Includes followed so far for one node: each file is read and applied once (a second
+/// `include` of it, or a cycle, is noted and skipped), at most `MAX_INCLUDES` of them.
+struct Includes<'j> {
+    related: &'j Joiner<'j>,
+    /// Every file applied, the linted one first.
+    seen: std::collections::HashSet<FileId>,
+    /// The chain of files being applied, to tell a cycle from a second include.
+    stack: Vec<FileId>,
+}
+
+/// Files included into one configuration at most (each file counts once).
+const MAX_INCLUDES: usize = 256;
 
 /// Apply `directives` to `cfg`, following `include`s through `resolve`.
 fn load(
@@ -187,8 +209,7 @@ fn load(
     place: &Place,
     current: &Path,
     resolve: &Resolve,
-    depth: usize,
-    visiting: &mut Vec<PathBuf>,
+    includes: &mut Includes,
 ) {
     for d in directives {
         if d.name != "include" {
@@ -200,9 +221,13 @@ fn load(
             Place::Joined { span, .. } => *span,
             _ => d.span,
         };
-        if depth >= MAX_INCLUDE_DEPTH {
+        if includes.stack.len() > MAX_INCLUDE_DEPTH {
             cfg.unread
                 .push(format!("`{arg}` (includes nested too deeply)"));
+            includes.related.note(
+                at,
+                format!("`{arg}` was not read: includes nest deeper than {MAX_INCLUDE_DEPTH}"),
+            );
             continue;
         }
         if arg.contains(['*', '?', '[']) {
@@ -210,28 +235,39 @@ fn load(
                 .push(format!("`{arg}` (a pattern; moat does not expand it)"));
             continue;
         }
-        match resolve(arg, current) {
-            Ok((path, text, span)) => {
-                if visiting.contains(&path) {
+        if includes.seen.len() > MAX_INCLUDES {
+            cfg.unread.push(format!("`{arg}` (too many includes)"));
+            includes.related.note(
+                at,
+                format!("`{arg}` was not read: moat stops after {MAX_INCLUDES} included files"),
+            );
+            continue;
+        }
+        match resolve(arg, current, at) {
+            Ok(r) => {
+                if includes.stack.contains(&r.id) {
+                    includes.related.note(
+                        at,
+                        format!("`{arg}` includes itself (an include cycle): not followed again"),
+                    );
                     continue;
                 }
-                let (file, _) = redis_conf::parse(&text);
+                if !includes.seen.insert(r.id.clone()) {
+                    includes.related.note(
+                        at,
+                        format!("`{arg}` is included more than once: read and applied once"),
+                    );
+                    continue;
+                }
+                let (file, _) = redis_conf::parse(&r.text);
                 cfg.joined.push(arg.to_string());
                 let inner = Place::Joined {
-                    span: span.unwrap_or(at),
+                    span: r.span.unwrap_or(at),
                     from: format!("`{arg}`, included"),
                 };
-                visiting.push(path.clone());
-                load(
-                    cfg,
-                    &file.directives,
-                    &inner,
-                    &path,
-                    resolve,
-                    depth + 1,
-                    visiting,
-                );
-                visiting.pop();
+                includes.stack.push(r.id);
+                load(cfg, &file.directives, &inner, &r.path, resolve, includes);
+                includes.stack.pop();
             }
             Err(why) => cfg.unread.push(format!("`{arg}` ({why})")),
         }
@@ -567,9 +603,9 @@ fn mounted(s: &Service, path: &str) -> Option<(String, Span)> {
 }
 
 /// Settings read from the environment (Bitnami's image, redis-stack's `REDIS_ARGS`).
-fn env_directives(s: &Service, flavor: Flavor, cfg: &mut Config, repository: &str) {
-    let (vars, _) = super::envfile::service_env(s);
-    let get = |n: &str| super::envfile::get(&vars, n);
+fn env_directives(ctx: &ServiceCtx, flavor: Flavor, cfg: &mut Config, repository: &str) {
+    let (vars, _) = ctx.env();
+    let get = |n: &str| super::envfile::get(vars, n);
     let from = |v: &super::envfile::Setting| format!("`{}`, {}", v.name, v.from);
     let mut set = |name: &str, value: &str, v: &super::envfile::Setting| {
         let d = Directive {
@@ -698,7 +734,7 @@ pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
     if let Some(conf) = conf {
         let path = conf.value.clone();
         let declared = s.declared_in.clone();
-        let resolve = |arg: &str, _cur: &Path| -> Result<(PathBuf, String, Option<Span>), String> {
+        let resolve = |arg: &str, _cur: &Path, at: Span| -> Result<Resolved, String> {
             if !arg.starts_with('/') {
                 return Err("relative to Redis's working directory, not known here".into());
             }
@@ -707,30 +743,42 @@ pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
             let declared = declared
                 .as_deref()
                 .ok_or_else(|| "no file to resolve it against".to_string())?;
-            let (_, text) = super::related::read(declared, &source)
-                .ok_or_else(|| format!("`{source}` could not be read below this folder"))?;
-            Ok((PathBuf::from(arg), text, Some(span)))
+            // A mount's notes go to its volume entry; an include's to its line.
+            let at = if at == Span::default() { span } else { at };
+            let Joined { id, text, .. } = ctx
+                .related
+                .read(declared, &source, at)
+                .map_err(|why| format!("`{source}`: {why}"))?;
+            Ok(Resolved {
+                path: PathBuf::from(arg),
+                id,
+                text,
+                span: Some(span),
+            })
         };
-        match resolve(&path, Path::new("/")) {
-            Ok((p, text, span)) => {
-                let span = span.unwrap_or(conf.span);
+        match resolve(&path, Path::new("/"), Span::default()) {
+            Ok(r) => {
+                let span = r.span.unwrap_or(conf.span);
                 sources.push(span);
                 let source = mounted(s, &path).map(|m| m.0).unwrap_or_default();
-                let (file, _) = redis_conf::parse(&text);
+                let (file, _) = redis_conf::parse(&r.text);
                 cfg.joined.push(source.clone());
                 let place = Place::Joined {
                     span,
                     from: format!("`{source}`, mounted at `{path}`"),
                 };
-                let mut visiting = vec![p.clone()];
+                let mut includes = Includes {
+                    related: ctx.related,
+                    seen: [r.id.clone()].into(),
+                    stack: vec![r.id],
+                };
                 load(
                     &mut cfg,
                     &file.directives,
                     &place,
-                    &p,
+                    &r.path,
                     &resolve,
-                    1,
-                    &mut visiting,
+                    &mut includes,
                 );
             }
             Err(why) => {
@@ -745,7 +793,7 @@ pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
         }
     }
     env_directives(
-        s,
+        ctx,
         flavor,
         &mut cfg,
         s.image.as_ref().map_or("", |i| i.repository.as_str()),
@@ -802,27 +850,29 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
     let text = &ctx.source.text;
     let (file, problems) = redis_conf::parse(text);
     let mut cfg = Config::default();
-    let resolve = |arg: &str, cur: &Path| -> Result<(PathBuf, String, Option<Span>), String> {
-        super::related::read(cur, arg)
-            .map(|(p, t)| (p, t, None))
-            .ok_or_else(|| {
-                if arg.starts_with('/') {
-                    "an absolute path outside this repository".to_string()
-                } else {
-                    "not found below this folder".to_string()
-                }
-            })
+    let resolve = |arg: &str, cur: &Path, at: Span| -> Result<Resolved, String> {
+        ctx.related.read(cur, arg, at).map(|j| Resolved {
+            path: j.path,
+            id: j.id,
+            text: j.text,
+            span: None,
+        })
     };
     let path = ctx.source.path.clone();
-    let mut visiting = vec![path.clone()];
+    // The linted file itself, when it is on disk (the editor's buffer may not be).
+    let own: Vec<FileId> = FileId::of(&path).into_iter().collect();
+    let mut includes = Includes {
+        related: ctx.related,
+        seen: own.iter().cloned().collect(),
+        stack: own,
+    };
     load(
         &mut cfg,
         &file.directives,
         &Place::File(ctx.source),
         &path,
         &resolve,
-        0,
-        &mut visiting,
+        &mut includes,
     );
     let name = ctx
         .source
@@ -836,12 +886,7 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
     let anchor = file.directives.first().map_or(first_line, |d| d.span);
     let service = super::envfile::file_service(ctx, anchor);
     let facts = fact(super::nodes::service_facts(&service));
-    let sctx = ServiceCtx {
-        service: &service,
-        facts: &facts,
-        file: ctx.file,
-        file_facts: ctx.file_facts,
-    };
+    let sctx = ServiceCtx::new(&service, &facts, ctx.file, ctx.file_facts, ctx.related);
     let known = cfg.unread.is_empty();
     let inst = Instance {
         cfg,
@@ -1305,10 +1350,13 @@ mod tests {
         let mut out = Vec::new();
         match kind {
             crate::classify::FileKind::RedisConf => {
+                let related = crate::model::related::Related::default();
+                let joiner = related.joiner();
                 let ctx = FileCtx {
                     source: &source,
                     file: 0,
                     file_facts: &facts,
+                    related: &joiner,
                 };
                 file_nodes(&ctx, &mut out);
             }
@@ -1321,7 +1369,13 @@ mod tests {
                         s.command.as_ref(),
                         s.entrypoint.as_ref(),
                     );
-                    super::super::nodes::service_nodes(s, 0, &facts, &mut out);
+                    super::super::nodes::service_nodes(
+                        s,
+                        0,
+                        &facts,
+                        &crate::model::related::Related::default().joiner(),
+                        &mut out,
+                    );
                 }
             }
             crate::classify::FileKind::Dockerfile => {
@@ -1334,7 +1388,13 @@ mod tests {
                     s.command.as_ref(),
                     s.entrypoint.as_ref(),
                 );
-                super::super::nodes::service_nodes(&s, 0, &facts, &mut out);
+                super::super::nodes::service_nodes(
+                    &s,
+                    0,
+                    &facts,
+                    &crate::model::related::Related::default().joiner(),
+                    &mut out,
+                );
             }
             _ => unreachable!(),
         }
@@ -1454,10 +1514,13 @@ mod tests {
         let src = "include base.conf\ninclude /etc/redis/missing.conf\nbind 0.0.0.0\n";
         let source = SourceFile::new(path.clone(), "redis.conf".into(), src.into(), 0);
         let facts = super::super::nodes::file_facts("redis.conf", "redis-conf");
+        let related = crate::model::related::Related::default();
+        let joiner = related.joiner();
         let ctx = FileCtx {
             source: &source,
             file: 0,
             file_facts: &facts,
+            related: &joiner,
         };
         let mut out = Vec::new();
         file_nodes(&ctx, &mut out);
@@ -1544,7 +1607,13 @@ mod tests {
         s.component = Some(Component::Redis);
         let facts = super::super::nodes::file_facts("compose.yaml", "compose");
         let mut out = Vec::new();
-        super::super::nodes::service_nodes(s, 0, &facts, &mut out);
+        super::super::nodes::service_nodes(
+            s,
+            0,
+            &facts,
+            &crate::model::related::Related::default().joiner(),
+            &mut out,
+        );
         let n = out.iter().find(|n| n.kind == NodeKind::Redis).unwrap();
         assert_eq!(eval(n, "redis.config_known"), "true");
         assert_eq!(eval(n, "redis.port"), "6380");
@@ -1657,10 +1726,13 @@ mod tests {
                 let facts = super::super::nodes::file_facts(name, kind.name());
                 let mut out = Vec::new();
                 if kind == crate::classify::FileKind::RedisConf {
+                    let related = crate::model::related::Related::default();
+                    let joiner = related.joiner();
                     let ctx = FileCtx {
                         source: &source,
                         file: 0,
                         file_facts: &facts,
+                        related: &joiner,
                     };
                     file_nodes(&ctx, &mut out);
                 } else if let Ok(docs) = crate::parse::yaml::parse_documents(&text) {
@@ -1669,7 +1741,13 @@ mod tests {
                             super::super::compose::services_from_compose(&text, d);
                         for s in &mut services {
                             s.component = Some(Component::Redis);
-                            super::super::nodes::service_nodes(s, 0, &facts, &mut out);
+                            super::super::nodes::service_nodes(
+                                s,
+                                0,
+                                &facts,
+                                &crate::model::related::Related::default().joiner(),
+                                &mut out,
+                            );
                         }
                     }
                 }

@@ -739,7 +739,13 @@ mod tests {
                 s.command.as_ref(),
                 s.entrypoint.as_ref(),
             );
-            service_nodes(s, 0, &facts, &mut out);
+            service_nodes(
+                s,
+                0,
+                &facts,
+                &crate::model::related::Related::default().joiner(),
+                &mut out,
+            );
         }
         out.into_iter()
             .filter(|n| n.kind == NodeKind::Triton)
@@ -751,7 +757,13 @@ mod tests {
         let facts = file_facts("Dockerfile", "dockerfile");
         let mut out = Vec::new();
         if let Some(s) = crate::model::dockerfile::service_from_dockerfile(&df, src, "Dockerfile") {
-            service_nodes(&s, 0, &facts, &mut out);
+            service_nodes(
+                &s,
+                0,
+                &facts,
+                &crate::model::related::Related::default().joiner(),
+                &mut out,
+            );
         }
         out.into_iter()
             .filter(|n| n.kind == NodeKind::Triton)
