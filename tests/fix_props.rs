@@ -62,12 +62,13 @@ impl Case {
 }
 
 /// Segments from pieces written with `\n`; with CRLF every line ending becomes `\r\n`
-/// (edited values never hold one).
+/// (a block scalar's edited text holds line endings too; replacements never do).
 fn finish(pieces: Vec<Seg>, crlf: bool, bom: bool) -> Case {
     let segs = pieces
         .into_iter()
         .map(|s| match s {
             Seg::Keep(t) if crlf => Seg::Keep(t.replace('\n', "\r\n")),
+            Seg::Edit(t, r) if crlf => Seg::Edit(t.replace('\n', "\r\n"), r),
             other => other,
         })
         .collect();
@@ -158,6 +159,10 @@ fn fix_roundtrip(name: &str, case: &Case, must_fix: bool) -> Result<(), TestCase
         );
     }
 
+    if name.ends_with(".yaml") {
+        same_documents_but_edits(&text, body, &case.segs)?;
+    }
+
     let again = lint(&path);
     prop_assert!(
         parse_errors(&again).is_empty(),
@@ -170,6 +175,67 @@ fn fix_roundtrip(name: &str, case: &Case, must_fix: bool) -> Result<(), TestCase
         "a second pass changed the file again:\n{:?}",
         second.first().map(|f| &f.fixed)
     );
+    Ok(())
+}
+
+/// Every leaf of the YAML documents, by path, as text.
+fn leaves(src: &str) -> Vec<(String, String)> {
+    use moat::parse::yaml::{parse_documents, YNode, YValue};
+    fn walk(n: &YNode, src: &str, path: String, out: &mut Vec<(String, String)>) {
+        match &n.value {
+            YValue::Map(entries) => {
+                for (k, v) in entries {
+                    let key = k.scalar_text(src).unwrap_or_default();
+                    walk(v, src, format!("{path}/{key}"), out);
+                }
+            }
+            YValue::Seq(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    walk(v, src, format!("{path}/{i}"), out);
+                }
+            }
+            YValue::Null => out.push((path, "~".into())),
+            _ => out.push((path, n.scalar_text(src).unwrap_or_default())),
+        }
+    }
+    let mut out = Vec::new();
+    for (i, d) in parse_documents(src).expect("parses").iter().enumerate() {
+        walk(d, src, format!("{i}"), &mut out);
+    }
+    out
+}
+
+/// Parsed before and after, the documents are the same but for the edited values: each
+/// differing leaf was an edited value before and is one of its replacements after.
+fn same_documents_but_edits(before: &str, after: &str, segs: &[Seg]) -> Result<(), TestCaseError> {
+    let before_src = before.trim_start_matches('\u{feff}');
+    let (a, b) = (leaves(before_src), leaves(after));
+    prop_assert_eq!(
+        a.iter().map(|l| &l.0).collect::<Vec<_>>(),
+        b.iter().map(|l| &l.0).collect::<Vec<_>>(),
+        "the keys changed"
+    );
+    for ((path, old), (_, new)) in a.iter().zip(&b) {
+        if old == new {
+            continue;
+        }
+        let edited = segs.iter().any(|s| match s {
+            Seg::Edit(orig, fixed) => {
+                // A block scalar's value is its content; other values are written as is.
+                let value = match orig.split_once('\n') {
+                    Some((header, content)) if header.starts_with(['|', '>']) => content,
+                    _ => orig.as_str(),
+                };
+                // The leaf may hold more than the value (`KEY=value` in a list).
+                old.contains(value.trim())
+                    && fixed
+                        .iter()
+                        .any(|f| old.trim().replacen(value.trim(), f, 1) == new.trim())
+            }
+            Seg::Keep(_) => false,
+        });
+        prop_assert!(edited, "{path} changed from {old:?} to {new:?}");
+    }
     Ok(())
 }
 
@@ -207,6 +273,47 @@ impl Quote {
 
 fn quote() -> impl Strategy<Value = Quote> {
     prop_oneof![Just(Quote::None), Just(Quote::Double), Just(Quote::Single)]
+}
+
+/// How an `environment:` mapping value is written: inline (plain or quoted), or as a block
+/// scalar with its header (`|`, `>-`, `|2`, `>+`: every chomping and indentation indicator
+/// form), optionally with a comment on the header line.
+#[derive(Debug, Clone)]
+enum Style {
+    Inline(Quote),
+    Block {
+        header: &'static str,
+        /// The indentation indicator, when the header has one: content is indented by it.
+        indent: Option<usize>,
+        comment: bool,
+    },
+}
+
+fn style() -> impl Strategy<Value = Style> {
+    prop_oneof![
+        quote().prop_map(Style::Inline),
+        (
+            prop::sample::select(vec![
+                ("|", None),
+                ("|-", None),
+                ("|+", None),
+                (">", None),
+                (">-", None),
+                (">+", None),
+                ("|2", Some(2)),
+                ("|2-", Some(2)),
+                ("|-2", Some(2)),
+                (">4+", Some(4)),
+                (">+1", Some(1)),
+            ]),
+            any::<bool>(),
+        )
+            .prop_map(|((header, indent), comment)| Style::Block {
+                header,
+                indent,
+                comment
+            }),
+    ]
 }
 
 // ---------------------------------------------------------------- Compose
@@ -297,9 +404,10 @@ struct ServiceSpec {
     image: &'static str,
     ports: Vec<PortItem>,
     flow_ports: bool,
-    /// Each with its quoting, a trailing comment or not, and (map form) a quoted key or not.
-    env: Vec<(EnvItem, Quote, bool, bool)>,
-    env_list: bool,
+    /// Each with its style, a trailing comment or not, and (map form) a quoted key or not.
+    env: Vec<(EnvItem, Style, bool, bool)>,
+    /// 0: a block mapping, 1: a list of `KEY=VALUE`, 2: a flow mapping `{KEY: value, ...}`.
+    env_form: u8,
     comment: Option<&'static str>,
     restart: bool,
 }
@@ -314,18 +422,18 @@ fn service_spec() -> impl Strategy<Value = ServiceSpec> {
         ]),
         prop::collection::vec(port_item(), 0..4),
         any::<bool>(),
-        prop::collection::vec((env_item(), quote(), any::<bool>(), any::<bool>()), 0..5),
-        any::<bool>(),
+        prop::collection::vec((env_item(), style(), any::<bool>(), any::<bool>()), 0..5),
+        0u8..3,
         prop::option::of(comment()),
         any::<bool>(),
     )
         .prop_map(
-            |(image, ports, flow_ports, env, env_list, comment, restart)| ServiceSpec {
+            |(image, ports, flow_ports, env, env_form, comment, restart)| ServiceSpec {
                 image,
                 ports,
                 flow_ports,
                 env,
-                env_list,
+                env_form,
                 comment,
                 restart,
             },
@@ -415,29 +523,84 @@ fn compose_case() -> impl Strategy<Value = Case> {
                     })
                     .collect();
                 if !env.is_empty() {
-                    s.push(keep(format!("{i2}environment:\n")));
+                    s.push(keep(format!(
+                        "{i2}environment:{}",
+                        if svc.env_form == 2 { " {" } else { "\n" }
+                    )));
                 }
-                for (e, q, comment, quoted_key) in env {
-                    let q = q.mark();
-                    let tail = if *comment {
-                        format!("{q}  # note é\n")
+                let has_env = !env.is_empty();
+                for (k, (e, style, comment, quoted_key)) in env.into_iter().enumerate() {
+                    let value = match e {
+                        EnvItem::Secret(_, v) => v.clone(),
+                        EnvItem::Plain(_, v) => v.to_string(),
+                        EnvItem::Reference(n) => format!("${{{n}}}"),
+                    };
+                    let replacement = match e {
+                        EnvItem::Secret(n, _) => Some(format!("${{{n}:?}}")),
+                        _ => None,
+                    };
+                    let key = if *quoted_key {
+                        format!("\"{}\"", e.name())
                     } else {
-                        format!("{q}\n")
+                        e.name().to_string()
                     };
-                    let head = match (svc.env_list, quoted_key) {
-                        (true, _) => format!("{i3}- {q}{}=", e.name()),
-                        (false, true) => format!("{i3}\"{}\": {q}", e.name()),
-                        (false, false) => format!("{i3}{}: {q}", e.name()),
+                    // Block scalars exist only in block mappings; elsewhere they are quoted.
+                    let style = match (style, svc.env_form) {
+                        (Style::Block { .. }, 1 | 2) => &Style::Inline(Quote::Double),
+                        (s, _) => s,
                     };
-                    s.push(keep(head));
-                    match e {
-                        EnvItem::Secret(n, v) => {
-                            s.push(Seg::Edit(v.clone(), vec![format!("${{{n}:?}}")]))
+                    match style {
+                        Style::Inline(q) => {
+                            // A plain scalar in a flow mapping is not offered a fix: `{` and
+                            // `}` would end `${VAR:?}`.
+                            let q = match (svc.env_form, q) {
+                                (2, Quote::None) => Quote::Double,
+                                (_, q) => *q,
+                            }
+                            .mark();
+                            let head = match svc.env_form {
+                                1 => format!("{i3}- {q}{}=", e.name()),
+                                2 => format!("{}{key}: {q}", if k > 0 { ", " } else { "" }),
+                                _ => format!("{i3}{key}: {q}"),
+                            };
+                            s.push(keep(head));
+                            match replacement {
+                                Some(r) => s.push(Seg::Edit(value, vec![r])),
+                                None => s.push(keep(value)),
+                            }
+                            s.push(keep(match (svc.env_form, comment) {
+                                (2, _) => q.to_string(),
+                                (_, true) => format!("{q}  # note é\n"),
+                                (_, false) => format!("{q}\n"),
+                            }));
                         }
-                        EnvItem::Plain(_, v) => s.push(keep(*v)),
-                        EnvItem::Reference(n) => s.push(keep(format!("${{{n}}}"))),
+                        Style::Block {
+                            header,
+                            indent,
+                            comment: header_comment,
+                        } => {
+                            s.push(keep(format!("{i3}{key}: ")));
+                            let content = " ".repeat(unit * 3 + indent.unwrap_or(unit));
+                            let block = format!("{header}\n{content}{value}");
+                            match replacement {
+                                // The header comment is inside the value's span: no fix.
+                                Some(r) if !header_comment => s.push(Seg::Edit(block, vec![r])),
+                                _ if *header_comment => {
+                                    s.push(keep(format!("{header}  # note é\n{content}{value}")))
+                                }
+                                _ => s.push(keep(block)),
+                            }
+                            s.push(keep("\n"));
+                            if *comment {
+                                // A comment line after the block, less indented than its
+                                // content: not part of the value, and must stay.
+                                s.push(keep(format!("\n{i3}# after the block é\n")));
+                            }
+                        }
                     }
-                    s.push(keep(tail));
+                }
+                if svc.env_form == 2 && has_env {
+                    s.push(keep("}\n"));
                 }
                 if svc.restart {
                     s.push(keep(format!("{i2}restart: unless-stopped\n")));

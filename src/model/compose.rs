@@ -626,6 +626,15 @@ impl<'a> Reader<'a> {
         let bytes = self.src.as_bytes();
         let flow = !env.is_aliased() && matches!(bytes.get(env.span.start), Some(b'[' | b'{'));
         let quoted = |n: &YNode| matches!(bytes.get(n.span.start), Some(b'"' | b'\''));
+        // A block scalar's header comment (`KEY: | # note`) sits inside its span: replacing
+        // the value would delete the comment, so no fix is offered there.
+        let header_comment = |n: &YNode| {
+            matches!(bytes.get(n.span.start), Some(b'|' | b'>'))
+                && self.src[n.span.start..n.span.end]
+                    .lines()
+                    .next()
+                    .is_some_and(|l| l.contains(" #") || l.contains("\t#"))
+        };
         match &env.value {
             YValue::Null => {}
             YValue::Map(entries) => {
@@ -646,7 +655,8 @@ impl<'a> Reader<'a> {
                         _ => (
                             v.scalar_text(self.src),
                             // Not at an alias or merge site either: the text is elsewhere.
-                            ((!flow || quoted(v)) && !v.is_aliased()).then(|| self.inside(v)),
+                            ((!flow || quoted(v)) && !v.is_aliased() && !header_comment(v))
+                                .then(|| self.inside(v)),
                             k.span.cover(v.span),
                         ),
                     };

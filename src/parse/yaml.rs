@@ -255,6 +255,135 @@ fn node(s: Spanned<YValue>) -> YNode {
     }
 }
 
+/// serde-saphyr reports a block scalar (`|`, `>-`, `|2`) from its first content line to the
+/// next token, over the indentation and comment lines before that token: a fix replacing it
+/// ate the next key. Each block scalar's span is made to cover exactly the scalar as written,
+/// its indicator through the end of its last content line.
+fn settle_block_scalars(n: &mut YNode, src: &str) {
+    match &mut n.value {
+        YValue::Seq(items) => items.iter_mut().for_each(|i| settle_block_scalars(i, src)),
+        YValue::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            settle_block_scalars(k, src);
+            settle_block_scalars(v, src);
+        }),
+        YValue::Str(_) => {
+            let aliased = n.is_aliased();
+            if let Some(s) = block_scalar_span(src, n.defined) {
+                if !aliased {
+                    n.span = s;
+                }
+                n.defined = s;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Is `token` a block scalar header: `|` or `>` with optional chomping and indentation
+/// indicators in either order?
+fn is_block_header(token: &str) -> bool {
+    let mut chars = token.chars();
+    if !matches!(chars.next(), Some('|' | '>')) {
+        return false;
+    }
+    let rest: Vec<char> = chars.collect();
+    match rest.as_slice() {
+        [] => true,
+        [a] => matches!(a, '+' | '-' | '1'..='9'),
+        [a, b] => {
+            (matches!(a, '+' | '-') && matches!(b, '1'..='9'))
+                || (matches!(a, '1'..='9') && matches!(b, '+' | '-'))
+        }
+        _ => false,
+    }
+}
+
+/// The span of the block scalar that saphyr reports at `reported`, or `None` when the text
+/// there is not one (then the reported span stands).
+fn block_scalar_span(src: &str, reported: Span) -> Option<Span> {
+    let line_start = |at: usize| src[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = |at: usize| src[at..].find('\n').map_or(src.len(), |i| at + i);
+    let start = reported.start.min(src.len());
+    // The header is on the line where the scalar starts, or the last non-blank line above
+    // its first content line.
+    let mut ls = line_start(start);
+    if src[ls..start].trim().is_empty() {
+        loop {
+            if ls == 0 {
+                return None;
+            }
+            ls = line_start(ls - 1);
+            if !src[ls..line_end(ls)].trim().is_empty() {
+                break;
+            }
+        }
+    }
+    let le = line_end(ls);
+    let header = &src[ls..le];
+    // The indicator is the header's last token, before a comment if there is one.
+    let code = header.trim_end();
+    let token_at = |code: &str| code.rfind([' ', '\t']).map_or(0, |i| i + 1);
+    let (indicator, comment) = match &code[token_at(code)..] {
+        t if is_block_header(t) => (token_at(code), false),
+        _ => {
+            let hash = header.find(" #").or_else(|| header.find("\t#"))?;
+            let code = header[..hash].trim_end();
+            (token_at(code), true)
+        }
+    };
+    let code = header[..le - ls].trim_end();
+    let token_end = code[indicator..]
+        .find([' ', '\t'])
+        .map_or(code.len(), |i| indicator + i);
+    if !is_block_header(&header[indicator..token_end]) {
+        return None;
+    }
+    if comment && !header[token_end..].trim_start().starts_with('#') {
+        return None;
+    }
+    // Content lines are indented more than the node that holds the scalar: the key of
+    // `key: |`, the dash of `- |`.
+    let mut before = header[..indicator].trim_end();
+    while let Some(last) = before.rsplit([' ', '\t']).next() {
+        if last.starts_with('!') || last.starts_with('&') {
+            before = before[..before.len() - last.len()].trim_end();
+        } else {
+            break;
+        }
+    }
+    let parent: Option<usize> = if before.ends_with(':') {
+        let lead = before.len() - before.trim_start_matches([' ', '-']).len();
+        Some(lead)
+    } else if before.ends_with('-') {
+        Some(before.len() - 1)
+    } else {
+        None
+    };
+    let mut end = ls + token_end;
+    let mut at = (le + 1).min(src.len());
+    while at < src.len() {
+        let e = line_end(at);
+        let line = src[at..e].trim_end_matches('\r');
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if line.trim().is_empty() {
+            at = e + 1;
+            continue;
+        }
+        let content = match parent {
+            Some(p) => indent > p,
+            None => !(line.starts_with("---") || line.starts_with("...")),
+        };
+        if !content {
+            break;
+        }
+        end = at + line.len();
+        at = e + 1;
+    }
+    // The scalar cannot end after the next token saphyr saw.
+    (end <= reported.end.max(start) || reported.end >= src.len())
+        .then(|| Span::new(ls + indicator, end))
+}
+
 fn options() -> serde_saphyr::Options {
     let mut options = serde_saphyr::Options::default();
     // moat reads comments from the text itself (suppressions), never from the parser. With
@@ -282,7 +411,14 @@ pub fn parse_documents(src: &str) -> Result<Vec<YNode>, YamlError> {
         });
     }
     match serde_saphyr::from_multiple_with_options::<Spanned<YValue>>(src, options()) {
-        Ok(docs) => Ok(docs.into_iter().map(node).collect()),
+        Ok(docs) => Ok(docs
+            .into_iter()
+            .map(|d| {
+                let mut n = node(d);
+                settle_block_scalars(&mut n, src);
+                n
+            })
+            .collect()),
         Err(e) => {
             let message = first_line(&e.without_snippet().to_string());
             let span = e
