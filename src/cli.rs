@@ -313,9 +313,13 @@ fn configurations(args: &CheckArgs, walk: Option<&Walk>) -> Result<(Vec<Loaded>,
             .collect();
         (distinct, uniform)
     };
+    let roots = crate::discover::roots(&given);
     let loaded = paths
         .iter()
-        .map(|p| crate::config::load(p))
+        .map(|p| match args.config {
+            Some(_) => crate::config::load(p),
+            None => crate::config::load_found(p, &roots),
+        })
         .collect::<Result<_, _>>()
         .map_err(|e| {
             eprintln!("moat: invalid configuration: {e}");
@@ -529,8 +533,15 @@ fn check(args: CheckArgs) -> i32 {
                 if args.diff {
                     print(&fix::unified_diff(&f));
                 } else if let Err(e) = fix::write_atomically(&f) {
-                    eprintln!("moat: {}: cannot write fix: {e}", f.display);
+                    // Only what reached the disk is counted as applied.
+                    eprintln!(
+                        "moat: {}: {} fix(es) not applied: {}",
+                        escape_control(&f.display),
+                        f.applied,
+                        escape_control(&e.to_string())
+                    );
                     code = 2;
+                    continue;
                 }
                 if !f.converged {
                     eprintln!(

@@ -93,7 +93,9 @@ pub fn find_each(starts: &[PathBuf]) -> Vec<Option<PathBuf>> {
                 }
                 climbed.push(d.to_path_buf());
                 let candidate = d.join(FILE_NAME);
-                if candidate.is_file() {
+                // Whatever is there is the configuration: a symlink to a device or a folder
+                // is an error when read, not silently no configuration.
+                if std::fs::symlink_metadata(&candidate).is_ok() {
                     break Some(candidate);
                 }
                 dir = d.parent();
@@ -172,6 +174,37 @@ impl Loaded {
         }
         Ok(out)
     }
+}
+
+/// Load a configuration moat found beside the linted files (not one the user named): it may
+/// be a symlink only to a file inside `roots` or its own folder.
+pub fn load_found(path: &Path, roots: &[PathBuf]) -> Result<Loaded, ConfigError> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link {
+        let folder = path
+            .parent()
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                }
+            })
+            .and_then(|p| std::fs::canonicalize(p).ok());
+        let inside = std::fs::canonicalize(path)
+            .is_ok_and(|real| roots.iter().chain(&folder).any(|r| real.starts_with(r)));
+        if !inside {
+            return Err(ConfigError {
+                path: path.into(),
+                line: 1,
+                column: 1,
+                message: "a symlink out of the linted tree; moat does not follow it (pass the \
+                          file with --config to use it)"
+                    .into(),
+            });
+        }
+    }
+    load(path)
 }
 
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {

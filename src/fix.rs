@@ -1,6 +1,6 @@
 //! Applying fixes: non-overlapping edits, re-lint, repeat until nothing applies (at most
-//! `MAX_PASSES`), then write each changed file atomically, keeping its permissions, BOM and
-//! every byte outside the edits.
+//! `MAX_PASSES`), then write each changed file atomically, keeping its permissions, owner,
+//! extended attributes, BOM and every byte outside the edits, unless it changed meanwhile.
 
 use crate::classify::{self, FileKind};
 use crate::diagnostic::{Applicability, Diagnostic};
@@ -8,7 +8,6 @@ use crate::rules::eval::Engine;
 use crate::settings::Settings;
 use crate::source::SourceFile;
 use crate::Report;
-use std::io::Write;
 use std::path::PathBuf;
 
 pub const MAX_PASSES: usize = 8;
@@ -150,26 +149,17 @@ pub fn fix_all(
     out
 }
 
-/// Replace the file's content atomically: a temporary file in the same folder, the original
-/// permissions, then a rename. The BOM that was stripped on reading is written back.
-pub fn write_atomically(f: &FixedFile) -> std::io::Result<()> {
-    let dir = f
-        .path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let perms = std::fs::metadata(&f.path)?.permissions();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".moat-fix")
-        .tempfile_in(dir)?;
-    if f.bom_len > 0 {
-        tmp.write_all(&[0xEF, 0xBB, 0xBF])?;
-    }
-    tmp.write_all(f.fixed.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    std::fs::set_permissions(tmp.path(), perms)?;
-    tmp.persist(&f.path).map_err(|e| e.error)?;
-    Ok(())
+/// Write the fixed text over the file (`files::replace`): atomically, keeping its mode,
+/// owner, group and extended attributes and the BOM stripped on reading, and only if the
+/// file still holds what moat read. Symlinks, hard-linked and read-only files are left alone.
+pub fn write_atomically(f: &FixedFile) -> Result<(), crate::files::WriteError> {
+    let bom: &[u8] = if f.bom_len > 0 {
+        &[0xEF, 0xBB, 0xBF]
+    } else {
+        &[]
+    };
+    let with_bom = |text: &str| [bom, text.as_bytes()].concat();
+    crate::files::replace(&f.path, &with_bom(&f.fixed), Some(&with_bom(&f.original)))
 }
 
 /// A unified diff of the change, for `--diff`.

@@ -158,7 +158,7 @@ fn uri_path(uri: &lsp::Uri) -> PathBuf {
 fn lint(engine: &Engine, uri: &lsp::Uri, text: String) -> Document {
     let path = uri_path(uri);
     let settings = crate::config::find(&path)
-        .and_then(|c| crate::config::load(&c).ok())
+        .and_then(|c| crate::config::load_found(&c, &[]).ok())
         .map(Settings::from_config)
         .unwrap_or_default();
     let body = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
