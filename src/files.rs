@@ -278,7 +278,7 @@ fn keep_attributes(
 #[cfg(any(target_os = "linux", target_os = "android", target_os = "macos"))]
 fn copy_xattrs(old_path: &Path, new: &std::fs::File) -> Result<(), WriteError> {
     use rustix::io::Errno;
-    let old = std::fs::File::open(old_path)?;
+    let old = open_for_reading(old_path)?;
     let unsupported = |e: Errno| e == Errno::NOTSUP || e == Errno::OPNOTSUPP;
     let len = match rustix::fs::flistxattr_query(&old) {
         Ok(n) => n,
