@@ -45,7 +45,7 @@ pub fn write(findings: Vec<Entry>, path: &Path) -> Result<usize, crate::files::W
     };
     let mut text = serde_json::to_string_pretty(&b).expect("baseline serializes");
     text.push('\n');
-    crate::files::replace(path, text.as_bytes(), None)?;
+    crate::files::create_in_tree(path, text.as_bytes())?;
     Ok(b.findings.len())
 }
 

@@ -134,16 +134,39 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
 }
 
 /// Where `path` really is: its folder resolved, its last component kept as it is (so a
-/// symlink is found, not followed).
+/// symlink there is found, not followed).
 fn resolve_folder(path: &Path) -> std::io::Result<PathBuf> {
     let name = path
         .file_name()
         .ok_or_else(|| std::io::Error::other("not a file name"))?;
-    let dir = match path.parent() {
+    Ok(std::fs::canonicalize(folder_of(path))?.join(name))
+}
+
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
-    };
-    Ok(std::fs::canonicalize(dir)?.join(name))
+    }
+}
+
+/// `replace` for a file moat creates at a path that may lie in the checked tree (a
+/// baseline): no folder of a relative path may be a symlink either, so a committed `.moat ->
+/// ~/.ssh` cannot make `--write-baseline .moat/baseline.json` write into `~/.ssh`. (Fixes
+/// need no such check: the walk follows no symlinks, and a path named on the command line is
+/// the user's.) An absolute path's folders are the user's own choice.
+pub fn create_in_tree(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let dir = folder_of(path);
+    if dir.is_relative() {
+        for folder in dir.ancestors().filter(|a| !a.as_os_str().is_empty()) {
+            if std::fs::symlink_metadata(folder).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(WriteError::Refused(format!(
+                    "its folder `{}` is a symlink, and moat does not write through symlinks",
+                    folder.display()
+                )));
+            }
+        }
+    }
+    replace(path, bytes, None)
 }
 
 /// Why a file was not replaced. Every case leaves the file as it was.
@@ -313,6 +336,18 @@ fn copy_xattrs(old_path: &Path, new: &std::fs::File) -> Result<(), WriteError> {
 mod tests {
     use super::*;
 
+    /// `to` relative to `from` (both absolute), by climbing to their common folder.
+    fn pathdiff(to: &Path, from: &Path) -> PathBuf {
+        let common = to
+            .ancestors()
+            .find(|a| from.starts_with(a))
+            .expect("both absolute");
+        let ups = from.strip_prefix(common).unwrap().components().count();
+        let mut out: PathBuf = std::iter::repeat_n("..", ups).collect();
+        out.push(to.strip_prefix(common).unwrap());
+        out
+    }
+
     #[test]
     fn reads_regular_files_up_to_the_limit() {
         let dir = tempfile::tempdir().unwrap();
@@ -358,6 +393,15 @@ mod tests {
         let e = replace(&link, b"{}", None).unwrap_err();
         assert!(e.to_string().contains("symlink"), "{e}");
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+        // Nor through a symlinked folder on a relative path.
+        let linked = dir.path().join("linked");
+        std::os::unix::fs::symlink(dir.path(), &linked).unwrap();
+        let cwd = std::env::current_dir().unwrap();
+        let relative = pathdiff(&linked.join("new.json"), &cwd);
+        let e = create_in_tree(&relative, b"{}").unwrap_err();
+        assert!(e.to_string().contains("is a symlink"), "{e}");
+        assert!(!dir.path().join("new.json").exists());
+        std::fs::remove_file(&linked).unwrap();
         let file = dir.path().join("b.json");
         std::fs::write(&file, "old").unwrap();
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();

@@ -371,6 +371,16 @@ fn write_baseline_never_follows_a_symlink() {
         std::fs::read_to_string(&keys).unwrap(),
         "ssh-ed25519 AAAA keep\n"
     );
+    // Nor through a symlinked folder of the tree.
+    std::os::unix::fs::symlink(home.path(), dir.path().join(".moat")).unwrap();
+    let (_, err, code, _) = run_in(
+        dir.path(),
+        &["check", ".", "--write-baseline", ".moat/baseline.json"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`.moat` is a symlink"), "{err}");
+    assert!(!home.path().join("baseline.json").exists());
+    std::fs::remove_file(dir.path().join(".moat")).unwrap();
     // A real file is replaced whole, and no temporary file is left.
     std::fs::remove_file(dir.path().join("baseline.json")).unwrap();
     std::fs::write(dir.path().join("baseline.json"), "old").unwrap();
