@@ -93,9 +93,9 @@ pub fn find_each(starts: &[PathBuf]) -> Vec<Option<PathBuf>> {
                 }
                 climbed.push(d.to_path_buf());
                 let candidate = d.join(FILE_NAME);
-                // Whatever is there is the configuration: a symlink to a device or a folder
-                // is an error when read, not silently no configuration.
-                if std::fs::symlink_metadata(&candidate).is_ok() {
+                // A symlink is the configuration too, whatever it points at: one to a device
+                // or out of the tree is an error when read, not silently no configuration.
+                if std::fs::symlink_metadata(&candidate).is_ok_and(|m| !m.is_dir()) {
                     break Some(candidate);
                 }
                 dir = d.parent();

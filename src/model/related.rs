@@ -21,10 +21,10 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The files joined to one linted file total at most this many bytes.
-pub const JOIN_BUDGET: u64 = 4 * 1024 * 1024;
+pub const JOIN_BUDGET: u64 = 2 * 1024 * 1024;
 
 /// What the run keeps of related files at most; past it, files are read for each use.
-const CACHE_BUDGET: u64 = 64 * 1024 * 1024;
+const CACHE_BUDGET: u64 = 16 * 1024 * 1024;
 
 /// A file's identity: the same file under two names (hard links, symlinks) is one file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -33,15 +33,25 @@ pub struct FileId(#[cfg(unix)] (u64, u64), #[cfg(not(unix))] PathBuf);
 impl FileId {
     /// The identity of the file at `path` (symlinks followed), if it exists.
     pub fn of(path: &Path) -> Option<FileId> {
+        let meta = std::fs::metadata(path).ok()?;
+        Some(FileId::from_metadata(
+            &meta,
+            &std::fs::canonicalize(path).ok()?,
+        ))
+    }
+
+    /// The identity of the file at the canonical path `real`, whose metadata is `meta`.
+    fn from_metadata(meta: &std::fs::Metadata, real: &Path) -> FileId {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            let m = std::fs::metadata(path).ok()?;
-            Some(FileId((m.dev(), m.ino())))
+            let _ = real;
+            FileId((meta.dev(), meta.ino()))
         }
         #[cfg(not(unix))]
         {
-            std::fs::canonicalize(path).ok().map(FileId)
+            let _ = meta;
+            FileId(real.to_path_buf())
         }
     }
 }
@@ -83,7 +93,7 @@ impl Related {
     }
 
     /// The text of the file `real` (canonical) whose identity is `id`: read once per run.
-    fn text(&self, id: FileId, real: &Path) -> Result<Arc<str>, String> {
+    fn text(&self, id: FileId, real: &Path, size: u64) -> Result<Arc<str>, String> {
         let read = || {
             crate::files::read_text(real, crate::MAX_FILE_BYTES)
                 .map(Arc::from)
@@ -94,7 +104,6 @@ impl Related {
             match cache.get(&id) {
                 Some(slot) => slot.clone(),
                 None => {
-                    let size = std::fs::metadata(real).map_or(0, |m| m.len());
                     let mut cached = self.cached_bytes.lock().unwrap_or_else(|e| e.into_inner());
                     if *cached + size > CACHE_BUDGET {
                         drop(cached);
@@ -182,22 +191,32 @@ impl Joiner<'_> {
             ));
             return Err("resolves outside the linted tree".into());
         }
-        let id = FileId::of(&real).ok_or("not found below this folder")?;
-        let text = self
-            .related
-            .text(id.clone(), &real)
-            .inspect_err(|why| note(format!("`{relative}` was not read: {why}")))?;
-        let total = self.joined.get() + text.len() as u64;
-        if total > JOIN_BUDGET {
+        let meta = std::fs::metadata(&real).map_err(|_| "not found below this folder")?;
+        let id = FileId::from_metadata(&meta, &real);
+        let over_budget = || {
             if at.is_some() && !self.stopped.replace(true) {
                 note(format!(
                     "`{relative}` and the files named after it were not read: the files \
                      joined to this one would exceed {JOIN_BUDGET} bytes"
                 ));
             }
-            return Err(format!(
+            Err(format!(
                 "over the {JOIN_BUDGET}-byte budget for joined files"
-            ));
+            ))
+        };
+        // The stated size first, so a file over the budget is not even read; then the text's
+        // own length (a `/proc` file states 0). A file over the size limit is refused by the
+        // read, which says so.
+        if meta.len() <= crate::MAX_FILE_BYTES && self.joined.get() + meta.len() > JOIN_BUDGET {
+            return over_budget();
+        }
+        let text = self
+            .related
+            .text(id.clone(), &real, meta.len())
+            .inspect_err(|why| note(format!("`{relative}` was not read: {why}")))?;
+        let total = self.joined.get() + text.len() as u64;
+        if total > JOIN_BUDGET {
+            return over_budget();
         }
         self.joined.set(total);
         Ok(Joined { path, id, text })
