@@ -8,6 +8,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+/// A hang guard, not a speed test (bench/ measures speed): debug builds on a loaded
+/// two-core machine take seconds on the YAML bombs, an exponential blow-up takes minutes.
+const HANG: Duration = Duration::from_secs(60);
+
 fn moat(args: &[&str]) -> (Output, Duration) {
     let start = Instant::now();
     let o = Command::new(env!("CARGO_BIN_EXE_moat"))
@@ -33,7 +37,7 @@ fn concise(dir: &Path) -> (String, String, i32) {
         "--select",
         "DC001",
     ]);
-    assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
+    assert!(elapsed < HANG, "took {elapsed:?}");
     (
         String::from_utf8_lossy(&o.stdout).into(),
         String::from_utf8_lossy(&o.stderr).into(),
@@ -159,7 +163,7 @@ fn an_unreadable_file_is_an_error_and_the_rest_is_linted() {
         "--select",
         "DC001",
     ]);
-    assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
+    assert!(elapsed < HANG, "took {elapsed:?}");
     let out = String::from_utf8_lossy(&o.stdout);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(out.contains("compose.yaml:4:13: medium[DC001]"), "{out}");
