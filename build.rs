@@ -39,6 +39,32 @@ fn main() {
     println!("cargo:rerun-if-changed={}", advisories.display());
     let cbor = pre_parse(&advisories, &out_dir.join("advisories.cbor"));
     std::fs::write(out_dir.join("embedded_advisories.rs"), cbor).unwrap();
+    std::fs::write(
+        out_dir.join("advisories_format.toml"),
+        advisories_format(&advisories),
+    )
+    .unwrap();
+}
+
+/// What `moat inventory --advisories-format` prints: the table's header comment, which
+/// documents the format, and its first advisory as an example (an installed binary has no
+/// `rules/advisories.toml` beside it to read).
+fn advisories_format(table: &Path) -> String {
+    let text = std::fs::read_to_string(table).unwrap_or_default();
+    let mut out: String = text
+        .lines()
+        .take_while(|l| l.starts_with('#') || l.trim().is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let out_trimmed = out.trim_end().len();
+    out.truncate(out_trimmed);
+    out.push_str("\n\n# An example, the first advisory of the built-in table:\n");
+    if let Some(start) = text.find("\n[[advisory]]\n") {
+        let block = &text[start + 1..];
+        let end = block.find("\n\n").map_or(block.len(), |e| e + 1);
+        out.push_str(&block[..end]);
+    }
+    out
 }
 
 /// `Some(include_bytes!(…))` of the CBOR form of `toml_file`, written to `dest`; `None` when

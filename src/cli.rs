@@ -8,7 +8,7 @@ use crate::report::{self, Format};
 use crate::rules::eval::Engine;
 use crate::rules::load::{self, Rule};
 use crate::settings::{Scope, Settings};
-use crate::{fix, Input};
+use crate::{fix, Input, Report};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -48,6 +48,19 @@ pub enum Command {
         #[arg(long = "rule-dir", value_name = "DIR")]
         rule_dirs: Vec<PathBuf>,
     },
+    /// Print the settings that govern a path (default: the current folder) and where each
+    /// comes from: the nearest `.moat.toml`, else the user-level configuration, else defaults.
+    Config {
+        path: Option<PathBuf>,
+        /// Read this configuration file instead of looking for one.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Print a shell completion script: `moat completions bash > /etc/bash_completion.d/moat`.
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff) to standard output: `moat man > moat.1`.
+    #[command(hide = true)]
+    Man,
 }
 
 #[derive(Debug, clap::Args)]
@@ -64,6 +77,9 @@ pub struct InventoryArgs {
     /// Do not respect .gitignore and .ignore files.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Print the format of an advisory file (documented, with an example) and exit.
+    #[arg(long)]
+    pub advisories_format: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -76,6 +92,36 @@ pub enum InventoryFormat {
 pub enum ListFormat {
     Human,
     Json,
+}
+
+/// When human output is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal; `FORCE_COLOR` or `CLICOLOR_FORCE` turn it on anywhere, `NO_COLOR` off.
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour output going to a terminal (`terminal`) or not. Explicit choices win
+    /// over the environment; of the variables, forcing wins over `NO_COLOR`, as the
+    /// force-color.org and no-color.org conventions read together (a CI job that forces colour
+    /// meant it).
+    pub fn resolve(self, terminal: bool) -> bool {
+        let set = |name: &str| {
+            std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+        };
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto if set("FORCE_COLOR") || set("CLICOLOR_FORCE") => true,
+            ColorChoice::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+                false
+            }
+            ColorChoice::Auto => terminal && std::env::var("TERM").map_or(true, |t| t != "dumb"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -104,8 +150,35 @@ pub struct CheckArgs {
     /// Files or folders; `-` reads standard input (name it with --stdin-filename).
     pub paths: Vec<PathBuf>,
     /// Output format (human on a terminal, concise otherwise).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, env = "MOAT_FORMAT")]
     pub format: Option<Format>,
+    /// Write the report to FILE instead of standard output; the summary stays on the terminal.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// Print the report and errors only: no summary line, no notes.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print how many findings each rule has instead of the findings (a table, or JSON with
+    /// --format json).
+    #[arg(long)]
+    pub statistics: bool,
+    /// Exit 0 even with findings at or above --fail-on (errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Colour of human output.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Files and folders not to lint, as .gitignore lines (`vendor/`, `*.generated.yaml`),
+    /// relative to the working folder; replaces the configuration's `exclude`.
+    #[arg(long, value_delimiter = ',', value_name = "PATTERN")]
+    pub exclude: Vec<String>,
+    /// The folder SARIF paths are relative to (default: the nearest folder above the working
+    /// folder that holds `.git`, else the working folder).
+    #[arg(long, value_name = "DIR")]
+    pub project_root: Option<PathBuf>,
+    /// Like --exclude, but added to the configuration's `exclude`.
+    #[arg(long, value_delimiter = ',', value_name = "PATTERN")]
+    pub extend_exclude: Vec<String>,
     /// Only these rules: ids, names or id prefixes (comma-separated or repeated).
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
@@ -130,7 +203,7 @@ pub struct CheckArgs {
     /// Do not respect .gitignore and .ignore files.
     #[arg(long)]
     pub no_ignore: bool,
-    /// The file name to classify and report standard input as.
+    /// Read standard input and classify and report it as this file name.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<PathBuf>,
     /// Also load the rules in these folders.
@@ -167,7 +240,14 @@ fn install_advisories(path: Option<&Path>) -> Result<(), i32> {
     }
 }
 
+/// The advisory file format, documented, with an example (generated by build.rs).
+const ADVISORIES_FORMAT: &str = include_str!(concat!(env!("OUT_DIR"), "/advisories_format.toml"));
+
 fn inventory(args: InventoryArgs) -> i32 {
+    if args.advisories_format {
+        print(ADVISORIES_FORMAT);
+        return 0;
+    }
     if let Err(code) = install_advisories(args.advisories.as_deref()) {
         return code;
     }
@@ -251,12 +331,137 @@ pub fn run(cli: Cli) -> i32 {
             },
             Err(code) => code,
         },
+        Command::Config { path, config } => show_config(path, config),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "moat",
+                &mut out,
+            );
+            print(&String::from_utf8_lossy(&out));
+            0
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out) {
+                Ok(()) => {
+                    print(&String::from_utf8_lossy(&out));
+                    0
+                }
+                Err(e) => {
+                    eprintln!("moat: cannot render the man page: {e}");
+                    2
+                }
+            }
+        }
     }
 }
 
 /// Rule folders named on the command line: the user's own choice, read wherever they are.
 fn anywhere(dirs: Vec<PathBuf>) -> Vec<load::RuleDir> {
     dirs.into_iter().map(load::RuleDir::anywhere).collect()
+}
+
+/// `moat config`: the settings that govern `path`, as a `.moat.toml` would say them, with
+/// where they come from.
+fn show_config(path: Option<PathBuf>, config: Option<PathBuf>) -> i32 {
+    let path = path.unwrap_or_else(|| PathBuf::from("."));
+    if !path.exists() {
+        eprintln!(
+            "moat: {}: no such file or directory",
+            escape_control(&path.display().to_string())
+        );
+        return 2;
+    }
+    let source = config
+        .or_else(|| crate::config::find(&path))
+        .or_else(crate::config::user_config);
+    let loaded = match source.as_deref().map(crate::config::load).transpose() {
+        Ok(l) => l.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("moat: invalid configuration: {e}");
+            return 2;
+        }
+    };
+    print(&effective_config(&path, &loaded));
+    0
+}
+
+/// A TOML rendering of `loaded` with every default spelled out.
+pub fn effective_config(path: &Path, loaded: &Loaded) -> String {
+    let quoted = |items: &mut dyn Iterator<Item = String>| {
+        let v: Vec<String> = items.map(|s| toml_string(&s)).collect();
+        format!("[{}]", v.join(", "))
+    };
+    let from = match &loaded.path {
+        Some(p) => format!("# from {}", escape_control(&p.display().to_string())),
+        None => "# no configuration file: defaults".to_string(),
+    };
+    let mut out = format!(
+        "# the settings for {}\n{from}\n",
+        escape_control(&path.display().to_string())
+    );
+    out.push_str(&format!(
+        "select = {}{}\n",
+        quoted(&mut loaded.select.iter().cloned()),
+        if loaded.select.is_empty() {
+            "  # every rule"
+        } else {
+            ""
+        }
+    ));
+    out.push_str(&format!(
+        "ignore = {}\n",
+        quoted(&mut loaded.ignore.iter().cloned())
+    ));
+    out.push_str(&format!(
+        "fail-on = \"{}\"\n",
+        loaded.fail_on.unwrap_or(Severity::Low)
+    ));
+    out.push_str(&format!(
+        "exclude = {}\n",
+        quoted(&mut loaded.exclude.iter().cloned())
+    ));
+    out.push_str(&format!(
+        "extend-exclude = {}\n",
+        quoted(&mut loaded.extend_exclude.iter().cloned())
+    ));
+    out.push_str(&format!(
+        "rule-dirs = {}\n",
+        quoted(&mut loaded.rule_dirs.iter().map(|d| d.display().to_string()))
+    ));
+    out.push_str(&format!(
+        "trusted-registries = {}\n",
+        quoted(&mut loaded.trusted_registries.iter().cloned())
+    ));
+    out.push_str("\n[severity]\n");
+    for (rule, severity) in &loaded.severity {
+        out.push_str(&format!("{} = \"{severity}\"\n", toml_string(rule)));
+    }
+    out.push_str("\n[per-file-ignores]\n");
+    for (glob, rules) in &loaded.per_file_ignores {
+        out.push_str(&format!(
+            "{} = {}\n",
+            toml_string(glob.glob().glob()),
+            quoted(&mut rules.iter().cloned())
+        ));
+    }
+    out.push_str("\n[kinds]\n");
+    for (glob, kind) in &loaded.kinds {
+        out.push_str(&format!(
+            "{} = \"{}\"\n",
+            toml_string(glob.glob().glob()),
+            kind.name()
+        ));
+    }
+    out
+}
+
+/// A TOML basic string (the `toml` crate's quoting, so any character round-trips).
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
 }
 
 fn print(text: &str) {
@@ -279,8 +484,9 @@ fn given_paths(args: &CheckArgs) -> Vec<PathBuf> {
 /// input, the nearest one above the working folder; else the nearest one above each path and
 /// those inside the folders given, each governing the files under its own folder.
 /// The second value says whether one configuration governs every file (`--config`, standard
-/// input, or every path under the same `.moat.toml`).
-fn configurations(args: &CheckArgs, walk: Option<&Walk>) -> Result<(Vec<Loaded>, bool), i32> {
+/// input, or every path under the same `.moat.toml`); the third is the user-level
+/// configuration, which governs the files no `.moat.toml` governs (never with `--config`).
+fn configurations(args: &CheckArgs, walk: Option<&Walk>) -> Result<Configurations, i32> {
     let given = given_paths(args);
     let (paths, uniform): (Vec<PathBuf>, bool) = if let Some(c) = &args.config {
         (vec![c.clone()], true)
@@ -314,6 +520,10 @@ fn configurations(args: &CheckArgs, walk: Option<&Walk>) -> Result<(Vec<Loaded>,
         (distinct, uniform)
     };
     let roots = crate::discover::roots(&given);
+    let report = |e: crate::config::ConfigError| {
+        eprintln!("moat: invalid configuration: {e}");
+        2
+    };
     let loaded = paths
         .iter()
         .map(|p| match args.config {
@@ -321,12 +531,20 @@ fn configurations(args: &CheckArgs, walk: Option<&Walk>) -> Result<(Vec<Loaded>,
             None => crate::config::load_found(p, &roots),
         })
         .collect::<Result<_, _>>()
-        .map_err(|e| {
-            eprintln!("moat: invalid configuration: {e}");
-            2
-        })?;
-    Ok((loaded, uniform))
+        .map_err(report)?;
+    // The user-level configuration is the user's own choice, like `--config`: read where it is.
+    let user = match &args.config {
+        Some(_) => None,
+        None => crate::config::user_config()
+            .map(|p| crate::config::load(&p))
+            .transpose()
+            .map_err(report)?,
+    };
+    Ok((loaded, uniform, user))
 }
+
+/// Project configurations, whether one governs every file, and the user-level one.
+type Configurations = (Vec<Loaded>, bool, Option<Loaded>);
 
 /// One configuration merged with the flags, which win.
 fn settings_from(config: &Loaded, args: &CheckArgs, rules: &[Rule]) -> Result<Settings, i32> {
@@ -367,7 +585,14 @@ fn settings_from(config: &Loaded, args: &CheckArgs, rules: &[Rule]) -> Result<Se
     }
     let mut rule_dirs = config.rule_dirs.clone();
     rule_dirs.extend(args.rule_dirs.iter().cloned());
+    let exclude = config
+        .exclusions(&args.exclude, &args.extend_exclude)
+        .map_err(|e| {
+            eprintln!("moat: {e}");
+            2
+        })?;
     Ok(Settings {
+        exclude,
         select,
         ignore,
         fail_on: args
@@ -389,15 +614,17 @@ fn settings_from(config: &Loaded, args: &CheckArgs, rules: &[Rule]) -> Result<Se
 
 /// Every configuration's settings; with several, each governs its own folder.
 fn merged_settings(
-    (configs, uniform): &(Vec<Loaded>, bool),
+    (configs, uniform, user): &Configurations,
     args: &CheckArgs,
     rules: &[Rule],
 ) -> Result<Settings, i32> {
+    let fallback = Loaded::default();
+    let outside = user.as_ref().unwrap_or(&fallback);
     match configs.as_slice() {
-        [] => settings_from(&Loaded::default(), args, rules),
+        [] => settings_from(outside, args, rules),
         [only] if *uniform => settings_from(only, args, rules),
         _ => {
-            let mut base = settings_from(&Loaded::default(), args, rules)?;
+            let mut base = settings_from(outside, args, rules)?;
             let from_any_config = |r: &&Rule| {
                 let origin = Path::new(&r.origin);
                 configs
@@ -436,13 +663,222 @@ fn merged_settings(
     }
 }
 
-fn check(args: CheckArgs) -> i32 {
+/// Where a report goes: standard output, or the file of `--output-file`.
+enum Sink {
+    Stdout,
+    File {
+        path: PathBuf,
+        out: std::io::BufWriter<std::fs::File>,
+        failed: Option<std::io::Error>,
+    },
+}
+
+impl Sink {
+    fn open(path: Option<&Path>) -> Result<Sink, String> {
+        let Some(path) = path else {
+            return Ok(Sink::Stdout);
+        };
+        let file = std::fs::File::create(path).map_err(|e| {
+            format!(
+                "{}: cannot write the report: {e}",
+                escape_control(&path.display().to_string())
+            )
+        })?;
+        Ok(Sink::File {
+            path: path.to_path_buf(),
+            out: std::io::BufWriter::new(file),
+            failed: None,
+        })
+    }
+
+    fn terminal(&self) -> bool {
+        matches!(self, Sink::Stdout) && std::io::stdout().is_terminal()
+    }
+
+    fn print(&mut self, text: &str) {
+        match self {
+            Sink::Stdout => print(text),
+            Sink::File { out, failed, .. } => {
+                if failed.is_none() {
+                    if let Err(e) = out.write_all(text.as_bytes()) {
+                        *failed = Some(e);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Flush the file; an error writing it is the run's error.
+    fn close(self) -> Result<(), String> {
+        match self {
+            Sink::Stdout => Ok(()),
+            Sink::File {
+                path,
+                mut out,
+                failed,
+            } => match failed.map_or_else(|| out.flush(), Err) {
+                Ok(()) => Ok(()),
+                Err(e) => Err(format!(
+                    "{}: cannot write the report: {e}",
+                    escape_control(&path.display().to_string())
+                )),
+            },
+        }
+    }
+}
+
+/// The report's width for human output: the terminal's, else `COLUMNS`, else 100.
+fn report_width(sink: &Sink) -> usize {
+    let from_terminal = sink
+        .terminal()
+        .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+        .flatten()
+        .map(|(w, _)| usize::from(w.0));
+    from_terminal
+        .or_else(|| std::env::var("COLUMNS").ok()?.trim().parse().ok())
+        .filter(|w| *w >= 20)
+        .unwrap_or(100)
+}
+
+/// The paths named on the command line that are folders, to warn when moat read nothing in
+/// one of them (a mistyped or emptied folder in CI must not pass silently).
+struct NamedFolders {
+    /// Canonical folder, as given, whether any file under it was read.
+    folders: Vec<(PathBuf, PathBuf, bool)>,
+}
+
+impl NamedFolders {
+    fn new(paths: &[PathBuf]) -> Self {
+        let folders = paths
+            .iter()
+            .filter(|p| p.is_dir())
+            .filter_map(|p| Some((std::fs::canonicalize(p).ok()?, p.clone(), false)))
+            .collect();
+        NamedFolders { folders }
+    }
+
+    fn saw(&mut self, report: &Report) {
+        for f in &report.files {
+            if self.folders.iter().all(|(_, _, seen)| *seen) {
+                return;
+            }
+            let Ok(abs) = std::fs::canonicalize(&f.path) else {
+                continue;
+            };
+            for (root, _, seen) in &mut self.folders {
+                *seen |= abs.starts_with(root);
+            }
+        }
+    }
+
+    fn empty(&self) -> impl Iterator<Item = &Path> {
+        self.folders
+            .iter()
+            .filter(|(_, _, seen)| !seen)
+            .map(|(_, given, _)| given.as_path())
+    }
+}
+
+/// Per-rule counts for `--statistics`.
+#[derive(Default)]
+struct Statistics {
+    rules: std::collections::BTreeMap<String, RuleCount>,
+}
+
+struct RuleCount {
+    name: String,
+    severity: Severity,
+    count: usize,
+    fixable: usize,
+}
+
+impl Statistics {
+    fn add(&mut self, report: &Report) {
+        for d in &report.diagnostics {
+            let entry = self
+                .rules
+                .entry(d.rule.to_string())
+                .or_insert_with(|| RuleCount {
+                    name: d.name.to_string(),
+                    severity: d.severity,
+                    count: 0,
+                    fixable: 0,
+                });
+            entry.count += 1;
+            entry.severity = entry.severity.max(d.severity);
+            entry.fixable += usize::from(d.fix.is_some());
+        }
+    }
+
+    /// Most frequent first, then by rule id.
+    fn sorted(&self) -> Vec<(&String, &RuleCount)> {
+        let mut rows: Vec<_> = self.rules.iter().collect();
+        rows.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
+        rows
+    }
+
+    fn render(&self, format: Format) -> String {
+        let rows = self.sorted();
+        if format == Format::Json {
+            let list: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|(rule, c)| {
+                    serde_json::json!({
+                        "rule": rule, "name": c.name, "severity": c.severity,
+                        "count": c.count, "fixable": c.fixable,
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&list).expect("statistics serialize");
+            s.push('\n');
+            return s;
+        }
+        let width = |f: &dyn Fn(&RuleCount, &String) -> usize| {
+            rows.iter().map(|(r, c)| f(c, r)).max().unwrap_or(0)
+        };
+        let count_w = width(&|c, _| c.count.to_string().len());
+        let rule_w = width(&|_, r| r.len());
+        let sev_w = width(&|c, _| c.severity.as_str().len());
+        let name_w = width(&|c, _| c.name.len());
+        rows.iter()
+            .map(|(rule, c)| {
+                let fix = if c.fixable > 0 {
+                    format!("{} fixable", c.fixable)
+                } else {
+                    String::new()
+                };
+                let line = format!(
+                    "{:>count_w$}  {rule:<rule_w$}  {:<sev_w$}  {:<name_w$}  {fix}",
+                    c.count,
+                    c.severity.as_str(),
+                    c.name
+                );
+                format!("{}\n", line.trim_end())
+            })
+            .collect()
+    }
+}
+
+/// Standard input is read when `-` is a path, or when `--stdin-filename` names it and no
+/// path is given (as ruff and prettier read it).
+fn reads_stdin(args: &CheckArgs) -> bool {
+    args.paths.iter().any(|p| p.as_os_str() == "-")
+        || (args.paths.is_empty() && args.stdin_filename.is_some())
+}
+
+fn check(mut args: CheckArgs) -> i32 {
     if let Err(code) = install_advisories(args.advisories.as_deref()) {
         return code;
     }
-    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    let stdin = reads_stdin(&args);
+    if stdin && args.paths.is_empty() {
+        args.paths.push(PathBuf::from("-"));
+    } else if !stdin && args.stdin_filename.is_some() {
+        eprintln!("moat: --stdin-filename names standard input: give `-` as the path, or no path");
+        return 2;
+    }
     // One walk finds both the files to lint and the configurations inside the folders given.
-    let walk = if stdin {
+    let mut walk = if stdin {
         None
     } else {
         match crate::discover::discover(&given_paths(&args), args.no_ignore) {
@@ -472,6 +908,9 @@ fn check(args: CheckArgs) -> i32 {
             }
         }
     }
+    if let Some(user) = &configs.2 {
+        rule_dirs.extend(anywhere(user.rule_dirs.clone()));
+    }
     rule_dirs.extend(anywhere(args.rule_dirs.clone()));
     let rules = match load_rules(&rule_dirs) {
         Ok(r) => r,
@@ -481,6 +920,13 @@ fn check(args: CheckArgs) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let mut excluded = 0;
+    if let Some(walk) = &mut walk {
+        let before = walk.candidates.len();
+        walk.candidates.retain(|c| !settings.excludes(&c.path));
+        excluded = before - walk.candidates.len();
+    }
+    let mut named_folders = NamedFolders::new(&args.paths);
     let engine = Engine::new(rules);
     let input = if let Some(walk) = walk {
         Input::Walked(walk)
@@ -507,6 +953,13 @@ fn check(args: CheckArgs) -> i32 {
         }
         Input::Text { name, text }
     };
+    let mut sink = match Sink::open(args.output_file.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("moat: {e}");
+            return 2;
+        }
+    };
     let mut code = 0;
     // --fix and --diff: a first pass edits the files (or prints the diffs), batch by batch;
     // then what remains is reported from the files as they now are on disk.
@@ -531,7 +984,7 @@ fn check(args: CheckArgs) -> i32 {
             }
             for f in fix::fix_all(&engine, &settings, &batch, args.unsafe_fixes) {
                 if args.diff {
-                    print(&fix::unified_diff(&f));
+                    sink.print(&fix::unified_diff(&f));
                 } else if let Err(e) = fix::write_atomically(&f) {
                     // Only what reached the disk is counted as applied.
                     eprintln!(
@@ -566,16 +1019,22 @@ fn check(args: CheckArgs) -> i32 {
             )),
         };
         if args.diff {
-            eprintln!("moat: {applied} fix(es) available in {files} file(s)");
-            if let Some(note) = &unsafe_note {
-                eprintln!("{note}");
+            if !args.quiet {
+                eprintln!("moat: {applied} fix(es) available in {files} file(s)");
+                if let Some(note) = &unsafe_note {
+                    eprintln!("{note}");
+                }
             }
-            return if applied > 0 { 1 } else { 0 };
+            if let Err(e) = sink.close() {
+                eprintln!("moat: {e}");
+                return 2;
+            }
+            return if applied > 0 && !args.exit_zero { 1 } else { 0 };
         }
-        if files > 0 {
+        if files > 0 && !args.quiet {
             eprintln!("moat: applied {applied} fix(es) in {files} file(s)");
         }
-        if let Some(note) = &unsafe_note {
+        if let Some(note) = unsafe_note.as_ref().filter(|_| !args.quiet) {
             eprintln!("{note}");
         }
         match again {
@@ -597,30 +1056,54 @@ fn check(args: CheckArgs) -> i32 {
             return 2;
         }
     };
-    let terminal = std::io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if terminal {
+    let format = args.format.unwrap_or(if sink.terminal() {
         Format::Human
     } else {
         Format::Concise
     });
-    let color = terminal && std::env::var_os("NO_COLOR").is_none();
-    let mut stream = report::Stream::new(format, &engine.rules, color);
+    if args.statistics && !matches!(format, Format::Human | Format::Concise | Format::Json) {
+        eprintln!("moat: --statistics prints a table (human, concise) or JSON, not {format:?}");
+        return 2;
+    }
+    let color = args.color.resolve(sink.terminal());
+    let mut stream = report::Stream::new(format, &engine.rules, color).width(report_width(&sink));
+    if format == Format::Sarif {
+        match report::sarif::ProjectRoot::find(args.project_root.as_deref()) {
+            Ok(root) => stream = stream.project_root(root),
+            Err(e) => {
+                let given = args.project_root.as_deref().unwrap_or(Path::new("."));
+                eprintln!(
+                    "moat: {}: cannot use as the project root: {e}",
+                    escape_control(&given.display().to_string())
+                );
+                return 2;
+            }
+        }
+    }
+    let mut statistics = Statistics::default();
     let mut baseline_entries = Vec::new();
-    let (mut failing, mut started) = (0, false);
+    let (mut failing, mut started, mut baselined) = (0, false, 0);
     let (mut io_errors, mut rule_errors) = (Vec::new(), Vec::new());
     let linted = crate::check_batches(&engine, &settings, input, |mut batch| {
+        named_folders.saw(&batch);
         if args.write_baseline.is_some() {
             baseline_entries.extend(crate::baseline::entries(&batch));
         } else {
             if let Some(b) = &baseline {
-                crate::baseline::filter(&mut batch, b);
+                baselined += crate::baseline::filter(&mut batch, b);
             }
-            // The header waits for the first batch: a run that fails to start prints nothing.
-            if !started {
-                print(&stream.header());
-                started = true;
+            if args.statistics {
+                stream.count(&batch);
+                statistics.add(&batch);
+            } else {
+                // The header waits for the first batch: a run that fails to start prints
+                // nothing.
+                if !started {
+                    sink.print(&stream.header());
+                    started = true;
+                }
+                sink.print(&stream.batch(&batch));
             }
-            print(&stream.batch(&batch));
             failing += batch.count_failing(&settings);
         }
         io_errors.append(&mut batch.io_errors);
@@ -630,11 +1113,41 @@ fn check(args: CheckArgs) -> i32 {
         eprintln!("moat: {e}");
         return 2;
     }
+    let mut nothing_read = false;
+    let excluded_note = if excluded > 0 {
+        format!(" ({excluded} file(s) excluded)")
+    } else {
+        String::new()
+    };
+    for folder in named_folders.empty() {
+        eprintln!(
+            "moat: warning: no file moat reads in `{}`{excluded_note} (see `moat check --help` for the kinds, `[kinds]` in .moat.toml to map others)",
+            escape_control(&folder.display().to_string())
+        );
+        nothing_read = true;
+    }
+    if !stdin && stream.totals().files == 0 && !nothing_read {
+        if args.paths.is_empty() {
+            if !args.quiet {
+                eprintln!("moat: warning: no file moat reads in the current folder{excluded_note}");
+            }
+        } else {
+            // Every path named was excluded.
+            eprintln!("moat: warning: no file moat reads in the paths given{excluded_note}");
+            nothing_read = true;
+        }
+    }
     if let Some(path) = &args.write_baseline {
         return match crate::baseline::write(baseline_entries, path) {
             Ok(n) => {
-                eprintln!("moat: wrote {n} finding(s) to {}", path.display());
-                0
+                if !args.quiet {
+                    eprintln!("moat: wrote {n} finding(s) to {}", path.display());
+                }
+                if nothing_read {
+                    2
+                } else {
+                    0
+                }
             }
             Err(e) => {
                 eprintln!("moat: {}: cannot write baseline: {e}", path.display());
@@ -642,7 +1155,31 @@ fn check(args: CheckArgs) -> i32 {
             }
         };
     }
-    print(&stream.finish());
+    if args.statistics {
+        sink.print(&statistics.render(format));
+    } else {
+        sink.print(&stream.finish());
+    }
+    if let Err(e) = sink.close() {
+        eprintln!("moat: {e}");
+        code = 2;
+    }
+    if !args.quiet {
+        let mut line = report::summary(stream.totals());
+        if baselined > 0 {
+            line = format!(
+                "{} ({baselined} in the baseline not shown)\n",
+                line.trim_end()
+            );
+        }
+        // The summary follows a human report on standard output; machine formats keep their
+        // output to the report alone.
+        if format == Format::Human && args.output_file.is_none() && !args.statistics {
+            print(&line);
+        } else {
+            eprint!("{line}");
+        }
+    }
     for e in &io_errors {
         eprintln!("moat: {}", escape_control(e));
     }
@@ -652,22 +1189,45 @@ fn check(args: CheckArgs) -> i32 {
             eprintln!("moat: rule {} failed to evaluate: {}", e.rule, e.message);
         }
     }
-    if !io_errors.is_empty() || !rule_errors.is_empty() || code == 2 {
+    if !io_errors.is_empty() || !rule_errors.is_empty() || code == 2 || nothing_read {
         return 2;
     }
-    if failing > 0 {
+    if failing > 0 && !args.exit_zero {
         1
     } else {
         0
     }
 }
 
+/// `moat rules`: a header and one row per rule, each column as wide as its longest cell.
 pub fn rules_table(rules: &[Rule]) -> String {
-    let mut out = String::new();
-    for r in rules {
+    let header = ["ID", "SEVERITY", "NAME", "TITLE"];
+    let rows: Vec<[String; 4]> = rules
+        .iter()
+        .map(|r| {
+            [
+                r.id.to_string(),
+                r.severity.to_string(),
+                r.name.to_string(),
+                escape_control(&r.title),
+            ]
+        })
+        .collect();
+    let width = |i: usize| {
+        rows.iter()
+            .map(|row| row[i].chars().count())
+            .chain([header[i].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1, w2) = (width(0), width(1), width(2));
+    let mut out = format!(
+        "{:<w0$}  {:<w1$}  {:<w2$}  {}\n",
+        header[0], header[1], header[2], header[3]
+    );
+    for [id, severity, name, title] in &rows {
         out.push_str(&format!(
-            "{:<6} {:<9} {:<44} {}\n",
-            r.id, r.severity, r.name, r.title
+            "{id:<w0$}  {severity:<w1$}  {name:<w2$}  {title}\n"
         ));
     }
     out

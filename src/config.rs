@@ -34,6 +34,13 @@ pub struct Config {
     /// `host/path` prefixes (`ghcr.io/acme`). Empty: no opinion.
     #[serde(default)]
     pub trusted_registries: Vec<Spanned<String>>,
+    /// Files and folders not to lint, as .gitignore lines relative to the config's folder;
+    /// `--exclude` replaces these.
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    /// More such lines, added to `exclude` (and to `--exclude`).
+    #[serde(default)]
+    pub extend_exclude: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +129,50 @@ pub struct Loaded {
     /// Line and column of each of `rule_dirs` in the file.
     pub rule_dir_positions: Vec<(usize, usize)>,
     pub trusted_registries: Vec<String>,
+    /// `exclude` and `extend-exclude` as written, checked to compile.
+    pub exclude: Vec<String>,
+    pub extend_exclude: Vec<String>,
+}
+
+impl Loaded {
+    /// The exclusions that govern files under this configuration: its `exclude` (or
+    /// `flag_exclude` when given, rooted at the working folder) and its `extend-exclude`, then
+    /// `flag_extend`.
+    pub fn exclusions(
+        &self,
+        flag_exclude: &[String],
+        flag_extend: &[String],
+    ) -> Result<Vec<ignore::gitignore::Gitignore>, String> {
+        let cwd = std::env::current_dir().map_err(|e| format!("no working folder: {e}"))?;
+        let own = self
+            .path
+            .as_deref()
+            .and_then(Path::parent)
+            .map(|d| {
+                if d.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    d
+                }
+            })
+            .and_then(|d| std::fs::canonicalize(d).ok())
+            .unwrap_or_else(|| cwd.clone());
+        let mut sets = Vec::new();
+        let (replaced, root): (&[String], &Path) = if flag_exclude.is_empty() {
+            (&self.exclude, &own)
+        } else {
+            (flag_exclude, &cwd)
+        };
+        for (lines, root) in [(replaced, root), (&self.extend_exclude[..], &own)] {
+            if !lines.is_empty() {
+                sets.push(exclusions(root, lines)?);
+            }
+        }
+        if !flag_extend.is_empty() {
+            sets.push(exclusions(&cwd, flag_extend)?);
+        }
+        Ok(sets)
+    }
 }
 
 impl Loaded {
@@ -289,6 +340,16 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
         })?;
         loaded.kinds.push((glob(g)?, k));
     }
+    for (lines, into) in [
+        (&config.exclude, &mut loaded.exclude),
+        (&config.extend_exclude, &mut loaded.extend_exclude),
+    ] {
+        for line in lines {
+            exclusions(&base, std::slice::from_ref(line.get_ref()))
+                .map_err(|m| err(line.span(), m))?;
+            into.push(line.get_ref().clone());
+        }
+    }
     for r in &config.trusted_registries {
         loaded
             .trusted_registries
@@ -296,6 +357,37 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
     }
     Ok(loaded)
 }
+
+/// `.gitignore`-style lines (`vendor/`, `**/*.generated.yaml`, `!keep.yaml`) rooted at `root`,
+/// compiled by the `ignore` crate so that exclusions read like the ignore files moat honours.
+pub fn exclusions(root: &Path, lines: &[String]) -> Result<ignore::gitignore::Gitignore, String> {
+    let mut builder = ignore::gitignore::GitignoreBuilder::new(root);
+    for line in lines {
+        builder
+            .add_line(None, line)
+            .map_err(|e| format!("bad exclude pattern `{line}`: {e}"))?;
+    }
+    builder
+        .build()
+        .map_err(|e| format!("bad exclude pattern: {e}"))
+}
+
+/// The user-level configuration file, used where no `.moat.toml` governs a path:
+/// `$XDG_CONFIG_HOME/moat/moat.toml`, else `~/.config/moat/moat.toml` (`%APPDATA%\moat\moat.toml`
+/// on Windows). Written by hand: the rule is three environment variables, not worth a crate.
+pub fn user_config() -> Option<PathBuf> {
+    let non_empty = |v: &str| {
+        std::env::var_os(v)
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+    };
+    let dir = non_empty("XDG_CONFIG_HOME")
+        .or_else(|| non_empty("HOME").map(|h| h.join(".config")))
+        .or_else(|| non_empty("APPDATA"))?;
+    Some(dir.join("moat").join(USER_FILE_NAME)).filter(|p| p.is_file())
+}
+
+pub const USER_FILE_NAME: &str = "moat.toml";
 
 /// A `trusted-registries` entry, lower-cased, or why it cannot be one. Registries are named
 /// as in an image reference, so a URL, a tag or a digest is a mistake worth stopping on.

@@ -27,6 +27,9 @@ pub struct Settings {
     /// When paths sit under different `.moat.toml` files, the settings of each config's folder;
     /// files outside all of them use these settings.
     pub scopes: Vec<Scope>,
+    /// Files not to lint (`exclude`, `extend-exclude`, `--exclude`, `--extend-exclude`), each
+    /// set rooted where it was written: the config's folder, or the working folder for flags.
+    pub exclude: Vec<ignore::gitignore::Gitignore>,
 }
 
 /// The settings that govern every file under `root` (a canonical folder).
@@ -52,6 +55,7 @@ impl Default for Settings {
             foreign_rules: Vec::new(),
             trusted_registries: Vec::new(),
             scopes: Vec::new(),
+            exclude: Vec::new(),
         }
     }
 }
@@ -91,6 +95,23 @@ impl Settings {
             .filter(|s| abs.starts_with(&s.root))
             .max_by_key(|s| s.root.components().count())
             .map_or(self, |s| &s.settings)
+    }
+
+    /// Whether an exclusion of the settings that govern `path` covers it or a folder above it.
+    pub fn excludes(&self, path: &Path) -> bool {
+        let governing = self.for_path(path);
+        if governing.exclude.is_empty() {
+            return false;
+        }
+        let abs = std::fs::canonicalize(path).unwrap_or_else(|_| {
+            std::env::current_dir()
+                .map(|d| d.join(path))
+                .unwrap_or_else(|_| path.to_path_buf())
+        });
+        governing.exclude.iter().any(|m| {
+            // The matcher panics on a path outside its root; such a path is not its business.
+            abs.starts_with(m.path()) && m.matched_path_or_any_parents(&abs, false).is_ignore()
+        })
     }
 
     pub fn enabled(&self, id: &str, name: &str) -> bool {

@@ -1,18 +1,20 @@
 //! The terminal view: miette snippets with the primary label, secondary labels and help.
 
-use super::Totals;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::load::Rule;
 use crate::source::SourceFile;
 use crate::Report;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 use std::fmt;
 
 struct Rendered<'a> {
     d: &'a Diagnostic,
     message: String,
     help: Option<String>,
-    source: NamedSource<String>,
+    source: Snippet,
     labels: Vec<LabeledSpan>,
     url: Option<String>,
 }
@@ -61,6 +63,43 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 }
 
+/// A file's text under its display name, read by miette with columns counted in characters,
+/// as every other format counts them (miette's own text sources count bytes, so a header said
+/// `Dockerfile:2:34` where the concise line said 29).
+struct Snippet {
+    name: String,
+    text: String,
+}
+
+impl SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        let start = inner.span().offset();
+        // A byte column is the bytes between the line's start and the data's start; the
+        // same stretch counted in characters is the column everyone else prints.
+        let line_start = start - inner.column();
+        let column = self
+            .text
+            .get(line_start..start)
+            .map_or(inner.column(), |t| t.chars().count());
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
 /// The file's text with every terminal control character replaced by `?` bytes of the same
 /// length, so snippets cannot drive the terminal and spans still line up.
 fn sanitized(text: &str) -> String {
@@ -83,7 +122,10 @@ fn source_span(file: &SourceFile, s: crate::source::Span) -> SourceSpan {
     SourceSpan::new(start.into(), end - start)
 }
 
-pub fn render(report: &Report, rules: &[Rule], color: bool) -> String {
+/// The width when nothing says otherwise (not a terminal, no `COLUMNS`).
+pub const DEFAULT_WIDTH: usize = 100;
+
+pub fn render(report: &Report, rules: &[Rule], color: bool, width: usize) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -91,7 +133,7 @@ pub fn render(report: &Report, rules: &[Rule], color: bool) -> String {
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
-        .with_width(100);
+        .with_width(width);
     let mut out = String::new();
     let mut texts: Vec<Option<String>> = vec![None; report.files.len()];
     for d in &report.diagnostics {
@@ -151,7 +193,10 @@ pub fn render(report: &Report, rules: &[Rule], color: bool) -> String {
             d,
             message: format!("{}: {}", esc(&file.display), esc(&d.message)),
             help,
-            source: NamedSource::new(esc(&file.display), text),
+            source: Snippet {
+                name: esc(&file.display),
+                text,
+            },
             labels,
             url,
         };
@@ -159,25 +204,4 @@ pub fn render(report: &Report, rules: &[Rule], color: bool) -> String {
         out.push('\n');
     }
     out
-}
-
-pub fn summary(totals: &Totals) -> String {
-    if totals.diagnostics() == 0 {
-        return format!(
-            "moat: {} file(s) checked, no problems found\n",
-            totals.files
-        );
-    }
-    let parts: Vec<String> = Severity::ALL
-        .iter()
-        .map(|s| (s, totals.count(*s)))
-        .filter(|(_, n)| *n > 0)
-        .map(|(s, n)| format!("{n} {s}"))
-        .collect();
-    format!(
-        "moat: {} file(s) checked, {} problem(s): {}\n",
-        totals.files,
-        totals.diagnostics(),
-        parts.join(", ")
-    )
 }

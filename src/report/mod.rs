@@ -26,6 +26,9 @@ pub struct Totals {
     pub files: usize,
     /// Indexed like `Severity::ALL`.
     pub by_severity: [usize; 5],
+    /// Findings with a safe fix, and with an unsafe one.
+    pub safe_fixes: usize,
+    pub unsafe_fixes: usize,
 }
 
 impl Totals {
@@ -34,6 +37,11 @@ impl Totals {
         for d in &report.diagnostics {
             if let Some(i) = Severity::ALL.iter().position(|s| *s == d.severity) {
                 self.by_severity[i] += 1;
+            }
+            match d.fix.as_ref().map(|f| f.applicability) {
+                Some(crate::diagnostic::Applicability::Safe) => self.safe_fixes += 1,
+                Some(crate::diagnostic::Applicability::Unsafe) => self.unsafe_fixes += 1,
+                None => {}
             }
         }
     }
@@ -56,7 +64,11 @@ pub struct Stream<'a> {
     format: Format,
     rules: &'a [Rule],
     color: bool,
+    width: usize,
     totals: Totals,
+    project_root: Option<sarif::ProjectRoot>,
+    sarif_results: bool,
+    sarif_notifications: Vec<serde_json::Value>,
 }
 
 impl<'a> Stream<'a> {
@@ -65,8 +77,39 @@ impl<'a> Stream<'a> {
             format,
             rules,
             color,
+            width: human::DEFAULT_WIDTH,
             totals: Totals::default(),
+            project_root: None,
+            sarif_results: false,
+            sarif_notifications: Vec::new(),
         }
+    }
+
+    /// The folder SARIF paths are relative to (default: `ProjectRoot::find(None)`).
+    pub fn project_root(mut self, root: sarif::ProjectRoot) -> Self {
+        self.project_root = Some(root);
+        self
+    }
+
+    fn root(&mut self) -> &sarif::ProjectRoot {
+        self.project_root.get_or_insert_with(|| {
+            sarif::ProjectRoot::find(None).unwrap_or_else(|_| sarif::ProjectRoot::as_given())
+        })
+    }
+
+    /// The width human output wraps at.
+    pub fn width(mut self, width: usize) -> Self {
+        self.width = width;
+        self
+    }
+
+    /// Count a batch without rendering it (`--statistics`).
+    pub fn count(&mut self, report: &Report) {
+        self.totals.add(report);
+    }
+
+    pub fn totals(&self) -> &Totals {
+        &self.totals
     }
 
     pub fn header(&self) -> String {
@@ -81,22 +124,71 @@ impl<'a> Stream<'a> {
         let first = self.totals.diagnostics() == 0;
         self.totals.add(report);
         match self.format {
-            Format::Human => human::render(report, self.rules, self.color),
+            Format::Human => human::render(report, self.rules, self.color, self.width),
             Format::Concise => concise::render(report),
             Format::Json => json::batch(report, first),
-            Format::Sarif => sarif::batch(report, self.rules, first),
+            Format::Sarif => {
+                let first = !self.sarif_results;
+                let rules = self.rules;
+                self.root();
+                let root = self.project_root.as_ref().expect("set above");
+                let (text, any) =
+                    sarif::batch(report, rules, root, first, &mut self.sarif_notifications);
+                self.sarif_results |= any;
+                text
+            }
             Format::Github => github::render(report),
         }
     }
 
-    pub fn finish(&self) -> String {
+    pub fn finish(&mut self) -> String {
         match self.format {
-            Format::Human => human::summary(&self.totals),
             Format::Json => json::footer(&self.totals),
-            Format::Sarif => sarif::footer(self.rules, self.totals.diagnostics() > 0),
-            Format::Concise | Format::Github => String::new(),
+            Format::Sarif => {
+                self.root();
+                let root = self.project_root.as_ref().expect("set above");
+                sarif::footer(
+                    self.rules,
+                    root,
+                    self.sarif_results,
+                    &self.sarif_notifications,
+                )
+            }
+            Format::Human | Format::Concise | Format::Github => String::new(),
         }
     }
+}
+
+/// The one line that ends every run: files checked, findings by severity, how many a fix
+/// would settle. Human output prints it after the report, other formats on standard error.
+pub fn summary(totals: &Totals) -> String {
+    if totals.diagnostics() == 0 {
+        return format!(
+            "moat: {} file(s) checked, no problems found\n",
+            totals.files
+        );
+    }
+    let parts: Vec<String> = Severity::ALL
+        .iter()
+        .map(|s| (s, totals.count(*s)))
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    let fixable = match (totals.safe_fixes, totals.unsafe_fixes) {
+        (0, 0) => String::new(),
+        (safe, 0) => format!("; {safe} fixable with --fix"),
+        (0, unsafe_) => format!("; {unsafe_} fixable with --fix --unsafe-fixes"),
+        (safe, unsafe_) => format!(
+            "; {safe} fixable with --fix ({} with --unsafe-fixes)",
+            safe + unsafe_
+        ),
+    };
+    format!(
+        "moat: {} file(s) checked, {} problem(s): {}{fixable}\n",
+        totals.files,
+        totals.diagnostics(),
+        parts.join(", ")
+    )
 }
 
 /// A whole report at once.
@@ -105,6 +197,9 @@ pub fn render(format: Format, report: &Report, rules: &[Rule], color: bool) -> S
     let mut out = stream.header();
     out.push_str(&stream.batch(report));
     out.push_str(&stream.finish());
+    if format == Format::Human {
+        out.push_str(&summary(stream.totals()));
+    }
     out
 }
 
