@@ -438,7 +438,7 @@ pub fn effective_config(path: &Path, loaded: &Loaded) -> String {
     ));
     out.push_str("\n[severity]\n");
     for (rule, severity) in &loaded.severity {
-        out.push_str(&format!("{} = \"{severity}\"\n", toml_string(rule)));
+        out.push_str(&format!("{} = \"{severity}\"\n", toml_key(rule)));
     }
     out.push_str("\n[per-file-ignores]\n");
     for (glob, rules) in &loaded.per_file_ignores {
@@ -457,6 +457,18 @@ pub fn effective_config(path: &Path, loaded: &Loaded) -> String {
         ));
     }
     out
+}
+
+/// A TOML key: bare when it may be, else quoted.
+fn toml_key(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        s.to_string()
+    } else {
+        toml_string(s)
+    }
 }
 
 /// A TOML basic string (the `toml` crate's quoting, so any character round-trips).
@@ -1082,10 +1094,11 @@ fn check(mut args: CheckArgs) -> i32 {
     }
     let mut statistics = Statistics::default();
     let mut baseline_entries = Vec::new();
-    let (mut failing, mut started, mut baselined) = (0, false, 0);
+    let (mut failing, mut started, mut baselined, mut files_read) = (0, false, 0, 0);
     let (mut io_errors, mut rule_errors) = (Vec::new(), Vec::new());
     let linted = crate::check_batches(&engine, &settings, input, |mut batch| {
         named_folders.saw(&batch);
+        files_read += batch.files.len();
         if args.write_baseline.is_some() {
             baseline_entries.extend(crate::baseline::entries(&batch));
         } else {
@@ -1126,7 +1139,7 @@ fn check(mut args: CheckArgs) -> i32 {
         );
         nothing_read = true;
     }
-    if !stdin && stream.totals().files == 0 && !nothing_read {
+    if !stdin && files_read == 0 && !nothing_read {
         if args.paths.is_empty() {
             if !args.quiet {
                 eprintln!("moat: warning: no file moat reads in the current folder{excluded_note}");

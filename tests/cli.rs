@@ -8,6 +8,11 @@ fn moat() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_moat"));
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c.env("NO_COLOR", "1");
+    // Nothing from the developer's environment: no user-level config, no forced format/colour.
+    c.env("XDG_CONFIG_HOME", "/nonexistent/moat-tests");
+    for v in ["MOAT_FORMAT", "FORCE_COLOR", "CLICOLOR_FORCE", "COLUMNS"] {
+        c.env_remove(v);
+    }
     c
 }
 
@@ -866,7 +871,7 @@ fn output_across_many_batches_is_one_sorted_document() {
     let human = run(&["check", root, "--select", "DC001", "--format", "human"]);
     assert!(
         stdout(&human).ends_with(&format!(
-            "moat: {files} file(s) checked, {files} problem(s): {files} medium\n"
+            "moat: {files} file(s) checked, {files} problem(s): {files} medium; {files} fixable with --fix --unsafe-fixes\n"
         )),
         "one summary, at the end"
     );
