@@ -508,3 +508,131 @@ fn a_carriage_return_in_a_path_is_escaped_in_every_text_format() {
         "a%0Db/compose.yaml"
     );
 }
+
+#[test]
+fn sarif_paths_are_relative_to_the_repository_and_percent_encoded() {
+    let dir = tmp();
+    let repo = dir.path().join("repo");
+    let odd = repo.join("my stack#1?");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(&odd).unwrap();
+    std::fs::copy(COMPOSE, odd.join("compose.yaml")).unwrap();
+    std::fs::write(odd.join("empty.env"), "").unwrap();
+    std::fs::write(odd.join("docker-compose.yaml"), "services: [\n").unwrap();
+    let outside = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::copy(COMPOSE, outside.join("compose.yaml")).unwrap();
+    // Run from inside the repository's subfolder, naming a file outside the repository too.
+    let o = moat_in(&odd)
+        .args([
+            "check",
+            ".",
+            "../../elsewhere/compose.yaml",
+            "--select",
+            "DC001",
+            "--format",
+            "sarif",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let run0 = &v["runs"][0];
+    let root_uri = run0["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        root_uri.starts_with("file:///") && root_uri.ends_with("/repo/"),
+        "{root_uri}"
+    );
+    let locations: Vec<&serde_json::Value> = run0["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["locations"][0]["physicalLocation"]["artifactLocation"])
+        .collect();
+    let by_rule = |rule: &str| {
+        run0["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["ruleId"] == rule)
+            .unwrap_or_else(|| panic!("a {rule} result"))
+    };
+    let inside = locations
+        .iter()
+        .find(|l| l["uri"] == "my%20stack%231%3F/compose.yaml");
+    assert_eq!(
+        inside.expect("the file inside")["uriBaseId"],
+        "%SRCROOT%",
+        "{locations:?}"
+    );
+    let far = locations
+        .iter()
+        .find(|l| l["uriBaseId"].is_null())
+        .expect("the outside file");
+    let far_uri = far["uri"].as_str().unwrap();
+    assert!(
+        far_uri.starts_with("file:///") && far_uri.ends_with("/elsewhere/compose.yaml"),
+        "{far_uri}"
+    );
+    assert!(!far_uri.contains(".."), "{far_uri}");
+    // Input problems are described rules; a skipped file is a notification, not a result.
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    let parse = by_rule("parse-error");
+    assert_eq!(
+        rules[parse["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "parse-error"
+    );
+    assert!(run0["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["ruleId"] != "skipped"));
+    let notes = run0["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["descriptor"]["id"], "skipped");
+    assert!(rules.iter().any(|r| r["id"] == "skipped"));
+    let dc001 = rules.iter().find(|r| r["id"] == "DC001").unwrap();
+    assert!(dc001["helpUri"]
+        .as_str()
+        .unwrap()
+        .ends_with("/docs/rules/DC001.md"));
+    assert!(run0["tool"]["driver"]["informationUri"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+    // --project-root moves the base.
+    let o = moat_in(&odd)
+        .args([
+            "check",
+            "compose.yaml",
+            "--select",
+            "DC001",
+            "--format",
+            "sarif",
+            "--project-root",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "compose.yaml"
+    );
+    let bad = moat_in(&odd)
+        .args([
+            "check",
+            "compose.yaml",
+            "--format",
+            "sarif",
+            "--project-root",
+            "nope",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&bad), 2);
+}

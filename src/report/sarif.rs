@@ -129,7 +129,6 @@ fn normalize(path: &Path) -> PathBuf {
 fn input_rule_descriptor(&(id, title, severity, what): &(&str, &str, Severity, &str)) -> Value {
     json!({
         "id": id,
-        "name": id,
         "shortDescription": { "text": title },
         "fullDescription": { "text": what },
         "help": { "text": what, "markdown": what },
