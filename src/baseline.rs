@@ -1,12 +1,19 @@
 //! Baselines: record today's findings (`--write-baseline`), then report only new ones
-//! (`--baseline`). Entries are keyed by rule, path and a fingerprint of the text at the span
-//! (not the line), so adding lines above a known finding keeps it baselined.
+//! (`--baseline`). An entry is a finding's rule, its path relative to the baseline's folder
+//! (so `moat check .` and `moat check ./compose.yaml`, or a run from a subfolder, name a file
+//! alike) and a fingerprint of the structure it sits in and the text at its span (not its
+//! line). Identical findings are counted: a baseline with two matches two, and a third is new.
 
-use crate::report::fingerprints;
+use crate::report::finding_hashes;
+use crate::source::SourceFile;
 use crate::Report;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The version this moat writes and reads. Version 1 fingerprinted without context, so its
+/// entries cannot be matched.
+pub const VERSION: u32 = 2;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,14 +30,34 @@ pub struct Entry {
     pub fingerprint: String,
 }
 
-pub fn entries(report: &Report) -> Vec<Entry> {
+/// The folder a baseline's paths are relative to: the baseline file's, canonical.
+pub fn folder(baseline: &Path) -> PathBuf {
+    let parent = match baseline.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf())
+}
+
+/// `file`'s path relative to `folder` with `/` separators, else its absolute path.
+fn path_key(file: &SourceFile, folder: &Path) -> String {
+    let abs = std::fs::canonicalize(&file.path).unwrap_or_else(|_| {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        crate::report::lexically_normal(&cwd.join(&file.path))
+    });
+    let rel = abs.strip_prefix(folder).unwrap_or(&abs);
+    rel.to_string_lossy().replace('\\', "/")
+}
+
+pub fn entries(report: &Report, folder: &Path) -> Vec<Entry> {
+    let keys: Vec<String> = report.files.iter().map(|f| path_key(f, folder)).collect();
     report
         .diagnostics
         .iter()
-        .zip(fingerprints(report))
+        .zip(finding_hashes(report, |f| path_key(f, folder)))
         .map(|(d, fingerprint)| Entry {
             rule: d.rule.to_string(),
-            path: report.files[d.file].display.clone(),
+            path: keys[d.file].clone(),
             fingerprint,
         })
         .collect()
@@ -40,13 +67,26 @@ pub fn entries(report: &Report) -> Vec<Entry> {
 /// are written: never through a symlink, a temporary file renamed over the old baseline.
 pub fn write(findings: Vec<Entry>, path: &Path) -> Result<usize, crate::files::WriteError> {
     let b = Baseline {
-        version: 1,
+        version: VERSION,
         findings,
     };
     let mut text = serde_json::to_string_pretty(&b).expect("baseline serializes");
     text.push('\n');
     crate::files::create_in_tree(path, text.as_bytes())?;
     Ok(b.findings.len())
+}
+
+/// How many findings of each entry the baseline still covers.
+pub struct Remaining(HashMap<Entry, usize>);
+
+impl Remaining {
+    pub fn new(baseline: &Baseline) -> Self {
+        let mut counts = HashMap::new();
+        for e in &baseline.findings {
+            *counts.entry(e.clone()).or_insert(0) += 1;
+        }
+        Remaining(counts)
+    }
 }
 
 pub fn read(path: &Path) -> Result<Baseline, String> {
@@ -60,9 +100,9 @@ pub fn read(path: &Path) -> Result<Baseline, String> {
             e.column()
         )
     })?;
-    if b.version != 1 {
+    if b.version != VERSION {
         return Err(format!(
-            "{}: baseline version {} is not supported (1 is)",
+            "{}: baseline version {} is not supported ({VERSION} is); write it again with --write-baseline",
             path.display(),
             b.version
         ));
@@ -70,10 +110,19 @@ pub fn read(path: &Path) -> Result<Baseline, String> {
     Ok(b)
 }
 
-/// Drop the findings the baseline knows; returns how many were dropped.
-pub fn filter(report: &mut Report, baseline: &Baseline) -> usize {
-    let known: HashSet<&Entry> = baseline.findings.iter().collect();
-    let keep: Vec<bool> = entries(report).iter().map(|e| !known.contains(e)).collect();
+/// Drop the findings the baseline knows, each entry matching one finding; returns how many
+/// were dropped. `remaining` carries the unmatched counts across a run's batches.
+pub fn filter(report: &mut Report, remaining: &mut Remaining, folder: &Path) -> usize {
+    let keep: Vec<bool> = entries(report, folder)
+        .into_iter()
+        .map(|e| match remaining.0.get_mut(&e) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
+            }
+            _ => true,
+        })
+        .collect();
     let before = report.diagnostics.len();
     let mut i = 0;
     report.diagnostics.retain(|_| {

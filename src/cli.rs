@@ -1094,16 +1094,23 @@ fn check(mut args: CheckArgs) -> i32 {
     }
     let mut statistics = Statistics::default();
     let mut baseline_entries = Vec::new();
+    let mut remaining = baseline.as_ref().map(crate::baseline::Remaining::new);
+    let baseline_folder = args
+        .write_baseline
+        .as_deref()
+        .or(args.baseline.as_deref())
+        .map(crate::baseline::folder)
+        .unwrap_or_default();
     let (mut failing, mut started, mut baselined, mut files_read) = (0, false, 0, 0);
     let (mut io_errors, mut rule_errors) = (Vec::new(), Vec::new());
     let linted = crate::check_batches(&engine, &settings, input, |mut batch| {
         named_folders.saw(&batch);
         files_read += batch.files.len();
         if args.write_baseline.is_some() {
-            baseline_entries.extend(crate::baseline::entries(&batch));
+            baseline_entries.extend(crate::baseline::entries(&batch, &baseline_folder));
         } else {
-            if let Some(b) = &baseline {
-                baselined += crate::baseline::filter(&mut batch, b);
+            if let Some(remaining) = &mut remaining {
+                baselined += crate::baseline::filter(&mut batch, remaining, &baseline_folder);
             }
             if args.statistics {
                 stream.count(&batch);

@@ -102,10 +102,32 @@ pub fn discover(paths: &[PathBuf], no_ignore: bool) -> Result<Walk, DiscoverErro
         found.sort_by(|a, b| a.path.cmp(&b.path));
         out.extend(found);
     }
+    if paths.len() > 1 {
+        out = reached_once(out);
+    }
     Ok(Walk {
         candidates: out,
         notes,
     })
+}
+
+/// One candidate per file when several paths reach it (`moat check . ./compose.yaml`), under
+/// the first path that did; named explicitly if any of them named it. One walk reaches a file
+/// once: links are not followed.
+fn reached_once(candidates: Vec<Candidate>) -> Vec<Candidate> {
+    let mut first: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
+    let mut out: Vec<Candidate> = Vec::with_capacity(candidates.len());
+    for c in candidates {
+        let key = std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone());
+        match first.get(&key) {
+            Some(&i) => out[i].explicit |= c.explicit,
+            None => {
+                first.insert(key, out.len());
+                out.push(c);
+            }
+        }
+    }
+    out
 }
 
 fn clean(p: &Path) -> PathBuf {

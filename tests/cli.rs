@@ -539,7 +539,7 @@ fn sarif_carries_rules_results_fingerprints_and_fixes() {
         r["locations"][0]["physicalLocation"]["region"]["startLine"],
         4
     );
-    assert!(r["partialFingerprints"]["moatFindingHash/v1"].is_string());
+    assert!(r["partialFingerprints"]["moatFindingHash/v2"].is_string());
     assert_eq!(
         r["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"],
         "127.0.0.1:11434:11434"

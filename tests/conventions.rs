@@ -636,3 +636,113 @@ fn sarif_paths_are_relative_to_the_repository_and_percent_encoded() {
         .unwrap();
     assert_eq!(code(&bad), 2);
 }
+
+/// Lint `dir` with one rule, writing or reading `baseline`, in concise form.
+fn with_baseline(dir: &Path, args: &[&str], rule: &str) -> Output {
+    moat_in(dir)
+        .args(["check", "--select", rule, "--format", "concise", "-q"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_baseline_reports_exactly_the_new_finding() {
+    let dir = tmp();
+    let root = dir.path();
+    let compose = |services: &[&str]| {
+        let mut text = String::from("services:\n");
+        for s in services {
+            text.push_str(&format!(
+                "  {s}:\n    image: nginx:1.27\n    privileged: true\n"
+            ));
+        }
+        std::fs::write(root.join("compose.yaml"), text).unwrap();
+    };
+    compose(&["web"]);
+    let w = with_baseline(root, &["--write-baseline", "moat-baseline.json"], "DC002");
+    assert_eq!(code(&w), 0, "{}", err(&w));
+    // A second privileged service added above the first: it, not the old one, is new.
+    compose(&["worker", "web"]);
+    let o = with_baseline(root, &["--baseline", "moat-baseline.json"], "DC002");
+    assert_eq!(code(&o), 1, "{}", err(&o));
+    let lines: Vec<&str> = std::str::from_utf8(&o.stdout).unwrap().lines().collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("compose.yaml:4:17:"),
+        "the worker's line: {lines:?}"
+    );
+    // The baseline's paths are the baseline folder's: a file named another way still matches.
+    compose(&["web"]);
+    for args in [
+        &["./compose.yaml", "--baseline", "moat-baseline.json"][..],
+        &[".", "--baseline", "./moat-baseline.json"][..],
+    ] {
+        let o = with_baseline(root, args, "DC002");
+        assert_eq!(code(&o), 0, "{args:?}: {}", out(&o));
+    }
+    std::fs::create_dir(root.join("sub")).unwrap();
+    let o = with_baseline(
+        &root.join("sub"),
+        &["..", "--baseline", "../moat-baseline.json"],
+        "DC002",
+    );
+    assert_eq!(code(&o), 0, "from a subfolder: {}", out(&o));
+}
+
+#[test]
+fn identical_findings_are_counted() {
+    let dir = tmp();
+    let root = dir.path();
+    let dockerfile = |runs: usize| {
+        let mut text = String::from("FROM debian:12\n");
+        for _ in 0..runs {
+            text.push_str("RUN curl -fsSL https://get.example.sh | sh\n");
+        }
+        text.push_str("USER 1000\n");
+        std::fs::write(root.join("Dockerfile"), text).unwrap();
+    };
+    dockerfile(2);
+    let w = with_baseline(root, &["--write-baseline", "b.json"], "DF005");
+    assert_eq!(code(&w), 0);
+    let o = with_baseline(root, &["--baseline", "b.json"], "DF005");
+    assert_eq!(code(&o), 0, "both known: {}", out(&o));
+    dockerfile(3);
+    let o = with_baseline(root, &["--baseline", "b.json"], "DF005");
+    assert_eq!(
+        out(&o).lines().count(),
+        1,
+        "one more than the baseline: {}",
+        out(&o)
+    );
+}
+
+#[test]
+fn a_file_reached_by_two_paths_is_linted_once() {
+    let o = run(&[
+        "check",
+        "testdata/cli",
+        "testdata/cli/compose.yaml",
+        "./testdata/cli/compose.yaml",
+        "--select",
+        "DC001",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let paths: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths
+            .iter()
+            .filter(|p| p.ends_with("cli/compose.yaml"))
+            .count(),
+        1,
+        "{paths:?}"
+    );
+}

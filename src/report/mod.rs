@@ -9,6 +9,7 @@ pub mod sarif;
 
 use crate::diagnostic::Severity;
 use crate::rules::load::Rule;
+use crate::source::SourceFile;
 use crate::Report;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -211,30 +212,133 @@ pub(crate) fn nested_json<T: serde::Serialize>(value: &T, indent: usize) -> Stri
     text.replace('\n', &format!("\n{pad}"))
 }
 
-/// Fingerprints of every finding in the report, in order: rule, path and the text at the
-/// span, plus the occurrence number among identical ones. Used by SARIF
-/// `partialFingerprints` and baselines, so findings survive lines moving above them.
+/// Fingerprints of every finding in the report, in order, as SARIF `partialFingerprints`
+/// carry them: the finding's hash (see `finding_hashes`) and its occurrence number among
+/// identical ones.
 pub fn fingerprints(report: &Report) -> Vec<String> {
-    let mut seen: std::collections::HashMap<(&str, &str, &str), usize> =
-        std::collections::HashMap::new();
+    let hashes = finding_hashes(report, |f| f.display.clone());
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    hashes
+        .iter()
+        .map(|h| {
+            let occurrence = seen.entry(h).or_insert(0);
+            *occurrence += 1;
+            format!("{h}:{}", *occurrence - 1)
+        })
+        .collect()
+}
+
+/// A hash per finding, in order, of what identifies it without its line: the rule, the file
+/// (as `path_key` names it), the structure it sits in (`context`: the service, key path,
+/// stage or section) and the text at its span. Lines added above a finding do not change it;
+/// the same setting in another service does.
+pub fn finding_hashes(report: &Report, path_key: impl Fn(&SourceFile) -> String) -> Vec<String> {
+    // Context is read in one pass per file over the lines that have findings.
+    let mut wanted: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
+    for d in &report.diagnostics {
+        let f = &report.files[d.file];
+        wanted
+            .entry(d.file)
+            .or_default()
+            .push(f.position(d.span.start).line - 1);
+    }
+    let contexts: std::collections::HashMap<usize, std::collections::HashMap<usize, String>> =
+        wanted
+            .into_iter()
+            .map(|(file, mut lines)| {
+                lines.sort_unstable();
+                lines.dedup();
+                (file, context(&report.files[file].text, &lines))
+            })
+            .collect();
+    let keys: Vec<String> = report.files.iter().map(&path_key).collect();
     report
         .diagnostics
         .iter()
         .map(|d| {
             let f = &report.files[d.file];
-            let text = f.slice(d.span);
-            let occurrence = seen.entry((&d.rule, &f.display, text)).or_insert(0);
+            let line = f.position(d.span.start).line - 1;
+            let ctx = contexts
+                .get(&d.file)
+                .and_then(|c| c.get(&line))
+                .map_or("", String::as_str);
             let mut h = Fnv::default();
-            h.write(d.rule.as_bytes());
-            h.write(&[0]);
-            h.write(f.display.as_bytes());
-            h.write(&[0]);
-            h.write(text.as_bytes());
-            let fp = format!("{:016x}:{occurrence}", h.0);
-            *occurrence += 1;
-            fp
+            for part in [
+                d.rule.as_bytes(),
+                keys[d.file].as_bytes(),
+                ctx.as_bytes(),
+                f.slice(d.span).as_bytes(),
+            ] {
+                h.write(part);
+                h.write(&[0]);
+            }
+            format!("{:016x}", h.0)
         })
         .collect()
+}
+
+/// The enclosing structure of each wanted line (0-based, ascending), read from the text alone
+/// so that it works for every format: the less-indented lines that open the blocks it is in
+/// (`services:` / `api:` / `ports:` in YAML, a `RUN` for its continuation lines), after the
+/// Dockerfile stage (`FROM ...`) or INI/TOML section (`[Service]`) that began above it.
+fn context(text: &str, wanted: &[usize]) -> std::collections::HashMap<usize, String> {
+    let mut out = std::collections::HashMap::new();
+    let mut next = wanted.iter().peekable();
+    let mut section = String::new();
+    let mut open: Vec<(usize, &str)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(&&want) = next.peek() else { break };
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let blank = trimmed.is_empty() || trimmed.starts_with('#');
+        let starts_block = !blank
+            && indent == 0
+            && (trimmed.starts_with('[')
+                || trimmed
+                    .get(..5)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("FROM ")));
+        if starts_block {
+            // A stage's or section's own line belongs to it.
+            section = trimmed.trim_end().to_string();
+            open.clear();
+        } else if !blank {
+            while open.last().is_some_and(|(at, _)| *at >= indent) {
+                open.pop();
+            }
+        }
+        if i == want {
+            let mut ctx = section.clone();
+            for (_, opener) in &open {
+                ctx.push('\u{1f}');
+                ctx.push_str(opener);
+            }
+            out.insert(i, ctx);
+            next.next();
+        }
+        if !blank && !starts_block {
+            // A long line is a poor name for a block; its start says which it is.
+            let end = crate::source::floor_char_boundary(trimmed, trimmed.len().min(120));
+            open.push((indent, trimmed[..end].trim_end()));
+        }
+    }
+    out
+}
+
+/// `a/./b/../c` as `a/c`, without touching the file system: a link in the path keeps the name
+/// the user sees.
+pub(crate) fn lexically_normal(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// FNV-1a, 64 bit: stable across runs and platforms, unlike std's `DefaultHasher`.

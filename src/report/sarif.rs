@@ -6,7 +6,7 @@ use crate::rules::load::Rule;
 use crate::source::{SourceFile, Span};
 use crate::Report;
 use serde_json::{json, Value};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -81,7 +81,7 @@ impl ProjectRoot {
     /// The artifact location of `path`: relative to the root under `%SRCROOT%`, or an absolute
     /// `file:` URI when the file lies outside it.
     fn location(&self, path: &Path) -> Value {
-        let abs = normalize(&self.cwd.join(path));
+        let abs = super::lexically_normal(&self.cwd.join(path));
         match abs.strip_prefix(&self.root) {
             Ok(rel) => {
                 let rel = rel.to_string_lossy().replace('\\', "/");
@@ -108,22 +108,6 @@ fn file_uri(abs: &Path, folder: bool) -> String {
         p.push('/');
     }
     format!("file://{}", encode(&p))
-}
-
-/// `a/./b/../c` as `a/c`, without touching the file system: a link in the path keeps the name
-/// the user sees.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn input_rule_descriptor(&(id, title, severity, what): &(&str, &str, Severity, &str)) -> Value {
@@ -212,7 +196,7 @@ pub fn batch(
                     "artifactLocation": uri(f),
                     "region": region(f, d.span),
                 }}],
-                "partialFingerprints": { "moatFindingHash/v1": fingerprints[i] },
+                "partialFingerprints": { "moatFindingHash/v2": fingerprints[i] },
                 "properties": { "severity": d.severity.as_str(), "security-severity": security_severity(d.severity) },
             });
             if let Some(index) = rules
