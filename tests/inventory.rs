@@ -124,14 +124,18 @@ fn cyclonedx_names_packages_and_operator_components() {
         .filter_map(|c| c["purl"].as_str().map(str::to_string))
         .collect();
     for want in [
-        "pkg:deb/nvidia-container-toolkit@1.17.3-1",
-        "pkg:rpm/nvidia-container-toolkit@1.16.1-1",
+        "pkg:deb/ubuntu/nvidia-container-toolkit@1.17.3-1",
         "pkg:docker/nvidia/gpu-operator@v24.6.1?repository_url=nvcr.io",
         "pkg:docker/nvidia/k8s/container-toolkit@v1.16.1-ubuntu20.04?repository_url=nvcr.io",
         "pkg:docker/nvidia/cloud-native/k8s-mig-manager@sha256%3A8cdb793f8a22b076bf0f19818f9d79fe87b121608f1aa28b12a560b6fe13f47e?repository_url=nvcr.io",
     ] {
         assert!(purls.iter().any(|p| p == want), "{want} missing from {purls:#?}");
     }
+    // `dnf install` in an Ubuntu stage: no distribution's rpm, so no purl is made up.
+    assert!(
+        !purls.iter().any(|p| p.starts_with("pkg:rpm/")),
+        "{purls:#?}"
+    );
     let operator = bom["components"]
         .as_array()
         .unwrap()
@@ -273,4 +277,72 @@ fn inventory_of_a_missing_path_is_exit_2() {
     let o = run(&["inventory", "testdata/does-not-exist"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("does-not-exist"), "{}", stderr(&o));
+}
+
+#[test]
+fn purls_name_the_vendor_keep_digests_and_services_are_what_runs() {
+    let o = run(&[
+        "inventory",
+        "testdata/inventory/build-stack",
+        "--format",
+        "cyclonedx",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let bom: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let purls: Vec<&str> = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["purl"].as_str())
+        .collect();
+    // The vendor namespace comes from the stage's base (through `FROM base`); a base that
+    // names no distribution (`python:3.12-slim`) gives no purl rather than a guessed one.
+    assert!(
+        purls.contains(&"pkg:deb/ubuntu/nvidia-container-toolkit@1.17.0-1"),
+        "{purls:?}"
+    );
+    assert!(
+        purls.contains(&"pkg:rpm/fedora/nvidia-container-toolkit@1.17.0-1"),
+        "{purls:?}"
+    );
+    assert!(
+        !purls.iter().any(|p| p.starts_with("pkg:deb/nvidia")),
+        "{purls:?}"
+    );
+    let redis = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "redis")
+        .unwrap();
+    let digest = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    assert_eq!(
+        redis["purl"],
+        format!("pkg:docker/redis@sha256%3A{digest}?tag=7.2.4")
+    );
+    assert_eq!(redis["version"], "7.2.4");
+    assert_eq!(redis["hashes"][0]["content"], digest);
+    // Services: the Compose services, the build-only one included; no Dockerfile stage.
+    let mut services: Vec<&str> = bom["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    services.sort();
+    assert_eq!(services, ["app", "cache"]);
+    let app = bom["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "app")
+        .unwrap();
+    assert_eq!(app["x-trust-boundary"], true);
+    assert!(app["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "moat:built-from" && p["value"] == "./app"));
+    let table = stdout(&run(&["inventory", "testdata/inventory/build-stack"]));
+    assert!(table.contains("built from ./app"), "{table}");
 }

@@ -92,6 +92,15 @@ pub fn render(inv: &Inventory) -> String {
         if let Some(purl) = p.purl() {
             c.insert("purl".into(), json!(purl));
         }
+        // A pinned image digest is the manifest's hash; a BOM keeps it beside the tag.
+        if let Some(hex) = p.digest.as_deref().and_then(|d| d.strip_prefix("sha256:")) {
+            if hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                c.insert(
+                    "hashes".into(),
+                    json!([{ "alg": "SHA-256", "content": hex }]),
+                );
+            }
+        }
         let mut props = Vec::new();
         if let Some(comp) = p.component {
             props.push(property("moat:component", comp));
@@ -151,8 +160,9 @@ pub fn render(inv: &Inventory) -> String {
     }
 
     // Services: each service, stage or values block that runs something, with its exposure.
+    // A Dockerfile's stages are how an image is built, not services the stack runs.
     let mut services: BTreeMap<String, (&Occurrence, Vec<String>)> = BTreeMap::new();
-    for o in &inv.occurrences {
+    for o in inv.occurrences.iter().filter(|o| !o.package.build_stage) {
         let key = format!("service:{}#{}", o.file, o.package.service);
         let entry = services.entry(key).or_insert_with(|| (o, Vec::new()));
         let r = bom_ref(&o.package);
@@ -186,6 +196,28 @@ pub fn render(inv: &Inventory) -> String {
         let mut depends = depends.clone();
         depends.sort();
         dependencies.push(json!({ "ref": r, "dependsOn": depends }));
+    }
+    // Services that build their own image: listed, with what they are built from.
+    for b in &inv.built {
+        let r = format!("service:{}#{}", b.file, b.name);
+        if services.contains_key(&r) {
+            continue;
+        }
+        let mut props = vec![
+            property("moat:declared-in", b.file.clone()),
+            property("moat:exposed", b.exposed.to_string()),
+            property("moat:built-from", b.build.clone()),
+        ];
+        if let Some(i) = &b.image {
+            props.push(property("moat:built-as", i.clone()));
+        }
+        if !b.exposure.is_empty() {
+            props.push(property("moat:exposure", b.exposure.join(", ")));
+        }
+        service_list.push(json!({
+            "bom-ref": r, "name": b.name, "x-trust-boundary": b.exposed, "properties": props,
+        }));
+        dependencies.push(json!({ "ref": r, "dependsOn": [] }));
     }
     for r in components.keys() {
         dependencies.push(json!({ "ref": r }));

@@ -24,10 +24,28 @@ pub struct Occurrence {
     pub package: Arc<Package>,
 }
 
+/// A Compose service that builds its image (`build:`): it runs what the build makes, which
+/// no registry names, so it has no component occurrence; it is a service of the stack all the
+/// same.
+#[derive(Debug, Clone)]
+pub struct BuiltService {
+    pub file: String,
+    pub line: usize,
+    pub name: String,
+    /// The build context as written.
+    pub build: String,
+    /// The tag the build is given (`image:` beside `build:`), if any.
+    pub image: Option<String>,
+    pub exposed: bool,
+    pub exposure: Vec<String>,
+}
+
 #[derive(Debug, Default)]
 pub struct Inventory {
     /// Sorted by file, line, column.
     pub occurrences: Vec<Occurrence>,
+    /// Sorted by file and line.
+    pub built: Vec<BuiltService>,
     /// Files that could not be read, skipped files, and files that did not parse: what the
     /// inventory may be missing.
     pub problems: Vec<String>,
@@ -39,8 +57,21 @@ pub struct Inventory {
 pub fn collect(settings: &Settings, input: Input) -> Result<Inventory, crate::Error> {
     let found: Arc<Mutex<Vec<Occurrence>>> = Arc::default();
     let sink = Arc::clone(&found);
+    let built: Arc<Mutex<Vec<BuiltService>>> = Arc::default();
+    let built_sink = Arc::clone(&built);
     let mut engine = Engine::new(Vec::new());
     engine.observer = Some(Box::new(move |source, nodes| {
+        let builds: Vec<BuiltService> = nodes
+            .iter()
+            .filter(|n| n.kind == crate::model::nodes::NodeKind::Service)
+            .filter_map(|n| built_service(source, n))
+            .collect();
+        if !builds.is_empty() {
+            built_sink
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(builds);
+        }
         let mine: Vec<Occurrence> = nodes
             .iter()
             .filter_map(|n| n.package.as_ref())
@@ -85,7 +116,36 @@ pub fn collect(settings: &Settings, input: Input) -> Result<Inventory, crate::Er
         ))
     });
     inventory.occurrences = occurrences;
+    let mut built = std::mem::take(&mut *built.lock().unwrap_or_else(|e| e.into_inner()));
+    built.sort_by(|a, b| (&a.file, a.line, &a.name).cmp(&(&b.file, b.line, &b.name)));
+    inventory.built = built;
     Ok(inventory)
+}
+
+/// The Compose service a `service` node is, when it builds its image.
+fn built_service(
+    source: &crate::source::SourceFile,
+    node: &crate::model::nodes::Node,
+) -> Option<BuiltService> {
+    let facts = node.vars.iter().find(|(k, _)| *k == "service")?.1.clone();
+    if facts["origin"] != "compose" {
+        return None;
+    }
+    let build = facts["build"].as_str()?.to_string();
+    let span = node.spans.get("service").next()?;
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    Some(BuiltService {
+        file: source.display.clone(),
+        line: source.position(span.start).line,
+        name: text(&facts["name"])?,
+        build,
+        image: text(&facts["image"]["text"]).or_else(|| text(&facts["image"]["raw"])),
+        exposed: facts["exposed"].as_bool().unwrap_or(false),
+        exposure: facts["exposures"]
+            .as_array()
+            .map(|a| a.iter().filter_map(text).collect())
+            .unwrap_or_default(),
+    })
 }
 
 fn found_push(sink: &Mutex<Vec<Occurrence>>, mine: Vec<Occurrence>) {
@@ -187,6 +247,22 @@ pub fn table(inv: &Inventory) -> String {
                 advisories_cell(p),
             ]
         })
+        .collect();
+    let rows: Vec<[String; 6]> = rows
+        .into_iter()
+        .chain(inv.built.iter().map(|b| {
+            [
+                "-".to_string(),
+                "-".to_string(),
+                match &b.image {
+                    Some(i) => format!("{i} (built from {})", b.build),
+                    None => format!("built from {}", b.build),
+                },
+                format!("{}:{} ({})", b.file, b.line, b.name),
+                if b.exposed { "yes" } else { "no" }.to_string(),
+                "-".to_string(),
+            ]
+        }))
         .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for r in &rows {

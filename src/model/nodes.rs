@@ -709,11 +709,9 @@ pub fn dockerfile_nodes(
             &image, &context, "base", false, file, file_facts,
         ));
         let owner = super::packages::Owner::unexposed(&context);
-        out.push(super::packages::node(
-            super::packages::from_image(&image, &owner),
-            file,
-            file_facts,
-        ));
+        let mut package = super::packages::from_image(&image, &owner);
+        package.build_stage = true;
+        out.push(super::packages::node(package, file, file_facts));
     }
     // `COPY --from=` and `RUN --mount=…,from=` pull an image unless they name a stage.
     let is_stage = |r: &str| {

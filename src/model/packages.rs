@@ -81,6 +81,11 @@ pub struct Package {
     /// Why the service's component authenticates no client, or "" (see KS009).
     pub unauthenticated: String,
     pub assessment: Assessment,
+    /// Named by a Dockerfile (a `FROM`, a pin in a `RUN`): part of a build, not a service.
+    pub build_stage: bool,
+    /// Packages: the distribution whose archive they come from (`debian`, `fedora`), from the
+    /// stage's base image; the purl namespace. `None` when the base does not say.
+    pub vendor: Option<&'static str>,
 }
 
 impl Package {
@@ -104,23 +109,41 @@ impl Package {
                 if self.name.is_empty() || self.name.contains(['$', '{', ' ', ':', '@']) {
                     return None;
                 }
-                let version = self
-                    .tag
-                    .clone()
-                    .or_else(|| self.digest.as_ref().map(|d| d.replace(':', "%3A")));
+                // The digest is what runs, so it is the version; the tag stays a qualifier.
+                let version = match (&self.digest, &self.tag) {
+                    (Some(d), _) => Some(d.replace(':', "%3A")),
+                    (None, t) => t.clone(),
+                };
                 let mut purl = format!("pkg:docker/{}", self.name);
                 if let Some(v) = version {
                     purl.push('@');
                     purl.push_str(&v);
                 }
+                // Qualifiers in key order, as the purl spec writes them.
+                let mut qualifiers = Vec::new();
                 if let Some(r) = &self.registry {
-                    purl.push_str("?repository_url=");
-                    purl.push_str(r);
+                    qualifiers.push(format!("repository_url={r}"));
+                }
+                if let (Some(_), Some(t)) = (&self.digest, &self.tag) {
+                    qualifiers.push(format!("tag={t}"));
+                }
+                if !qualifiers.is_empty() {
+                    purl.push('?');
+                    purl.push_str(&qualifiers.join("&"));
                 }
                 Some(purl)
             }
-            Kind::Package(_) => {
-                let mut purl = format!("pkg:{}/{}", self.kind.name(), self.name);
+            Kind::Package(packaging) => {
+                // deb, rpm and apk purls need the vendor namespace (`pkg:deb/debian/...`);
+                // without a base image that names it there is no valid purl, and none is made
+                // up.
+                let namespace = match packaging {
+                    Packaging::Pypi => String::new(),
+                    Packaging::Deb | Packaging::Rpm | Packaging::Apk => {
+                        format!("{}/", self.vendor?)
+                    }
+                };
+                let mut purl = format!("pkg:{}/{namespace}{}", self.kind.name(), self.name);
                 if let Some(v) = self.pinned.as_ref().filter(|v| !v.contains(['$', '*'])) {
                     purl.push('@');
                     purl.push_str(&v.replace(':', "%3A"));
@@ -129,6 +152,62 @@ impl Package {
             }
         }
     }
+}
+
+/// The distribution a base image is built on, for the purl namespace of the packages its
+/// package manager installs: the official distribution images by name, and derived images
+/// (`python:3.12-slim-bookworm`, `nvidia/cuda:12.4.1-runtime-ubuntu22.04`) by the release
+/// their tag names. `None` when neither says, or when it does not fit `packaging`.
+pub fn vendor_of_base(image: &str, packaging: Packaging) -> Option<&'static str> {
+    let image = image.trim().to_ascii_lowercase();
+    let without_digest = image.split('@').next().unwrap_or("");
+    let (name, tag) = match without_digest.rsplit_once(':') {
+        Some((n, t)) if !t.contains('/') => (n, t),
+        _ => (without_digest, ""),
+    };
+    let repository = name.rsplit('/').next().unwrap_or("");
+    let by_name = match repository {
+        "debian" => Some("debian"),
+        "ubuntu" => Some("ubuntu"),
+        "fedora" => Some("fedora"),
+        "centos" | "centos-stream" => Some("centos"),
+        "rockylinux" | "rocky" => Some("rocky"),
+        "almalinux" => Some("almalinux"),
+        "amazonlinux" => Some("amazonlinux"),
+        "alpine" => Some("alpine"),
+        r if r.starts_with("ubi") && r[3..].chars().next().is_some_and(|c| c.is_ascii_digit()) => {
+            Some("redhat")
+        }
+        r if name.contains("opensuse") || r.starts_with("sle") => Some("opensuse"),
+        _ => None,
+    };
+    let words: Vec<&str> = tag.split(['-', '_', '.']).collect();
+    let has = |w: &str| words.iter().any(|x| x.starts_with(w));
+    let by_tag = if ["bookworm", "bullseye", "buster", "trixie", "stretch"]
+        .iter()
+        .any(|w| has(w))
+    {
+        Some("debian")
+    } else if has("ubuntu") || ["noble", "jammy", "focal", "bionic"].iter().any(|w| has(w)) {
+        Some("ubuntu")
+    } else if has("alpine") {
+        Some("alpine")
+    } else if has("ubi") || has("rhel") {
+        Some("redhat")
+    } else if has("rockylinux") {
+        Some("rocky")
+    } else if has("fedora") {
+        Some("fedora")
+    } else {
+        None
+    };
+    let vendor = by_name.or(by_tag)?;
+    let family = match vendor {
+        "debian" | "ubuntu" => Packaging::Deb,
+        "alpine" => Packaging::Apk,
+        _ => Packaging::Rpm,
+    };
+    (family == packaging).then_some(vendor)
 }
 
 /// What to record about a service that owns an occurrence.
@@ -231,6 +310,8 @@ pub fn from_image(image: &ImageRef, owner: &Owner) -> Package {
         exposure_spans: owner.exposure.iter().map(|(_, s)| *s).collect(),
         unauthenticated: owner.unauthenticated.to_string(),
         assessment,
+        build_stage: false,
+        vendor: None,
     }
 }
 
@@ -379,6 +460,8 @@ pub fn from_pin(
         exposure_spans: owner.exposure.iter().map(|(_, s)| *s).collect(),
         unauthenticated: owner.unauthenticated.to_string(),
         assessment,
+        build_stage: false,
+        vendor: None,
     }
 }
 
@@ -606,9 +689,33 @@ pub fn dockerfile_pins<'a>(
     let mut stage: Option<String> = None;
     let mut stage_index = 0;
     let mut posix = true;
+    // The base image of the current stage, resolved through earlier stages by name.
+    let mut base = String::new();
+    let mut stage_bases: HashMap<String, String> = HashMap::new();
     for ins in &df.instructions {
         match ins.keyword.as_str() {
             "FROM" => {
+                let named = ins
+                    .args
+                    .iter()
+                    .find(|w| !w.text.starts_with("--"))
+                    .map(|w| {
+                        let lookup = |n: &str| globals.get(n).cloned();
+                        super::interpolate::interpolate(&w.text, &lookup).text
+                    })
+                    .unwrap_or_default();
+                base = stage_bases
+                    .get(&named.to_ascii_lowercase())
+                    .cloned()
+                    .unwrap_or(named);
+                if let Some(alias) = ins
+                    .args
+                    .iter()
+                    .position(|w| w.text.eq_ignore_ascii_case("as"))
+                    .and_then(|i| ins.args.get(i + 1))
+                {
+                    stage_bases.insert(alias.text.to_ascii_lowercase(), base.clone());
+                }
                 stage_index += 1;
                 stage = Some(match ins.args.get(1) {
                     Some(w) if w.text.eq_ignore_ascii_case("as") => {
@@ -684,7 +791,7 @@ pub fn dockerfile_pins<'a>(
                         }
                         None => (None, false),
                     };
-                    let p = from_pin(
+                    let mut p = from_pin(
                         packaging,
                         &name,
                         component,
@@ -694,6 +801,8 @@ pub fn dockerfile_pins<'a>(
                         pin.span,
                         &owner,
                     );
+                    p.build_stage = true;
+                    p.vendor = vendor_of_base(&base, packaging);
                     out.push(node(p, file, file_facts));
                 }
             }
