@@ -18,6 +18,8 @@ struct Document {
     /// The last diagnostics, for code actions.
     diagnostics: Vec<Diagnostic>,
     file: SourceFile,
+    /// The `.moat.toml` that governs the document, when it does not load.
+    config_error: Option<crate::config::ConfigError>,
 }
 
 pub fn run() -> i32 {
@@ -68,6 +70,8 @@ pub fn run() -> i32 {
 fn serve(connection: &Connection, engine: &Engine) -> Result<(), String> {
     // Keyed by the URI's text: `Uri` has interior caching that clippy flags as a mutable key.
     let mut docs: HashMap<String, Document> = HashMap::new();
+    // Configuration files with a problem, and the problem last reported for each.
+    let mut config_problems: HashMap<PathBuf, String> = HashMap::new();
     for msg in &connection.receiver {
         match msg {
             Message::Request(req) => {
@@ -85,8 +89,26 @@ fn serve(connection: &Connection, engine: &Engine) -> Result<(), String> {
             }
             Message::Notification(n) => {
                 if let Some((uri, text)) = document_text(&n) {
+                    let path = uri_path(&uri);
+                    if path
+                        .file_name()
+                        .is_some_and(|n| n == crate::config::FILE_NAME)
+                    {
+                        // The configuration being edited: its own problems, as you type.
+                        let problem = crate::config::parse(&text, &path).err();
+                        config_problem(connection, &mut config_problems, &path, problem)?;
+                        continue;
+                    }
                     let doc = lint(engine, &uri, text);
                     publish(connection, &uri, &doc)?;
+                    if let Some(config) = crate::config::find(&path) {
+                        config_problem(
+                            connection,
+                            &mut config_problems,
+                            &config,
+                            doc.config_error.clone(),
+                        )?;
+                    }
                     docs.insert(uri.as_str().to_string(), doc);
                 } else if n.method == lsp::notification::DidCloseTextDocument::METHOD {
                     if let Ok(p) =
@@ -108,6 +130,60 @@ fn serve(connection: &Connection, engine: &Engine) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Report a `.moat.toml` that does not load, once per distinct problem: a diagnostic on the
+/// file at the error's line and column, and a message (the linted file uses the defaults
+/// meanwhile). When it loads again, its diagnostic is cleared.
+fn config_problem(
+    connection: &Connection,
+    reported: &mut HashMap<PathBuf, String>,
+    config: &std::path::Path,
+    problem: Option<crate::config::ConfigError>,
+) -> Result<(), String> {
+    let Ok(uri) = crate::report::sarif::file_uri(config, false).parse::<lsp::Uri>() else {
+        return Ok(());
+    };
+    let Some(e) = problem else {
+        if reported.remove(config).is_some() {
+            let clear = lsp::PublishDiagnosticsParams {
+                uri,
+                diagnostics: Vec::new(),
+                version: None,
+            };
+            send_notification::<lsp::notification::PublishDiagnostics>(connection, clear)?;
+        }
+        return Ok(());
+    };
+    if reported.get(config) == Some(&e.to_string()) {
+        return Ok(());
+    }
+    reported.insert(config.to_path_buf(), e.to_string());
+    // The error's column counts characters; LSP's default counts UTF-16 units. A config
+    // error's line is short and mostly ASCII, and the column is clamped by the editor.
+    let at = lsp::Position {
+        line: e.line.saturating_sub(1) as u32,
+        character: e.column.saturating_sub(1) as u32,
+    };
+    let diagnostic = lsp::Diagnostic {
+        range: lsp::Range { start: at, end: at },
+        severity: Some(lsp::DiagnosticSeverity::ERROR),
+        code: Some(lsp::NumberOrString::String("invalid-configuration".into())),
+        source: Some("moat".into()),
+        message: e.message.clone(),
+        ..Default::default()
+    };
+    let params = lsp::PublishDiagnosticsParams {
+        uri,
+        diagnostics: vec![diagnostic],
+        version: None,
+    };
+    send_notification::<lsp::notification::PublishDiagnostics>(connection, params)?;
+    let message = lsp::ShowMessageParams {
+        typ: lsp::MessageType::ERROR,
+        message: format!("moat: invalid configuration, using the defaults: {e}"),
+    };
+    send_notification::<lsp::notification::ShowMessage>(connection, message)
 }
 
 /// The new full text of a document from didOpen, didChange or didSave.
@@ -157,10 +233,17 @@ fn uri_path(uri: &lsp::Uri) -> PathBuf {
 
 fn lint(engine: &Engine, uri: &lsp::Uri, text: String) -> Document {
     let path = uri_path(uri);
-    let settings = crate::config::find(&path)
-        .and_then(|c| crate::config::load_found(&c, &[]).ok())
-        .map(Settings::from_config)
-        .unwrap_or_default();
+    // A configuration that does not load is reported (see `config_problem`) and the file is
+    // linted with the defaults, as the last good state is not known.
+    let mut config_error = None;
+    let settings = match crate::config::find(&path).map(|c| crate::config::load_found(&c, &[])) {
+        Some(Ok(loaded)) => Settings::from_config(loaded),
+        Some(Err(e)) => {
+            config_error = Some(e);
+            Settings::default()
+        }
+        None => Settings::default(),
+    };
     let body = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
     let bom = text.len() - body.len();
     let display = path.display().to_string();
@@ -192,7 +275,11 @@ fn lint(engine: &Engine, uri: &lsp::Uri, text: String) -> Document {
         }
         crate::drop_superseded(&engine.rules, &mut diagnostics);
     }
-    Document { diagnostics, file }
+    Document {
+        diagnostics,
+        file,
+        config_error,
+    }
 }
 
 /// LSP positions count UTF-16 code units by default.
@@ -222,10 +309,8 @@ fn to_lsp(uri: &lsp::Uri, file: &SourceFile, d: &Diagnostic) -> lsp::Diagnostic 
         Severity::Low => lsp::DiagnosticSeverity::INFORMATION,
         Severity::Info => lsp::DiagnosticSeverity::HINT,
     };
-    let href = d
-        .references
-        .first()
-        .and_then(|r| r.parse::<lsp::Uri>().ok());
+    // The rule's page (`moat explain`'s text, generated into docs/rules/).
+    let href = crate::docs::rule_url(&d.rule).parse::<lsp::Uri>().ok();
     let message = match &d.help {
         Some(h) => format!("{}\n{h}", d.message),
         None => d.message.clone(),
@@ -301,12 +386,16 @@ fn handle_request(req: &Request, docs: &HashMap<String, Document>) -> Response {
     let mut actions: Vec<lsp::CodeActionOrCommand> = Vec::new();
     if let Some(doc) = docs.get(params.text_document.uri.as_str()) {
         for d in &doc.diagnostics {
-            let Some(fix) = &d.fix else { continue };
             let r = range(&doc.file, d.span);
             let overlaps = r.start <= params.range.end && params.range.start <= r.end;
             if !overlaps {
                 continue;
             }
+            // The fix first: editors offer the first quick fix as the default.
+            let Some(fix) = &d.fix else {
+                actions.extend(suppressions(&params.text_document.uri, doc, d));
+                continue;
+            };
             let edits: Vec<lsp::TextEdit> = fix
                 .edits
                 .iter()
@@ -332,7 +421,91 @@ fn handle_request(req: &Request, docs: &HashMap<String, Document>) -> Response {
                 is_preferred: Some(fix.applicability == Applicability::Safe),
                 ..Default::default()
             }));
+            actions.extend(suppressions(&params.text_document.uri, doc, d));
         }
     }
     Response::new_ok(req.id.clone(), actions)
+}
+
+/// What a suppression written by a code action says after its rule: a reason must be given,
+/// and this placeholder is there to be replaced.
+pub const REASON_PLACEHOLDER: &str = "TODO: why this finding does not apply";
+
+/// "Ignore here" and "ignore in this file" for a finding moat can suppress (rules, and input
+/// problems but for parse errors, which a comment cannot reach).
+fn suppressions(uri: &lsp::Uri, doc: &Document, d: &Diagnostic) -> Vec<lsp::CodeActionOrCommand> {
+    if &*d.rule == crate::diagnostic::PARSE_ERROR || &*d.rule == crate::diagnostic::SKIPPED {
+        return Vec::new();
+    }
+    let text = &doc.file.text;
+    // The line above the finding, indented like it: a comment at the end of the line is not
+    // one in every format (a Dockerfile `RUN` would run it, an env value would contain it).
+    let line = doc.file.position(d.span.start).line;
+    let line_span = doc.file.line_span(line);
+    let indent: String = text[line_span.start..line_span.end]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let here = format!(
+        "{indent}# moat: ignore[{}] {REASON_PLACEHOLDER}{newline}",
+        d.rule
+    );
+    // The top of the file, after what must stay first: a `#!` line, and a Dockerfile's parser
+    // directives (`# syntax=`, `# escape=`, `# check=`), which a comment before would disable.
+    let mut top = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        let t = l.trim().to_ascii_lowercase();
+        let directive = [
+            "# syntax=",
+            "# escape=",
+            "# check=",
+            "#syntax=",
+            "#escape=",
+            "#check=",
+        ]
+        .iter()
+        .any(|p| t.starts_with(p));
+        if (i == 0 && t.starts_with("#!")) || directive {
+            top += l.len();
+        } else {
+            break;
+        }
+    }
+    let in_file = format!(
+        "# moat: ignore-file[{}] {REASON_PLACEHOLDER}{newline}",
+        d.rule
+    );
+    [
+        (
+            format!("{}: ignore this finding here", d.rule),
+            line_span.start,
+            here,
+        ),
+        (format!("{}: ignore in this file", d.rule), top, in_file),
+    ]
+    .into_iter()
+    .map(|(title, at, new_text)| {
+        let at = position(&doc.file, at);
+        let mut changes = HashMap::new();
+        changes.insert(
+            uri.clone(),
+            vec![lsp::TextEdit {
+                range: lsp::Range { start: at, end: at },
+                new_text,
+            }],
+        );
+        lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+            title,
+            kind: Some(lsp::CodeActionKind::QUICKFIX),
+            diagnostics: Some(vec![to_lsp(uri, &doc.file, d)]),
+            edit: Some(lsp::WorkspaceEdit {
+                changes: Some(changes),
+                ..Default::default()
+            }),
+            is_preferred: Some(false),
+            ..Default::default()
+        })
+    })
+    .collect()
 }

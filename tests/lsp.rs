@@ -133,3 +133,122 @@ fn a_file_moat_does_not_read_gets_no_diagnostics() {
     c.send(json!({"jsonrpc": "2.0", "method": "exit", "params": null}));
     assert!(c.child.wait().unwrap().success());
 }
+
+fn session() -> Client {
+    let mut c = Client::start();
+    c.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": null, "rootUri": null, "capabilities": {}}}));
+    c.until(|m| m["id"] == 1);
+    c.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    c
+}
+
+fn end(mut c: Client) {
+    c.send(json!({"jsonrpc": "2.0", "id": 99, "method": "shutdown", "params": null}));
+    c.until(|m| m["id"] == 99);
+    c.send(json!({"jsonrpc": "2.0", "method": "exit", "params": null}));
+    assert!(c.child.wait().unwrap().success());
+}
+
+/// `file:///…` of a real path (the server looks for `.moat.toml` above it).
+fn uri_of(path: &std::path::Path) -> String {
+    format!("file://{}", path.display())
+}
+
+#[test]
+fn a_broken_configuration_is_a_diagnostic_on_it_and_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(
+        root.join(".moat.toml"),
+        "select = [\"DC\"]\nfail-on = \"hgh\"\n",
+    )
+    .unwrap();
+    let mut c = session();
+    let compose = uri_of(&root.join("compose.yaml"));
+    c.send(json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": compose, "languageId": "yaml", "version": 1, "text": "services:\n  api:\n    image: redis:7.2.4\n"}}}));
+    let config = uri_of(&root.join(".moat.toml"));
+    let on_config = c.until(|m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == config.as_str()
+    });
+    let d = &on_config["params"]["diagnostics"][0];
+    assert_eq!(
+        d["range"]["start"],
+        json!({"line": 1, "character": 10}),
+        "{d}"
+    );
+    assert_eq!(d["code"], "invalid-configuration");
+    let shown = c.until(|m| m["method"] == "window/showMessage");
+    assert!(
+        shown["params"]["message"].as_str().unwrap().contains("hgh"),
+        "{shown}"
+    );
+    // Fixed in the editor: the diagnostic goes.
+    c.send(json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {"uri": config, "version": 2}, "contentChanges": [{"text": "select = [\"DC\"]\nfail-on = \"high\"\n"}]}}));
+    let cleared = c.until(|m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == config.as_str()
+    });
+    assert_eq!(cleared["params"]["diagnostics"], json!([]));
+    end(c);
+}
+
+#[test]
+fn findings_can_be_suppressed_here_or_in_the_file_and_link_to_their_page() {
+    let mut c = session();
+    let uri = "file:///nonexistent/app/Dockerfile";
+    let text = "# syntax=docker/dockerfile:1\nFROM debian:12\n    RUN curl -fsSL https://get.example.sh | sh\nUSER 1000\n";
+    c.send(json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "dockerfile", "version": 1, "text": text}}}));
+    let published = c.until(|m| m["method"] == "textDocument/publishDiagnostics");
+    let df005 = published["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "DF005")
+        .expect("DF005")
+        .clone();
+    assert!(df005["codeDescription"]["href"]
+        .as_str()
+        .unwrap()
+        .ends_with("/docs/rules/DF005.md"));
+    c.send(json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/codeAction", "params": {
+        "textDocument": {"uri": uri}, "range": df005["range"], "context": {"diagnostics": [df005]}}}));
+    let actions = c.until(|m| m["id"] == 2);
+    let edit_of = |title: &str| {
+        actions["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["title"] == title)
+            .unwrap_or_else(|| panic!("{title} in {actions}"))["edit"]["changes"][uri][0]
+            .clone()
+    };
+    let here = edit_of("DF005: ignore this finding here");
+    assert_eq!(here["range"]["start"], json!({"line": 2, "character": 0}));
+    assert_eq!(
+        here["newText"],
+        "    # moat: ignore[DF005] TODO: why this finding does not apply\n"
+    );
+    let file = edit_of("DF005: ignore in this file");
+    // After the parser directive, which must stay the first line.
+    assert_eq!(file["range"]["start"], json!({"line": 1, "character": 0}));
+    assert_eq!(
+        file["newText"],
+        "# moat: ignore-file[DF005] TODO: why this finding does not apply\n"
+    );
+    // The comment written does suppress the finding.
+    let suppressed = text.replacen(
+        "    RUN",
+        &format!("{}    RUN", here["newText"].as_str().unwrap()),
+        1,
+    );
+    c.send(json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": suppressed}]}}));
+    let again = c.until(|m| m["method"] == "textDocument/publishDiagnostics");
+    assert!(
+        again["params"]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["code"] != "DF005"),
+        "{again}"
+    );
+    end(c);
+}

@@ -98,7 +98,8 @@ impl ProjectRoot {
 
 const SRCROOT: &str = "%SRCROOT%";
 
-fn file_uri(abs: &Path, folder: bool) -> String {
+/// The `file:` URI of an absolute path, percent-encoded (a folder's ends in `/`).
+pub(crate) fn file_uri(abs: &Path, folder: bool) -> String {
     let mut p = abs.to_string_lossy().replace('\\', "/");
     if !p.starts_with('/') {
         // A Windows drive path: file:///C:/...
