@@ -92,3 +92,19 @@ fn readme_json_example_is_real_output() {
         }
     }
 }
+
+/// The `.moat.toml` example in README.md is a configuration moat accepts, with every key it
+/// shows in effect (a key after a `[table]` header would silently belong to the table).
+#[test]
+fn readme_configuration_example_loads() {
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let start = readme.find("```toml\nselect = ").expect("the README's .moat.toml example") + 8;
+    let end = start + readme[start..].find("```").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".moat.toml");
+    let loaded = moat::config::parse(&readme[start..end], &path).expect("the example loads");
+    assert_eq!(loaded.fail_on, Some(moat::diagnostic::Severity::Medium));
+    assert!(!loaded.rule_dirs.is_empty() && !loaded.exclude.is_empty());
+    assert_eq!(loaded.trusted_registries.len(), 3);
+    assert_eq!(loaded.kinds.len(), 1);
+}
