@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint files and folders (default: the current folder).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the rules.
     Rules {
         #[arg(long, value_enum, default_value = "human")]
@@ -301,7 +301,7 @@ fn load_rules(dirs: &[load::RuleDir]) -> Result<Vec<Rule>, i32> {
 
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Inventory(args) => inventory(args),
         Command::Lsp => crate::lsp::run(),
         Command::Rules { format, rule_dirs } => match load_rules(&anywhere(rule_dirs)) {

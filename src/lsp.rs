@@ -433,6 +433,8 @@ pub const REASON_PLACEHOLDER: &str = "TODO: why this finding does not apply";
 
 /// "Ignore here" and "ignore in this file" for a finding moat can suppress (rules, and input
 /// problems but for parse errors, which a comment cannot reach).
+// `WorkspaceEdit::changes` is keyed by lsp-types' `Uri`, which clippy calls mutable.
+#[allow(clippy::mutable_key_type)]
 fn suppressions(uri: &lsp::Uri, doc: &Document, d: &Diagnostic) -> Vec<lsp::CodeActionOrCommand> {
     if &*d.rule == crate::diagnostic::PARSE_ERROR || &*d.rule == crate::diagnostic::SKIPPED {
         return Vec::new();

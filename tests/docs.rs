@@ -98,7 +98,10 @@ fn readme_json_example_is_real_output() {
 #[test]
 fn readme_configuration_example_loads() {
     let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
-    let start = readme.find("```toml\nselect = ").expect("the README's .moat.toml example") + 8;
+    let start = readme
+        .find("```toml\nselect = ")
+        .expect("the README's .moat.toml example")
+        + 8;
     let end = start + readme[start..].find("```").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(".moat.toml");

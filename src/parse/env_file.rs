@@ -314,7 +314,7 @@ mod tests {
                     while !s.is_char_boundary(at) {
                         at -= 1;
                     }
-                    if rng.next() % 3 == 0 && at < s.len() {
+                    if rng.next().is_multiple_of(3) && at < s.len() {
                         let mut e = at + 1;
                         while !s.is_char_boundary(e) {
                             e += 1;
