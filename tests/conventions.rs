@@ -750,6 +750,14 @@ fn a_file_reached_by_two_paths_is_linted_once() {
 /// The image moat ships is built from a Dockerfile that moat's own rules pass, every rule.
 #[test]
 fn moats_own_dockerfile_passes_moat() {
-    let o = run(&["check", "Dockerfile", "--select", "ALL", "--report-unused-ignores", "--format", "concise"]);
+    let o = run(&[
+        "check",
+        "Dockerfile",
+        "--select",
+        "ALL",
+        "--report-unused-ignores",
+        "--format",
+        "concise",
+    ]);
     assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
 }
