@@ -954,7 +954,11 @@ fn files_that_only_look_like_configuration_are_not_linted() {
     assert_eq!(stdout(&walked), "", "{}", stderr(&walked));
     // Nothing in the named folder is a file moat reads: said, and exit 2 (issue 16).
     assert_eq!(code(&walked), 2);
-    assert!(stderr(&walked).contains("no file moat reads in"), "{}", stderr(&walked));
+    assert!(
+        stderr(&walked).contains("no file moat reads in"),
+        "{}",
+        stderr(&walked)
+    );
     for (name, _) in files {
         let path = d.join(name);
         let o = run(&["check", path.to_str().unwrap(), "--format", "concise"]);
