@@ -2,7 +2,7 @@
 //! 0 nothing at or above `--fail-on`, 1 findings at or above it, 2 usage/config/I/O error.
 
 use crate::config::Loaded;
-use crate::diagnostic::{escape_control, Severity};
+use crate::diagnostic::{escape_control, escape_control_lines, Severity};
 use crate::discover::Walk;
 use crate::report::{self, Format};
 use crate::rules::eval::Engine;
@@ -233,7 +233,7 @@ fn install_advisories(path: Option<&Path>) -> Result<(), i32> {
         }
         Err(errors) => {
             for e in errors {
-                eprintln!("moat: invalid advisory file: {e}");
+                say(format_args!("invalid advisory file: {e}"));
             }
             Err(2)
         }
@@ -264,7 +264,7 @@ fn inventory(args: InventoryArgs) -> i32 {
     let inv = match crate::inventory::collect(&settings, Input::Paths(paths)) {
         Ok(i) => i,
         Err(e) => {
-            eprintln!("moat: {e}");
+            say(format_args!("{e}"));
             return 2;
         }
     };
@@ -293,7 +293,7 @@ fn load_rules(dirs: &[load::RuleDir]) -> Result<Vec<Rule>, i32> {
     };
     loaded.map_err(|errors| {
         for e in errors {
-            eprintln!("moat: invalid rule: {e}");
+            say(format_args!("invalid rule: {e}"));
         }
         2
     })
@@ -533,7 +533,7 @@ fn configurations(args: &CheckArgs, walk: Option<&Walk>) -> Result<Configuration
     };
     let roots = crate::discover::roots(&given);
     let report = |e: crate::config::ConfigError| {
-        eprintln!("moat: invalid configuration: {e}");
+        say(format_args!("invalid configuration: {e}"));
         2
     };
     let loaded = paths
@@ -896,7 +896,7 @@ fn check(mut args: CheckArgs) -> i32 {
         match crate::discover::discover(&given_paths(&args), args.no_ignore) {
             Ok(w) => Some(w),
             Err(e) => {
-                eprintln!("moat: {e}");
+                say(format_args!("{e}"));
                 return 2;
             }
         }
@@ -960,7 +960,7 @@ fn check(mut args: CheckArgs) -> i32 {
             .take(crate::MAX_FILE_BYTES + 1)
             .read_to_end(&mut text)
         {
-            eprintln!("moat: cannot read standard input: {e}");
+            say(format_args!("cannot read standard input: {e}"));
             return 2;
         }
         Input::Text { name, text }
@@ -1011,7 +1011,7 @@ fn check(mut args: CheckArgs) -> i32 {
                 if !f.converged {
                     eprintln!(
                         "moat: {}: fixes did not converge after {} passes",
-                        f.display,
+                        escape_control(&f.display),
                         fix::MAX_PASSES
                     );
                 }
@@ -1020,7 +1020,7 @@ fn check(mut args: CheckArgs) -> i32 {
             }
         });
         if let Err(e) = linted {
-            eprintln!("moat: {e}");
+            say(format_args!("{e}"));
             return 2;
         }
         // As ruff does: fixes that change behaviour are announced, never applied unasked.
@@ -1064,7 +1064,7 @@ fn check(mut args: CheckArgs) -> i32 {
     {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("moat: {e}");
+            say(format_args!("{e}"));
             return 2;
         }
     };
@@ -1130,7 +1130,7 @@ fn check(mut args: CheckArgs) -> i32 {
         rule_errors.append(&mut batch.rule_errors);
     });
     if let Err(e) = linted {
-        eprintln!("moat: {e}");
+        say(format_args!("{e}"));
         return 2;
     }
     let mut nothing_read = false;
@@ -1161,7 +1161,7 @@ fn check(mut args: CheckArgs) -> i32 {
         return match crate::baseline::write(baseline_entries, path) {
             Ok(n) => {
                 if !args.quiet {
-                    eprintln!("moat: wrote {n} finding(s) to {}", path.display());
+                    say(format_args!("wrote {n} finding(s) to {}", path.display()));
                 }
                 if nothing_read {
                     2
@@ -1170,7 +1170,10 @@ fn check(mut args: CheckArgs) -> i32 {
                 }
             }
             Err(e) => {
-                eprintln!("moat: {}: cannot write baseline: {e}", path.display());
+                say(format_args!(
+                    "{}: cannot write baseline: {e}",
+                    path.display()
+                ));
                 2
             }
         };
@@ -1206,7 +1209,13 @@ fn check(mut args: CheckArgs) -> i32 {
     let mut seen = std::collections::HashSet::new();
     for e in &rule_errors {
         if seen.insert(e.rule.clone()) {
-            eprintln!("moat: rule {} failed to evaluate: {}", e.rule, e.message);
+            eprintln!(
+                "moat: {}",
+                escape_control(&format!(
+                    "rule {} failed to evaluate: {}",
+                    e.rule, e.message
+                ))
+            );
         }
     }
     if !io_errors.is_empty() || !rule_errors.is_empty() || code == 2 || nothing_read {
@@ -1229,7 +1238,7 @@ pub fn rules_table(rules: &[Rule]) -> String {
                 r.id.to_string(),
                 r.severity.to_string(),
                 r.name.to_string(),
-                escape_control(&r.title),
+                escape_control(&r.title).into_owned(),
             ]
         })
         .collect();
@@ -1337,4 +1346,10 @@ pub fn explain(r: &Rule) -> String {
         ));
     }
     out
+}
+
+/// A message on stderr, `moat: ` first. Messages carry paths and text from scanned files and
+/// configurations, so they are escaped like every text output.
+fn say(message: std::fmt::Arguments) {
+    eprintln!("moat: {}", escape_control_lines(&message.to_string()));
 }

@@ -162,11 +162,15 @@ pub fn write_atomically(f: &FixedFile) -> Result<(), crate::files::WriteError> {
     crate::files::replace(&f.path, &with_bom(&f.fixed), Some(&with_bom(&f.original)))
 }
 
-/// A unified diff of the change, for `--diff`.
+/// A unified diff of the change, for `--diff`, with control characters of the file's text
+/// and name escaped: it is printed on a terminal (line breaks are kept; a line of a file with
+/// control characters in it shows them escaped, as every text output does).
 pub fn unified_diff(f: &FixedFile) -> String {
-    similar::TextDiff::from_lines(&f.original, &f.fixed)
+    let name = crate::diagnostic::escape_control(&f.display);
+    let diff = similar::TextDiff::from_lines(&f.original, &f.fixed)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{}", f.display), &format!("b/{}", f.display))
-        .to_string()
+        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .to_string();
+    crate::diagnostic::escape_control_lines(&diff).into_owned()
 }

@@ -491,13 +491,14 @@ pub fn lint_source(
     match kind {
         FileKind::Dockerfile => match parse::dockerfile::parse(&source.text) {
             Ok(df) => {
+                let expansion = model::interpolate::Expansion::default();
                 let stem = source
                     .path
                     .file_name()
                     .and_then(|n| n.to_str())
                     .unwrap_or("Dockerfile");
                 if let Some(mut service) =
-                    model::dockerfile::service_from_dockerfile(&df, &source.text, stem)
+                    model::dockerfile::service_from_dockerfile(&df, &source.text, stem, &expansion)
                 {
                     service.declared_in = Some(source.path.clone());
                     service.component = model::component::identify(
@@ -507,7 +508,23 @@ pub fn lint_source(
                     );
                     nodes::service_nodes(&service, file, &facts, &related, &mut node_list);
                 }
-                nodes::dockerfile_nodes(&df, &source.text, file, &facts, &mut node_list);
+                nodes::dockerfile_nodes(
+                    &df,
+                    &source.text,
+                    file,
+                    &facts,
+                    &expansion,
+                    &mut node_list,
+                );
+                if let Some((span, stop)) = expansion.stopped() {
+                    out.push(Diagnostic::input_problem(
+                        SKIPPED,
+                        Severity::Info,
+                        file,
+                        span,
+                        stop.describe(),
+                    ));
+                }
             }
             Err(e) => out.push(parse_error(file, e.span, &e.message)),
         },

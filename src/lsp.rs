@@ -14,6 +14,8 @@ use lsp_types::request::Request as _;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+mod transport;
+
 struct Document {
     /// The last diagnostics, for code actions.
     diagnostics: Vec<Diagnostic>,
@@ -32,7 +34,7 @@ pub fn run() -> i32 {
             return 2;
         }
     };
-    let (connection, io_threads) = Connection::stdio();
+    let (connection, io_threads) = transport::stdio();
     let capabilities = lsp::ServerCapabilities {
         text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(
             lsp::TextDocumentSyncOptions {
@@ -55,7 +57,9 @@ pub fn run() -> i32 {
         return 2;
     }
     let code = match serve(&connection, &engine) {
-        Ok(()) => 0,
+        Ok(End::Shutdown) => 0,
+        // The protocol: `exit` without `shutdown` first is exit code 1.
+        Ok(End::ExitWithoutShutdown) => 1,
         Err(e) => {
             eprintln!("moat lsp: {e}");
             1
@@ -63,11 +67,18 @@ pub fn run() -> i32 {
     };
     // The connection must be dropped before its threads can be joined.
     drop(connection);
-    let _ = io_threads.join();
+    io_threads.join();
     code
 }
 
-fn serve(connection: &Connection, engine: &Engine) -> Result<(), String> {
+/// How a session ended.
+enum End {
+    /// `shutdown` then `exit`, or the client closed the stream.
+    Shutdown,
+    ExitWithoutShutdown,
+}
+
+fn serve(connection: &Connection, engine: &Engine) -> Result<End, String> {
     // Keyed by the URI's text: `Uri` has interior caching that clippy flags as a mutable key.
     let mut docs: HashMap<String, Document> = HashMap::new();
     // Configuration files with a problem, and the problem last reported for each.
@@ -79,7 +90,7 @@ fn serve(connection: &Connection, engine: &Engine) -> Result<(), String> {
                     .handle_shutdown(&req)
                     .map_err(|e| e.to_string())?
                 {
-                    return Ok(());
+                    return Ok(End::Shutdown);
                 }
                 let resp = handle_request(&req, &docs);
                 connection
@@ -88,6 +99,9 @@ fn serve(connection: &Connection, engine: &Engine) -> Result<(), String> {
                     .map_err(|e| e.to_string())?;
             }
             Message::Notification(n) => {
+                if n.method == lsp::notification::Exit::METHOD {
+                    return Ok(End::ExitWithoutShutdown);
+                }
                 if let Some((uri, text)) = document_text(&n) {
                     let path = uri_path(&uri);
                     if path
@@ -129,7 +143,7 @@ fn serve(connection: &Connection, engine: &Engine) -> Result<(), String> {
             Message::Response(_) => {}
         }
     }
-    Ok(())
+    Ok(End::Shutdown)
 }
 
 /// Report a `.moat.toml` that does not load, once per distinct problem: a diagnostic on the

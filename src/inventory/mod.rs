@@ -221,6 +221,7 @@ fn component_cell(p: &Package) -> String {
 
 /// The human table: one row per occurrence, then notes on versions moat could not tell.
 pub fn table(inv: &Inventory) -> String {
+    use crate::diagnostic::escape_control;
     let header = [
         "COMPONENT",
         "VERSION",
@@ -246,6 +247,8 @@ pub fn table(inv: &Inventory) -> String {
                 if p.exposed { "yes" } else { "no" }.to_string(),
                 advisories_cell(p),
             ]
+            // Every cell may hold text from a scanned file (or its name).
+            .map(|cell| escape_control(&cell).into_owned())
         })
         .collect();
     let rows: Vec<[String; 6]> = rows
@@ -294,10 +297,11 @@ pub fn table(inv: &Inventory) -> String {
         .iter()
         .filter(|o| !o.package.version_note.is_empty())
         .map(|o| {
-            format!(
-                "  {}:{}: {}: {}",
+            let note = format!(
+                "{}:{}: {}: {}",
                 o.file, o.line, o.package.reference, o.package.version_note
-            )
+            );
+            format!("  {}", escape_control(&note))
         })
         .collect();
     if !notes.is_empty() {

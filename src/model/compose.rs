@@ -10,7 +10,7 @@
 //! `*alias` site); for scalars it is the text inside quotes when the quotes can be stripped.
 
 use super::image::parse_image_ref;
-use super::interpolate::interpolate;
+use super::interpolate::defaults_only;
 use super::{
     shellwords, Command, EnvSource, EnvVar, Healthcheck, ImageRef, Mount, MountKind, Origin, Port,
     Service, Spanned,
@@ -294,7 +294,7 @@ impl<'a> Reader<'a> {
     /// that has no default stays as written (it is not known).
     fn field_resolved(&mut self, svc: &YNode, field: &str, name: &str) -> Option<Spanned<String>> {
         let mut v = self.field_str(svc, field, name)?;
-        let r = interpolate(&v.value, &|_| None);
+        let r = defaults_only(&v.value);
         if !r.unresolved {
             v.value = r.text;
         }
@@ -313,7 +313,7 @@ impl<'a> Reader<'a> {
             YValue::Str(s) => {
                 // Compose interpolates before it checks types: `${RO:-true}` is `true`, and a
                 // variable without a default is a value we cannot know (not a mistake).
-                let r = interpolate(s, &|_| None);
+                let r = defaults_only(s);
                 // compose-go also takes YAML 1.1's `yes`/`on`/`y` and `no`/`off`/`n` (warning).
                 match r.text.trim().to_ascii_lowercase().as_str() {
                     _ if r.unresolved => return None,
@@ -400,7 +400,7 @@ impl<'a> Reader<'a> {
 
         if let Some(img) = def.get("image") {
             if let Some(raw) = self.scalar(img, || format!("`image` of service `{n}`")) {
-                let r = interpolate(&raw.value, &|_| None);
+                let r = defaults_only(&raw.value);
                 let span = self.copy_span(img).unwrap_or(img.span);
                 let mut image = parse_image_ref(&raw.value, &r.text, span);
                 if r.unresolved && !image.unresolved {
@@ -1073,7 +1073,7 @@ struct PortParts {
 /// A piece of a port spec with its defaults applied; kept as written when a variable in it
 /// has no default (its value is not known).
 fn resolve_part(s: &str) -> String {
-    let r = interpolate(s, &|_| None);
+    let r = defaults_only(s);
     if r.unresolved {
         s.to_string()
     } else {
@@ -1127,7 +1127,7 @@ fn parse_expose(text: &str) -> Result<PortParts, &'static str> {
 /// container port, the one before it the host port, and everything before those the host IP
 /// (so `::1:8080:80` binds `::1`); `[::1]:8080:80` brackets an IPv6 address.
 fn parse_short_port(text: &str) -> Result<PortParts, &'static str> {
-    let resolved = interpolate(text.trim(), &|_| None);
+    let resolved = defaults_only(text.trim());
     let text = if resolved.unresolved {
         text.trim().to_string()
     } else {

@@ -3,7 +3,7 @@
 //! in effect when the image runs.
 
 use super::image::parse_image_ref;
-use super::interpolate::interpolate;
+use super::interpolate::Expansion;
 use super::{Command, EnvSource, EnvVar, Healthcheck, Origin, Port, Service, Spanned};
 use crate::parse::dockerfile::{Dockerfile, Form, Instruction};
 use std::collections::HashMap;
@@ -19,6 +19,7 @@ pub fn service_from_dockerfile(
     df: &Dockerfile,
     src: &str,
     file_stem_name: &str,
+    expansion: &Expansion,
 ) -> Option<Service> {
     let stages = df.stages();
     let last = stages.last()?;
@@ -35,7 +36,10 @@ pub fn service_from_dockerfile(
         for decl in ins.arg_decls() {
             match &decl.default {
                 Some(d) => {
-                    let v = interpolate(d, &|n| globals.get(n).cloned().flatten()).text;
+                    let at = decl.default_span.unwrap_or(decl.span);
+                    let v = expansion
+                        .interpolate(d, at, &|n| globals.get(n).cloned().flatten())
+                        .text;
                     globals.insert(decl.name, Some(v));
                 }
                 // `ARG NAME` again keeps an earlier default.
@@ -53,7 +57,7 @@ pub fn service_from_dockerfile(
     let mut bases = Vec::with_capacity(stages.len());
     let mut names: HashMap<String, usize> = HashMap::new();
     for (i, stage) in stages.iter().enumerate() {
-        let base = interpolate(&stage.base.text, &scope);
+        let base = expansion.interpolate(&stage.base.text, stage.base.span, &scope);
         parent.push(names.get(&base.text.to_ascii_lowercase()).copied());
         bases.push(base);
         if let Some(n) = &stage.name {
@@ -235,7 +239,7 @@ mod tests {
 
     fn svc(src: &str) -> Service {
         let df = parse(src).unwrap();
-        service_from_dockerfile(&df, src, "Dockerfile").unwrap()
+        service_from_dockerfile(&df, src, "Dockerfile", &Default::default()).unwrap()
     }
 
     fn at(src: &str, s: Span) -> &str {
@@ -260,7 +264,7 @@ mod tests {
         // Unnamed final stage: the file's name.
         assert_eq!(svc("FROM redis:7\n").name, "Dockerfile");
         let none = parse("ARG A=1\n").unwrap();
-        assert!(service_from_dockerfile(&none, "ARG A=1\n", "x").is_none());
+        assert!(service_from_dockerfile(&none, "ARG A=1\n", "x", &Default::default()).is_none());
     }
 
     #[test]
@@ -493,7 +497,7 @@ mod tests {
         }
         for src in &inputs {
             let Ok(df) = parse(src) else { continue };
-            let Some(s) = service_from_dockerfile(&df, src, "f") else {
+            let Some(s) = service_from_dockerfile(&df, src, "f", &Default::default()) else {
                 continue;
             };
             let mut spans = vec![s.span, s.image.as_ref().unwrap().span];

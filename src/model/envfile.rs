@@ -7,7 +7,7 @@
 //! Standalone env files get an `ollama` node when they set an Ollama server variable and a
 //! `chromadb` node when they set a Chroma server variable.
 
-use super::interpolate::interpolate;
+use super::interpolate::defaults_only;
 use super::nodes::{FileCtx, Node, ServiceCtx};
 use super::{EnvSource, Origin, Service};
 use crate::parse::env_file;
@@ -82,7 +82,7 @@ fn entry_value(e: &env_file::Entry) -> Option<String> {
 
 /// `${VAR:-default}` resolved to its default; `None` when a variable has no value here.
 fn resolved(v: &str) -> Option<String> {
-    let r = interpolate(v, &|_| None);
+    let r = defaults_only(v);
     (!r.unresolved).then_some(r.text)
 }
 

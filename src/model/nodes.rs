@@ -5,6 +5,7 @@
 
 use super::commands;
 use super::envfile::Setting;
+use super::interpolate::Expansion;
 use super::related::Joiner;
 use super::runtime;
 use super::secrets;
@@ -256,7 +257,7 @@ fn mount_facts(m: &Mount) -> Value {
     let source = m.source.as_deref().unwrap_or("");
     let bind = m.kind == super::MountKind::Bind;
     // `${SOCK:-/var/run/docker.sock}` is its default; `${HOME}/.ssh` stays as written.
-    let resolved = super::interpolate::interpolate(source, &|_| None);
+    let resolved = super::interpolate::defaults_only(source);
     let host_path = normalize_host_path(if resolved.unresolved {
         source
     } else {
@@ -677,19 +678,19 @@ pub fn dockerfile_nodes(
     src: &str,
     file: usize,
     file_facts: &Fact,
+    expansion: &Expansion,
     out: &mut Vec<Node>,
 ) {
     let stages = df.stages();
-    let global = df.global_args();
-    let lookup = |name: &str| {
-        global
-            .iter()
-            .find(|a| a.name == name)
-            .and_then(|a| a.default.clone())
-    };
+    // The first declaration of each global ARG, as the build reads it.
+    let mut global: HashMap<String, Option<String>> = HashMap::new();
+    for a in df.global_args() {
+        global.entry(a.name).or_insert(a.default);
+    }
+    let lookup = |name: &str| global.get(name).cloned().flatten();
     for (i, stage) in stages.iter().enumerate() {
         let base = &stage.base.text;
-        let resolved = super::interpolate::interpolate(base, &lookup);
+        let resolved = expansion.interpolate(base, stage.base.span, &lookup);
         // `FROM ${TARGET}` whose ARG default names an earlier stage is a stage reference too.
         let earlier = stages[..i].iter().any(|s| {
             s.name.as_ref().is_some_and(|n| {
@@ -735,7 +736,7 @@ pub fn dockerfile_nodes(
             if value.is_empty() || is_stage(value) {
                 continue;
             }
-            let resolved = super::interpolate::interpolate(value, &lookup);
+            let resolved = expansion.interpolate(value, span, &lookup);
             let mut image = super::image::parse_image_ref(value, &resolved.text, span);
             image.unresolved |= resolved.unresolved;
             let context = format!("`{} --{flag_name}`", ins.keyword);
@@ -743,8 +744,8 @@ pub fn dockerfile_nodes(
         }
     }
     let parsed = shell::Parsed::default();
-    super::packages::dockerfile_pins(df, &parsed, file, file_facts, out);
-    stage_env_nodes(df, src, &stages, file, file_facts, out);
+    super::packages::dockerfile_pins(df, &parsed, file, file_facts, expansion, out);
+    stage_env_nodes(df, src, &stages, file, file_facts, expansion, out);
     // `SHELL ["powershell", …]` makes shell-form `RUN` something other than a POSIX shell; a
     // stage built `FROM` an earlier one inherits its shell.
     let mut posix = true;
@@ -798,10 +799,11 @@ fn stage_env_nodes(
     stages: &[crate::parse::dockerfile::Stage],
     file: usize,
     file_facts: &Fact,
+    expansion: &Expansion,
     out: &mut Vec<Node>,
 ) {
     let covered: std::collections::HashSet<Span> =
-        super::dockerfile::service_from_dockerfile(df, src, "")
+        super::dockerfile::service_from_dockerfile(df, src, "", expansion)
             .map(|s| s.env.iter().map(|e| e.span).collect())
             .unwrap_or_default();
     let mut stage: Option<(usize, &crate::parse::dockerfile::Stage)> = None;
@@ -1203,7 +1205,12 @@ mod tests {
         let df = parse(src).unwrap();
         let facts = file_facts("Dockerfile", "dockerfile");
         let mut out = Vec::new();
-        if let Some(s) = super::super::dockerfile::service_from_dockerfile(&df, src, "Dockerfile") {
+        if let Some(s) = super::super::dockerfile::service_from_dockerfile(
+            &df,
+            src,
+            "Dockerfile",
+            &Default::default(),
+        ) {
             service_nodes(
                 &s,
                 0,
@@ -1212,7 +1219,7 @@ mod tests {
                 &mut out,
             );
         }
-        dockerfile_nodes(&df, src, 0, &facts, &mut out);
+        dockerfile_nodes(&df, src, 0, &facts, &Default::default(), &mut out);
         out
     }
 

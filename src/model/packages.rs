@@ -680,6 +680,7 @@ pub fn dockerfile_pins<'a>(
     parsed: &super::shell::Parsed<'a>,
     file: usize,
     file_facts: &super::nodes::Fact,
+    expansion: &super::interpolate::Expansion,
     out: &mut Vec<Node>,
 ) {
     use std::collections::HashMap;
@@ -701,7 +702,7 @@ pub fn dockerfile_pins<'a>(
                     .find(|w| !w.text.starts_with("--"))
                     .map(|w| {
                         let lookup = |n: &str| globals.get(n).cloned();
-                        super::interpolate::interpolate(&w.text, &lookup).text
+                        expansion.interpolate(&w.text, w.span, &lookup).text
                     })
                     .unwrap_or_default();
                 base = stage_bases
@@ -739,7 +740,8 @@ pub fn dockerfile_pins<'a>(
                     let value = match &a.default {
                         Some(d) => {
                             let lookup = |n: &str| scope.get(n).or(globals.get(n)).cloned();
-                            let r = super::interpolate::interpolate(d, &lookup);
+                            let at = a.default_span.unwrap_or(a.span);
+                            let r = expansion.interpolate(d, at, &lookup);
                             (!r.unresolved).then_some(r.text)
                         }
                         // `ARG NAME` inside a stage brings the global default in.
@@ -763,7 +765,7 @@ pub fn dockerfile_pins<'a>(
             "ENV" => {
                 for kv in ins.key_values() {
                     let lookup = |n: &str| scope.get(n).cloned();
-                    let r = super::interpolate::interpolate(&kv.value, &lookup);
+                    let r = expansion.interpolate(&kv.value, kv.span, &lookup);
                     if r.unresolved {
                         scope.remove(&kv.key);
                     } else {
@@ -786,7 +788,7 @@ pub fn dockerfile_pins<'a>(
                     };
                     let (version, unresolved) = match &pin.version {
                         Some(v) => {
-                            let r = super::interpolate::interpolate(v, &lookup);
+                            let r = expansion.interpolate(v, pin.span, &lookup);
                             (Some(r.text), r.unresolved)
                         }
                         None => (None, false),

@@ -1380,9 +1380,13 @@ mod tests {
             }
             crate::classify::FileKind::Dockerfile => {
                 let df = crate::parse::dockerfile::parse(src).unwrap();
-                let mut s =
-                    super::super::dockerfile::service_from_dockerfile(&df, src, "Dockerfile")
-                        .unwrap();
+                let mut s = super::super::dockerfile::service_from_dockerfile(
+                    &df,
+                    src,
+                    "Dockerfile",
+                    &Default::default(),
+                )
+                .unwrap();
                 s.component = super::super::component::identify(
                     s.image.as_ref(),
                     s.command.as_ref(),

@@ -706,7 +706,7 @@ fn parse_flags(words: &[Word]) -> Invocation {
         } else {
             String::new()
         };
-        let value = super::interpolate::interpolate(&raw, &|_| None);
+        let value = super::interpolate::defaults_only(&raw);
         flags.push(Flag {
             name,
             value: value.text,
@@ -756,7 +756,12 @@ mod tests {
         let df = crate::parse::dockerfile::parse(src).unwrap();
         let facts = file_facts("Dockerfile", "dockerfile");
         let mut out = Vec::new();
-        if let Some(s) = crate::model::dockerfile::service_from_dockerfile(&df, src, "Dockerfile") {
+        if let Some(s) = crate::model::dockerfile::service_from_dockerfile(
+            &df,
+            src,
+            "Dockerfile",
+            &Default::default(),
+        ) {
             service_nodes(
                 &s,
                 0,

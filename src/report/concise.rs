@@ -1,6 +1,6 @@
 //! `path:line:col: severity[ID] message`, one line per diagnostic: for editors and grep.
 
-use crate::diagnostic::escape_control;
+use crate::diagnostic::{escape_control, escape_control_lines};
 use crate::Report;
 use std::fmt::Write;
 
@@ -17,7 +17,7 @@ pub fn render(report: &Report) -> String {
             p.column,
             d.severity,
             d.rule,
-            escape_control(&d.message).replace('\n', " ")
+            escape_control_lines(&d.message).replace('\n', " ")
         );
     }
     out

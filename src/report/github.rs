@@ -27,7 +27,7 @@ pub fn render(report: &Report) -> String {
             Severity::Medium | Severity::Low => "warning",
             Severity::Info => "notice",
         };
-        let esc = crate::diagnostic::escape_control;
+        let esc = |s: &str| crate::diagnostic::escape_control(s).into_owned();
         let _ = writeln!(
             out,
             "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
@@ -37,7 +37,7 @@ pub fn render(report: &Report) -> String {
             e.line,
             e.column,
             property(&format!("{} {} ({})", d.rule, d.name, d.severity)),
-            data(&esc(&d.message))
+            data(&crate::diagnostic::escape_control_lines(&d.message))
         );
     }
     out

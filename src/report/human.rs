@@ -100,22 +100,6 @@ impl SourceCode for Snippet {
     }
 }
 
-/// The file's text with every terminal control character replaced by `?` bytes of the same
-/// length, so snippets cannot drive the terminal and spans still line up.
-fn sanitized(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let dangerous = (c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
-            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        if dangerous {
-            out.extend(std::iter::repeat_n('?', c.len_utf8()));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 fn source_span(file: &SourceFile, s: crate::source::Span) -> SourceSpan {
     let start = s.start.min(file.text.len());
     let end = s.end.clamp(start, file.text.len());
@@ -139,9 +123,11 @@ pub fn render(report: &Report, rules: &[Rule], color: bool, width: usize) -> Str
     for d in &report.diagnostics {
         let file = &report.files[d.file];
         let text = texts[d.file]
-            .get_or_insert_with(|| sanitized(&file.text))
+            .get_or_insert_with(|| crate::diagnostic::mask_control(&file.text))
             .clone();
-        let esc = crate::diagnostic::escape_control;
+        // One-line text (paths, messages, labels) and multi-line help, escaped.
+        let esc = |s: &str| crate::diagnostic::escape_control(s).into_owned();
+        let esc_lines = |s: &str| crate::diagnostic::escape_control_lines(s).into_owned();
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             None,
             source_span(file, d.span),
@@ -166,7 +152,7 @@ pub fn render(report: &Report, rules: &[Rule], color: bool, width: usize) -> Str
                 ));
             }
         }
-        let mut help = d.help.as_deref().map(esc);
+        let mut help = d.help.as_deref().map(esc_lines);
         if let Some(f) = &d.fix {
             let kind = match f.applicability {
                 crate::diagnostic::Applicability::Safe => "safe fix",
