@@ -580,6 +580,7 @@ pub fn lint_source(
             message,
         ));
     }
+    nodes::dedup_components(&mut node_list);
     if let Some(observe) = &engine.observer {
         observe(source, &node_list);
     }

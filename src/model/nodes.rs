@@ -671,6 +671,20 @@ pub fn image_node(
     n
 }
 
+/// Component nodes at a span an earlier one of the file already has (a GPU Operator block
+/// read both as a workload and as an operand) are one occurrence: the later ones go. One pass
+/// with a set: checking each new node against all earlier ones was quadratic in services.
+pub fn dedup_components(nodes: &mut Vec<Node>) {
+    let mut seen: std::collections::HashSet<Vec<Span>> = std::collections::HashSet::new();
+    nodes.retain(|n| {
+        if n.kind != NodeKind::Component {
+            return true;
+        }
+        let spans: Vec<Span> = n.spans.get("component").copied().collect();
+        spans.is_empty() || seen.insert(spans)
+    });
+}
+
 /// Instruction and command nodes of a Dockerfile, and image nodes for each `FROM` that names
 /// an image rather than an earlier stage.
 pub fn dockerfile_nodes(
@@ -688,15 +702,18 @@ pub fn dockerfile_nodes(
         global.entry(a.name).or_insert(a.default);
     }
     let lookup = |name: &str| global.get(name).cloned().flatten();
+    // Stage names, lower-cased, in sets: looking each reference up among all stages was
+    // quadratic in stages.
+    let mut earlier_names: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (i, stage) in stages.iter().enumerate() {
         let base = &stage.base.text;
         let resolved = expansion.interpolate(base, stage.base.span, &lookup);
         // `FROM ${TARGET}` whose ARG default names an earlier stage is a stage reference too.
-        let earlier = stages[..i].iter().any(|s| {
-            s.name.as_ref().is_some_and(|n| {
-                n.text.eq_ignore_ascii_case(base) || n.text.eq_ignore_ascii_case(&resolved.text)
-            })
-        });
+        let earlier = earlier_names.contains(&base.to_ascii_lowercase())
+            || earlier_names.contains(&resolved.text.to_ascii_lowercase());
+        if let Some(n) = &stage.name {
+            earlier_names.insert(n.text.to_ascii_lowercase());
+        }
         if earlier {
             continue;
         }
@@ -716,12 +733,7 @@ pub fn dockerfile_nodes(
     }
     // `COPY --from=` and `RUN --mount=…,from=` pull an image unless they name a stage.
     let is_stage = |r: &str| {
-        r.chars().all(|c| c.is_ascii_digit())
-            || stages.iter().any(|s| {
-                s.name
-                    .as_ref()
-                    .is_some_and(|n| n.text.eq_ignore_ascii_case(r))
-            })
+        r.chars().all(|c| c.is_ascii_digit()) || earlier_names.contains(&r.to_ascii_lowercase())
     };
     for ins in &df.instructions {
         let (flag_name, role) = match ins.keyword.as_str() {

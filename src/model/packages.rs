@@ -662,14 +662,7 @@ pub fn service_nodes(
         runs: s.component.map(|c| c.name().to_string()),
         unauthenticated: super::kubernetes::component_without_auth(s).unwrap_or(""),
     };
-    // A span already taken by another occurrence of this file (a GPU Operator block read both
-    // as a workload and as an operand) is one occurrence.
-    if out
-        .iter()
-        .any(|n| n.kind == NodeKind::Component && n.spans.get("component").eq([&image.span]))
-    {
-        return;
-    }
+    // Two occurrences at one span are made one by `nodes::dedup_components`.
     out.push(node(from_image(image, &owner), file, file_facts));
 }
 

@@ -142,6 +142,13 @@ pub fn commands(text: &str) -> Vec<SimpleCommand> {
                     i += 1;
                     continue;
                 }
+                // The `$` of an unquoted `$(`: the substitution's commands follow (the `(`
+                // ends the command before it). A `$` word was a command named `$` for each
+                // `$(`: a model node per two bytes of `$($($(…`.
+                if b == b'$' && bytes.get(i + 1) == Some(&b'(') {
+                    i += 1;
+                    continue;
+                }
                 let (w, next) = word(text, i);
                 words.push(w);
                 i = next.max(i + 1);
@@ -295,6 +302,23 @@ mod tests {
         let words: Vec<&str> = cmds[0].words.iter().map(|w| w.text.as_str()).collect();
         assert_eq!(words, ["/usr/bin/env", "a b", "c\"d"]);
         assert_eq!(&text[cmds[0].words[1].range.clone()], "'a b'");
+    }
+
+    #[test]
+    fn substitutions_are_their_commands_not_a_dollar_command() {
+        assert_eq!(
+            names("echo $(curl -fsSL x | sh)"),
+            vec![
+                ("echo".into(), false),
+                ("curl".into(), true),
+                ("sh".into(), false)
+            ]
+        );
+        let nested = format!("echo {}x{}", "$(".repeat(1000), ")".repeat(1000));
+        assert_eq!(
+            names(&nested),
+            vec![("echo".into(), false), ("x".into(), false)]
+        );
     }
 
     #[test]
