@@ -76,7 +76,16 @@ fn checked_program(source: &str, vars: &[&str]) -> Result<Expression, String> {
             vars.join(", ")
         ));
     }
-    Ok(program.expression().clone())
+    let expression = program.expression().clone();
+    let degree = super::cost::estimate(&expression).cost;
+    if degree > super::cost::MAX_DEGREE {
+        return Err(format!(
+            "CEL is too costly to evaluate: its time grows as n^{degree} in the size of a node's \
+             facts (a loop over the facts inside another, or work on all of them inside a loop); \
+             rules must be linear"
+        ));
+    }
+    Ok(expression)
 }
 
 /// Parse an expression the content test has already checked with `Env::compile`. cel's

@@ -1,6 +1,7 @@
 //! The declarative rule engine: rule files (schema), loading and validation, CEL, evaluation.
 
 pub mod cel;
+pub mod cost;
 pub mod eval;
 pub mod load;
 pub mod prefilter;
