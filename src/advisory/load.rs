@@ -191,11 +191,22 @@ fn parse_with(
         Some(b) if !parsed.replace => b,
         _ => Table::default(),
     };
+    // Entries of the file replace the table's with the same key, in one pass each (one pass
+    // per entry was quadratic in a large file).
+    let new_tags: std::collections::BTreeSet<&Version> =
+        parsed.triton_releases.iter().map(|(t, _, _)| t).collect();
+    table.triton_releases.retain(|(t, _)| !new_tags.contains(t));
     for (tag, release, _) in &parsed.triton_releases {
-        table.triton_releases.retain(|(t, _)| t != tag);
         table.triton_releases.push((tag.clone(), release.clone()));
     }
     table.triton_releases.sort_by(|a, b| a.0.cmp(&b.0));
+    table.triton_releases.dedup_by(|later, earlier| {
+        later.0 == earlier.0 && {
+            // The file's last word on a tag wins.
+            std::mem::swap(later, earlier);
+            true
+        }
+    });
     // Triton's fixed releases must agree with the tag-to-release table, wherever it came from.
     for (a, spans) in &parsed.advisories {
         let Some(main) = a.entries.first() else {
@@ -227,8 +238,15 @@ fn parse_with(
     if !errors.list.is_empty() {
         return Err(errors.list);
     }
+    let new_ids: std::collections::HashSet<&str> = parsed
+        .advisories
+        .iter()
+        .map(|(a, _)| a.id.as_str())
+        .collect();
+    table
+        .advisories
+        .retain(|x| !new_ids.contains(x.id.as_str()));
     for (a, _) in parsed.advisories {
-        table.advisories.retain(|x| x.id != a.id);
         table.advisories.push(Arc::new(a));
     }
     Ok(table)

@@ -273,7 +273,25 @@ impl Table {
 
     /// The component an image or package is, by the table's image and package lists.
     pub fn component_of(&self, target: &Target) -> Option<&'static str> {
-        let by_name = self.by_name.get_or_init(|| {
+        self.entries_naming(target)
+            .iter()
+            .map(|&(a, e)| &self.advisories[a].entries[e])
+            .find(|entry| entry.carries(target))
+            .map(|entry| entry.component)
+    }
+
+    /// The (advisory, entry) indices of the entries that list the target's name, in table
+    /// order.
+    fn entries_naming(&self, target: &Target) -> &[(usize, usize)] {
+        let name = match target {
+            Target::Image { repository, .. } => repository,
+            Target::Package { name, .. } => name,
+        };
+        self.by_name().get(*name).map_or(&[], Vec::as_slice)
+    }
+
+    fn by_name(&self) -> &HashMap<String, Vec<(usize, usize)>> {
+        self.by_name.get_or_init(|| {
             let mut index: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
             for (a, advisory) in self.advisories.iter().enumerate() {
                 for (e, entry) in advisory.entries.iter().enumerate() {
@@ -284,25 +302,16 @@ impl Table {
                 }
             }
             index
-        });
-        let name = match target {
-            Target::Image { repository, .. } => repository,
-            Target::Package { name, .. } => name,
-        };
-        by_name
-            .get(*name)?
-            .iter()
-            .map(|&(a, e)| &self.advisories[a].entries[e])
-            .find(|entry| entry.carries(target))
-            .map(|entry| entry.component)
+        })
     }
 
     /// The Triton server release of an NGC tag, when the table knows it.
     pub fn triton_release(&self, tag: &Version) -> Option<&str> {
+        // Sorted by tag (load keeps it so).
         self.triton_releases
-            .iter()
-            .find(|(t, _)| t == tag)
-            .map(|(_, r)| r.as_str())
+            .binary_search_by(|(t, _)| t.cmp(tag))
+            .ok()
+            .map(|i| self.triton_releases[i].1.as_str())
     }
 
     /// Which advisories apply to `stated` (the version of `target`, on `platform`). A release
@@ -317,14 +326,24 @@ impl Table {
         };
         let on_platform =
             |a: &Advisory| a.platforms.is_empty() || a.platforms.iter().any(|p| p == platform);
-        // Every entry for this target on this platform, with its advisory.
-        let entries: Vec<(&Arc<Advisory>, &Entry)> = self
-            .advisories
-            .iter()
-            .filter(|a| on_platform(a))
-            .flat_map(|a| a.entries.iter().map(move |e| (a, e)))
-            .filter(|(_, e)| e.carries(target))
-            .collect();
+        // Every entry for this target on this platform, with its advisory, in table order
+        // (an advisory's entries together), found through the name index: scanning the whole
+        // table per occurrence, and every entry per matching entry, was quadratic in a large
+        // `--advisories` file.
+        let mut entries: Vec<(&Arc<Advisory>, &Entry)> = Vec::new();
+        let mut last: Option<(usize, usize)> = None;
+        for &(a, e) in self.entries_naming(target) {
+            // An entry that lists the name twice is indexed twice, consecutively.
+            if last == Some((a, e)) {
+                continue;
+            }
+            last = Some((a, e));
+            let advisory = &self.advisories[a];
+            let entry = &advisory.entries[e];
+            if on_platform(advisory) && entry.carries(target) {
+                entries.push((advisory, entry));
+            }
+        }
         // Releases after the stated one: after the whole line for a line.
         let after = |c: &Version| {
             if line {
@@ -333,53 +352,54 @@ impl Table {
                 c > version
             }
         };
-        for (a, e) in &entries {
-            let hit = e.affected.iter().any(|r| {
-                if line {
-                    r.covers_line(version)
-                } else {
-                    r.contains(version)
+        for group in entries.chunk_by(|x, y| Arc::ptr_eq(x.0, y.0)) {
+            let a = group[0].0;
+            // Where this advisory's `Applies` went: one advisory may apply through two
+            // entries (two branches with different conditions); the unconditional one wins.
+            let mut placed: [Option<usize>; 3] = [None; 3];
+            for (_, e) in group {
+                let hit = e.affected.iter().any(|r| {
+                    if line {
+                        r.covers_line(version)
+                    } else {
+                        r.contains(version)
+                    }
+                });
+                if !hit {
+                    continue;
                 }
-            });
-            if !hit {
-                continue;
-            }
-            let fix = first_clear(
-                entries
-                    .iter()
-                    .filter(|(b, _)| Arc::ptr_eq(a, b))
-                    .flat_map(|(_, e)| &e.fixed)
-                    .filter(|c| after(c)),
-                |c| {
-                    entries
+                let fix = first_clear(
+                    group
                         .iter()
-                        .filter(|(b, _)| Arc::ptr_eq(a, b))
-                        .any(|(_, e)| e.affects(c))
-                },
-            );
-            let applies = Applies {
-                advisory: Arc::clone(a),
-                only_if: e.only_if.clone(),
-                fix,
-            };
-            // One advisory may apply through two entries (two branches with different
-            // conditions); the unconditional one wins.
-            let list = if !e.fixed.is_empty() || applies.fix.is_some() {
-                &mut out.fixable
-            } else if e.open_ended() {
-                &mut out.open_ended
-            } else {
-                &mut out.unfixed
-            };
-            match list
-                .iter_mut()
-                .find(|x| Arc::ptr_eq(&x.advisory, &applies.advisory))
-            {
-                Some(existing) if existing.conditional() && !applies.conditional() => {
-                    *existing = applies
+                        .flat_map(|(_, e)| &e.fixed)
+                        .filter(|c| after(c)),
+                    |c| group.iter().any(|(_, e)| e.affects(c)),
+                );
+                let applies = Applies {
+                    advisory: Arc::clone(a),
+                    only_if: e.only_if.clone(),
+                    fix,
+                };
+                let which = if !e.fixed.is_empty() || applies.fix.is_some() {
+                    0
+                } else if e.open_ended() {
+                    1
+                } else {
+                    2
+                };
+                let list = match which {
+                    0 => &mut out.fixable,
+                    1 => &mut out.open_ended,
+                    _ => &mut out.unfixed,
+                };
+                match placed[which] {
+                    Some(i) if list[i].conditional() && !applies.conditional() => list[i] = applies,
+                    Some(_) => {}
+                    None => {
+                        placed[which] = Some(list.len());
+                        list.push(applies);
+                    }
                 }
-                Some(_) => {}
-                None => list.push(applies),
             }
         }
         for list in [&mut out.fixable, &mut out.unfixed, &mut out.open_ended] {

@@ -515,12 +515,15 @@ pub fn node(p: Package, file: usize, file_facts: &super::nodes::Fact) -> Node {
     let ids = |l: &[advisory::Applies]| -> Vec<String> {
         l.iter().map(|x| x.advisory.id.clone()).collect()
     };
-    let mut references: Vec<String> = Vec::new();
-    for x in a.fixable.iter().chain(&a.unfixed) {
-        if !references.contains(&x.advisory.url) {
-            references.push(x.advisory.url.clone());
-        }
-    }
+    // Each URL once, in order (a set: a large `--advisories` file made the scan quadratic).
+    let mut seen_urls = std::collections::HashSet::new();
+    let references: Vec<String> = a
+        .fixable
+        .iter()
+        .chain(&a.unfixed)
+        .filter(|x| seen_urls.insert(x.advisory.url.as_str()))
+        .map(|x| x.advisory.url.clone())
+        .collect();
     let upgrade = a
         .upgrade
         .as_ref()
