@@ -92,18 +92,29 @@ impl Remaining {
 pub fn read(path: &Path) -> Result<Baseline, String> {
     let text = crate::files::read_text(path, crate::files::MAX_BASELINE_BYTES)
         .map_err(|e| format!("{}: cannot read baseline: {e}", path.display()))?;
+    if text.trim().is_empty() {
+        return Err(format!(
+            "{}:1:1: invalid baseline: the file is empty (`--write-baseline` writes one)",
+            path.display()
+        ));
+    }
     let b: Baseline = serde_json::from_str(&text).map_err(|e| {
+        // serde_json counts columns from 0 at the start of a line; positions here from 1.
         format!(
             "{}:{}:{}: invalid baseline: {e}",
             path.display(),
             e.line(),
-            e.column()
+            e.column().max(1)
         )
     })?;
     if b.version != VERSION {
+        let at = text.find("\"version\"").unwrap_or(0);
+        let before = &text[..at];
         return Err(format!(
-            "{}: baseline version {} is not supported ({VERSION} is); write it again with --write-baseline",
+            "{}:{}:{}: baseline version {} is not supported ({VERSION} is); write it again with --write-baseline",
             path.display(),
+            before.matches('\n').count() + 1,
+            before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
             b.version
         ));
     }

@@ -587,11 +587,16 @@ fn settings_from(config: &Loaded, args: &CheckArgs, rules: &[Rule]) -> Result<Se
                 | "all"
         );
         if !known {
-            let whence = config
-                .path
-                .as_ref()
-                .map_or(String::new(), |p| format!(" (in {})", p.display()));
-            eprintln!("moat: `{s}` matches no rule id, name or prefix{whence} (see `moat rules`)");
+            // Named in the configuration: say where; on the command line: say so.
+            let place = config.rule_refs.iter().find(|(r, _)| r == s);
+            match place {
+                Some((_, at)) => say(format_args!(
+                    "{at}: `{s}` matches no rule id, name or prefix (see `moat rules`)"
+                )),
+                None => say(format_args!(
+                    "`{s}` matches no rule id, name or prefix (see `moat rules`)"
+                )),
+            }
             return Err(2);
         }
     }
@@ -1212,8 +1217,8 @@ fn check(mut args: CheckArgs) -> i32 {
             eprintln!(
                 "moat: {}",
                 escape_control(&format!(
-                    "rule {} failed to evaluate: {}",
-                    e.rule, e.message
+                    "{}: rule {} failed to evaluate: {}",
+                    e.place, e.rule, e.message
                 ))
             );
         }

@@ -14,19 +14,19 @@ pub const FILE_NAME: &str = ".moat.toml";
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
     #[serde(default)]
-    pub select: Vec<String>,
+    pub select: Vec<Spanned<String>>,
     #[serde(default)]
-    pub ignore: Vec<String>,
+    pub ignore: Vec<Spanned<String>>,
     pub fail_on: Option<Spanned<String>>,
     /// Rule id or name → severity.
     #[serde(default)]
-    pub severity: BTreeMap<String, Spanned<String>>,
+    pub severity: BTreeMap<Spanned<String>, Spanned<String>>,
     /// Glob (relative to the config file's folder) → rules ignored in matching files.
     #[serde(default)]
-    pub per_file_ignores: BTreeMap<String, Vec<String>>,
+    pub per_file_ignores: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
     /// Glob → file kind, for files whose names say nothing.
     #[serde(default)]
-    pub kinds: BTreeMap<String, Spanned<String>>,
+    pub kinds: BTreeMap<Spanned<String>, Spanned<String>>,
     /// Extra rule folders, relative to the config file's folder.
     #[serde(default)]
     pub rule_dirs: Vec<Spanned<PathBuf>>,
@@ -132,6 +132,10 @@ pub struct Loaded {
     /// `exclude` and `extend-exclude` as written, checked to compile.
     pub exclude: Vec<String>,
     pub extend_exclude: Vec<String>,
+    /// Every rule id, name or prefix the file names (`select`, `ignore`, `[severity]`,
+    /// `[per-file-ignores]`), with where: `path:line:column`, for the error when one matches
+    /// no rule.
+    pub rule_refs: Vec<(String, String)>,
 }
 
 impl Loaded {
@@ -293,17 +297,32 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
             )
         })
     };
-    let glob = |g: &str| {
+    let glob = |g: &Spanned<String>| {
         // Patterns are relative to the config file's folder, like .gitignore's.
-        let pattern = base.join(g).to_string_lossy().replace('\\', "/");
+        let pattern = base.join(g.get_ref()).to_string_lossy().replace('\\', "/");
         globset::Glob::new(&pattern)
             .map(|g| g.compile_matcher())
-            .map_err(|e| err(0..0, format!("bad glob `{g}`: {e}")))
+            .map_err(|e| err(g.span(), format!("bad glob `{}`: {e}", g.get_ref())))
     };
+    let place = |s: &Spanned<String>| {
+        let e = err(s.span(), String::new());
+        format!("{}:{}:{}", e.path.display(), e.line, e.column)
+    };
+    let mut rule_refs: Vec<(String, String)> = Vec::new();
+    let named = |list: &[Spanned<String>], refs: &mut Vec<(String, String)>| -> Vec<String> {
+        list.iter()
+            .map(|s| {
+                refs.push((s.get_ref().clone(), place(s)));
+                s.get_ref().clone()
+            })
+            .collect()
+    };
+    let select = named(&config.select, &mut rule_refs);
+    let ignore = named(&config.ignore, &mut rule_refs);
     let mut loaded = Loaded {
         path: Some(path.to_path_buf()),
-        select: config.select,
-        ignore: config.ignore,
+        select,
+        ignore,
         fail_on: config.fail_on.as_ref().map(severity).transpose()?,
         rule_dirs: config
             .rule_dirs
@@ -321,10 +340,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
         ..Loaded::default()
     };
     for (rule, s) in &config.severity {
-        loaded.severity.push((rule.clone(), severity(s)?));
+        rule_refs.push((rule.get_ref().clone(), place(rule)));
+        loaded.severity.push((rule.get_ref().clone(), severity(s)?));
     }
     for (g, rules) in &config.per_file_ignores {
-        loaded.per_file_ignores.push((glob(g)?, rules.clone()));
+        let rules = named(rules, &mut rule_refs);
+        loaded.per_file_ignores.push((glob(g)?, rules));
     }
     for (g, kind) in &config.kinds {
         let k = FileKind::parse(kind.get_ref()).ok_or_else(|| {
@@ -355,6 +376,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
             .trusted_registries
             .push(trusted_registry(r.get_ref()).map_err(|m| err(r.span(), m))?);
     }
+    loaded.rule_refs = rule_refs;
     Ok(loaded)
 }
 

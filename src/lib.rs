@@ -584,7 +584,12 @@ pub fn lint_source(
     if let Some(observe) = &engine.observer {
         observe(source, &node_list);
     }
+    let first_error = errors.len();
     engine.evaluate(kind, &node_list, out, errors);
+    for e in &mut errors[first_error..] {
+        let p = source.position(clamp(&source.text, e.span).start);
+        e.place = format!("{}:{}:{}", source.display, p.line, p.column);
+    }
     // Spans come from several parsers; whatever they say, what leaves here is inside the text
     // and on character boundaries, so no reporter or fix can slice a character in half.
     for d in out.iter_mut().skip(first) {

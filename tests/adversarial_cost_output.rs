@@ -105,10 +105,13 @@ fn a_rule_whose_cel_is_not_linear_is_refused_at_load() {
     let dir = tempfile::tempdir().unwrap();
     let area = dir.path().join("compose");
     std::fs::create_dir_all(&area).unwrap();
-    let rule = std::fs::read_to_string("rules/compose/DC001-port-published-on-all-interfaces.toml")
-        .unwrap()
-        .replace("DC001", "DC901")
-        .replace("\"port-published-on-all-interfaces\"", "\"costly\"");
+    let rule = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("rules/compose/DC001-port-published-on-all-interfaces.toml"),
+    )
+    .unwrap()
+    .replace("DC001", "DC901")
+    .replace("\"port-published-on-all-interfaces\"", "\"costly\"");
     let condition = rule
         .lines()
         .find(|l| l.starts_with("condition"))
@@ -375,4 +378,85 @@ fn exit_without_shutdown_is_exit_code_1() {
     c.initialize();
     c.send(&serde_json::json!({"jsonrpc": "2.0", "method": "exit"}));
     assert_eq!(c.wait(), Some(1));
+}
+
+// --- Errors that say where ----------------------------------------------------------------
+
+/// Class: every error about an input names `file:line:column`: an unknown rule id in
+/// `.moat.toml` (in `select`, `ignore`, `[severity]` or `[per-file-ignores]`), a bad glob,
+/// an empty baseline file, and a rule whose CEL fails while evaluating (where, in the
+/// linted file). Before, they named the file at most.
+#[test]
+fn errors_about_inputs_say_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("compose.yaml"), BAD_COMPOSE).unwrap();
+    let check = |args: &[&str]| {
+        let (o, _) = moat_in(Some(d), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        text(&o.stderr)
+    };
+    for (config, at, what) in [
+        (
+            "select = [\"DC001\", \"XX999\"]\n",
+            ":1:20:",
+            "`XX999` matches no rule",
+        ),
+        (
+            "[severity]\nXX998 = \"high\"\n",
+            ":2:1:",
+            "`XX998` matches no rule",
+        ),
+        (
+            "[per-file-ignores]\n\"*.yaml\" = [\"DC001\", \"NOPE\"]\n",
+            ":2:22:",
+            "`NOPE` matches no rule",
+        ),
+        (
+            "\n[per-file-ignores]\n\"a[\" = [\"DC001\"]\n",
+            ":3:1:",
+            "bad glob `a[`",
+        ),
+    ] {
+        std::fs::write(d.join(".moat.toml"), config).unwrap();
+        let err = check(&["check", "."]);
+        assert!(err.contains(&format!(".moat.toml{at}")), "{config}: {err}");
+        assert!(err.contains(what), "{config}: {err}");
+    }
+    std::fs::remove_file(d.join(".moat.toml")).unwrap();
+    std::fs::write(d.join("empty.json"), "").unwrap();
+    let err = check(&["check", ".", "--baseline", "empty.json"]);
+    assert!(err.contains("empty.json:1:1: invalid baseline"), "{err}");
+
+    let rules = d.join("rules/compose");
+    std::fs::create_dir_all(&rules).unwrap();
+    let rule = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("rules/compose/DC001-port-published-on-all-interfaces.toml"),
+    )
+    .unwrap()
+    .replace("DC001", "DC902")
+    .replace(
+        "\"port-published-on-all-interfaces\"",
+        "\"fails-at-run-time\"",
+    );
+    let condition = rule.lines().find(|l| l.starts_with("condition")).unwrap();
+    // `int('6379:6379')` fails only when evaluated.
+    let rule = rule.replace(
+        condition,
+        "condition = \"port.published && int(port.text) > 0\"",
+    );
+    std::fs::write(rules.join("DC902-fails-at-run-time.toml"), rule).unwrap();
+    let err = check(&[
+        "check",
+        "compose.yaml",
+        "--rule-dir",
+        "rules",
+        "--select",
+        "DC902",
+    ]);
+    assert!(
+        err.contains("compose.yaml:4:13: rule DC902 failed to evaluate"),
+        "{err}"
+    );
 }

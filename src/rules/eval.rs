@@ -27,6 +27,11 @@ pub struct Engine {
 pub struct EvalError {
     pub rule: String,
     pub message: String,
+    /// The node it failed on: index into the run's files and span there; `place` says it as
+    /// `path:line:column` once the file is known (`lint_source`).
+    pub file: usize,
+    pub span: crate::source::Span,
+    pub place: String,
 }
 
 impl Engine {
@@ -95,6 +100,9 @@ impl Engine {
                     Err(message) => errors.push(EvalError {
                         rule: rule.id.to_string(),
                         message,
+                        file: node.file,
+                        span: node_span(rule, node),
+                        place: String::new(),
                     }),
                 }
             }
@@ -139,17 +147,21 @@ pub fn eval_on_node(node: &Node, expr: &str) -> String {
     super::cel::display(&e.eval(&ctx).unwrap())
 }
 
-fn apply(rule: &Rule, node: &Node, ctx: &Context) -> Result<Option<Diagnostic>, String> {
-    if !rule.condition.eval_bool(ctx)? {
-        return Ok(None);
-    }
-    let span = rule
-        .at
+/// Where a rule's finding on `node` goes: its first `at` span the node has, else the node's.
+fn node_span(rule: &Rule, node: &Node) -> crate::source::Span {
+    rule.at
         .iter()
         .find_map(|k| node.spans.get(k).next())
         .or_else(|| node.spans.get(node.kind.name()).next())
         .copied()
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn apply(rule: &Rule, node: &Node, ctx: &Context) -> Result<Option<Diagnostic>, String> {
+    if !rule.condition.eval_bool(ctx)? {
+        return Ok(None);
+    }
+    let span = node_span(rule, node);
     let mut severity = rule.severity;
     for (when, to) in &rule.escalate {
         if when.eval_bool(ctx)? && *to > severity {
