@@ -124,7 +124,7 @@ row() { # shape n
 }
 row env-doubling 26
 row arg-doubling 40
-row run-nesting 2500000
+row run-nesting 1000000
 row compose-services 15000
 row compose-fix 15000
 row dockerfile-stages 50000
