@@ -487,7 +487,7 @@ fn a_carriage_return_in_a_path_is_escaped_in_every_text_format() {
             .unwrap();
         assert!(!out(&o).contains('\r'), "{format}: {:?}", out(&o));
         assert!(
-            out(&o).contains("a\\rb/compose.yaml"),
+            out(&o).contains("a\\u{d}b/compose.yaml"),
             "{format}: {}",
             out(&o)
         );
