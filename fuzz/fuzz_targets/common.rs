@@ -30,10 +30,13 @@ pub fn file_nodes(
 ) {
     let source = source(name, text(data));
     let facts = nodes::file_facts(name, kind);
+    let related = moat::model::related::Related::default();
+    let joiner = related.joiner();
     let ctx = FileCtx {
         source: &source,
         file: 0,
         file_facts: &facts,
+        related: &joiner,
     };
     let mut out = Vec::new();
     let _problems = reader(&ctx, &mut out);

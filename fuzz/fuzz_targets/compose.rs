@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let facts = nodes::file_facts("compose.yaml", "compose");
+    let related = moat::model::related::Related::default();
     let mut out = Vec::new();
     for doc in docs.iter().filter(|d| !d.is_null()) {
         let (services, _problems) = moat::model::compose::services_from_compose(&text, doc);
@@ -24,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
                 s.command.as_ref(),
                 s.entrypoint.as_ref(),
             );
-            nodes::service_nodes(&s, 0, &facts, &mut out);
+            nodes::service_nodes(&s, 0, &facts, &related.joiner(), &mut out);
         }
     }
 });

@@ -16,10 +16,12 @@ fuzz_target!(|data: &[u8]| {
     };
     let facts = nodes::file_facts("Dockerfile", "dockerfile");
     let mut out = Vec::new();
+    let expansion = moat::model::interpolate::Expansion::default();
+    let related = moat::model::related::Related::default();
     if let Some(service) =
-        moat::model::dockerfile::service_from_dockerfile(&df, &text, "Dockerfile")
+        moat::model::dockerfile::service_from_dockerfile(&df, &text, "Dockerfile", &expansion)
     {
-        nodes::service_nodes(&service, 0, &facts, &mut out);
+        nodes::service_nodes(&service, 0, &facts, &related.joiner(), &mut out);
     }
-    nodes::dockerfile_nodes(&df, &text, 0, &facts, &mut out);
+    nodes::dockerfile_nodes(&df, &text, 0, &facts, &expansion, &mut out);
 });

@@ -83,6 +83,7 @@ fuzz_target!(|data: &[u8]| {
         moat::lint_source(
             engine(),
             &settings,
+            &moat::model::related::Related::default(),
             &source,
             kind,
             index,
