@@ -1207,32 +1207,28 @@ pub struct FileCtx<'a> {
     pub related: &'a Joiner<'a>,
 }
 
+/// All nodes of a Dockerfile, as `lint_source` builds them (for the model's tests).
+#[cfg(test)]
+pub(crate) fn dockerfile_file_nodes(src: &str) -> Vec<Node> {
+    let df = crate::parse::dockerfile::parse(src).unwrap();
+    let facts = file_facts("Dockerfile", "dockerfile");
+    let mut out = Vec::new();
+    if let Some(s) =
+        super::dockerfile::service_from_dockerfile(&df, src, "Dockerfile", &Default::default())
+    {
+        let related = super::related::Related::default();
+        service_nodes(&s, 0, &facts, &related.joiner(), &mut out);
+    }
+    dockerfile_nodes(&df, src, 0, &facts, &Default::default(), &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::dockerfile::parse;
 
-    /// All nodes of a Dockerfile, as `lint_source` builds them.
     fn nodes(src: &str) -> Vec<Node> {
-        let df = parse(src).unwrap();
-        let facts = file_facts("Dockerfile", "dockerfile");
-        let mut out = Vec::new();
-        if let Some(s) = super::super::dockerfile::service_from_dockerfile(
-            &df,
-            src,
-            "Dockerfile",
-            &Default::default(),
-        ) {
-            service_nodes(
-                &s,
-                0,
-                &facts,
-                &crate::model::related::Related::default().joiner(),
-                &mut out,
-            );
-        }
-        dockerfile_nodes(&df, src, 0, &facts, &Default::default(), &mut out);
-        out
+        dockerfile_file_nodes(src)
     }
 
     use crate::rules::eval::eval_on_node as eval;

@@ -753,24 +753,8 @@ mod tests {
     }
 
     fn dockerfile_nodes(src: &str) -> Vec<Node> {
-        let df = crate::parse::dockerfile::parse(src).unwrap();
-        let facts = file_facts("Dockerfile", "dockerfile");
-        let mut out = Vec::new();
-        if let Some(s) = crate::model::dockerfile::service_from_dockerfile(
-            &df,
-            src,
-            "Dockerfile",
-            &Default::default(),
-        ) {
-            service_nodes(
-                &s,
-                0,
-                &facts,
-                &crate::model::related::Related::default().joiner(),
-                &mut out,
-            );
-        }
-        out.into_iter()
+        crate::model::nodes::dockerfile_file_nodes(src)
+            .into_iter()
             .filter(|n| n.kind == NodeKind::Triton)
             .collect()
     }
