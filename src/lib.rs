@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod docs;
 pub mod embedded;
+pub mod facts;
 pub mod files;
 pub mod fix;
 pub mod inventory;

@@ -4,7 +4,8 @@
 
 use std::net::IpAddr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum HostScope {
     /// Loopback (`127.0.0.0/8`, `::1`, `localhost`): this host only.
     Loopback,

@@ -44,7 +44,7 @@ impl<T> Spanned<T> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Origin {
     Compose,
@@ -143,7 +143,7 @@ pub fn is_loopback(address: &str) -> bool {
     address::scope(address) == address::HostScope::Loopback
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum EnvSource {
     /// Compose `environment:` list entry `KEY=VALUE` or map entry `KEY: VALUE`.
@@ -171,7 +171,7 @@ pub struct EnvVar {
     pub merged_at: Option<Span>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MountKind {
     Bind,

@@ -13,8 +13,9 @@ use super::shell;
 use super::{EnvSource, EnvVar, ImageRef, Mount, Port, Service};
 use crate::parse::dockerfile::{Dockerfile, Form, Instruction};
 
+use crate::facts;
 use crate::source::Span;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -74,6 +75,26 @@ impl NodeKind {
             NodeKind::Toolkit => "toolkit",
             NodeKind::Chart => "chart",
             NodeKind::Component => "component",
+        }
+    }
+
+    /// What one node of this kind stands for, for the facts reference.
+    pub fn description(self) -> &'static str {
+        match self {
+            NodeKind::Service => "One per service: a Compose service, a Kubernetes container, a Helm values workload block, a Dockerfile's final stage.",
+            NodeKind::Port => "One per port a service publishes or exposes.",
+            NodeKind::Env => "One per environment variable a service, a build stage or an env file sets.",
+            NodeKind::Mount => "One per volume or bind mount of a service.",
+            NodeKind::Image => "One per image a file pulls: a service's image, a Dockerfile `FROM`, `COPY --from=`, `RUN --mount=from=`.",
+            NodeKind::Instruction => "One per Dockerfile instruction.",
+            NodeKind::Command => "One per simple command of a `RUN` script.",
+            NodeKind::Redis => "One per Redis (or Valkey) server: a service that runs it, or a redis.conf.",
+            NodeKind::Ollama => "One per Ollama server: a service that runs it, or an env file or systemd unit that configures it.",
+            NodeKind::Chromadb => "One per ChromaDB server.",
+            NodeKind::Triton => "One per NVIDIA Triton Inference Server.",
+            NodeKind::Toolkit => "One per NVIDIA Container Toolkit configuration (`config.toml`), or GPU Operator toolkit block.",
+            NodeKind::Chart => "One per workload block of a known Helm chart's values.",
+            NodeKind::Component => "One per component occurrence (an image or a pinned package) with its version and the advisories that apply.",
         }
     }
 
@@ -228,32 +249,59 @@ pub fn file_facts(path: &str, kind: &str) -> Fact {
 /// File facts with the policy of the file's `.moat.toml` that the model applies: the
 /// registries its images may come from (see `image_node`).
 pub fn file_facts_with(path: &str, kind: &str, trusted_registries: &[String]) -> Fact {
-    fact(json!({ "path": path, "kind": kind, "trusted_registries": trusted_registries }))
+    fact(to_json(&facts::FileFacts {
+        path: path.to_string(),
+        kind: kind.to_string(),
+        trusted_registries: trusted_registries.to_vec(),
+    }))
 }
 
-fn image_facts(i: &ImageRef) -> Value {
-    json!({
-        "raw": i.raw, "text": i.text, "registry": i.registry, "repository": i.repository,
-        "tag": i.tag, "digest": i.digest, "unresolved": i.unresolved, "floating": i.floating(),
-    })
+/// Typed facts as the JSON the rule engine reads. Fact types hold strings, numbers, lists
+/// and string-keyed maps only, which always serialize.
+pub fn to_json<T: serde::Serialize>(facts: &T) -> Value {
+    serde_json::to_value(facts).expect("fact types serialize to JSON")
 }
 
-fn port_facts(p: &Port) -> Value {
-    json!({
-        "text": p.text, "host_ip": p.host_ip, "host_port": p.host_port,
-        "container_port": p.container_port, "protocol": p.protocol, "published": p.published,
-        "all_interfaces": p.on_every_interface(), "host_scope": p.scope().name(),
-        "reachable": p.reachable_from_other_hosts(), "published_on": p.published_on(), "editable": p.edit_span.is_some(),
-        "loopback_text": format!(
+fn image_facts(i: &ImageRef) -> facts::ImageRefFacts {
+    facts::ImageRefFacts {
+        raw: i.raw.clone(),
+        text: i.text.clone(),
+        registry: i.registry.clone(),
+        repository: i.repository.clone(),
+        tag: i.tag.clone(),
+        digest: i.digest.clone(),
+        unresolved: i.unresolved,
+        floating: i.floating(),
+    }
+}
+
+fn port_facts(p: &Port) -> facts::PortFacts {
+    facts::PortFacts {
+        text: p.text.clone(),
+        host_ip: p.host_ip.clone(),
+        host_port: p.host_port.clone(),
+        container_port: p.container_port.clone(),
+        protocol: p.protocol.clone(),
+        published: p.published,
+        all_interfaces: p.on_every_interface(),
+        host_scope: p.scope(),
+        reachable: p.reachable_from_other_hosts(),
+        published_on: p.published_on(),
+        editable: p.edit_span.is_some(),
+        loopback_text: format!(
             "127.0.0.1:{}:{}{}",
             p.host_port.as_deref().unwrap_or(""),
             p.container_port,
-            if p.protocol == "tcp" { String::new() } else { format!("/{}", p.protocol) }
+            if p.protocol == "tcp" {
+                String::new()
+            } else {
+                format!("/{}", p.protocol)
+            }
         ),
-    })
+    }
 }
 
-fn mount_facts(m: &Mount) -> Value {
+fn mount_facts(m: &Mount) -> facts::MountFacts {
     let source = m.source.as_deref().unwrap_or("");
     let bind = m.kind == super::MountKind::Bind;
     // `${SOCK:-/var/run/docker.sock}` is its default; `${HOME}/.ssh` stays as written.
@@ -263,7 +311,7 @@ fn mount_facts(m: &Mount) -> Value {
     } else {
         &resolved.text
     });
-    let path = host_path.as_str().unwrap_or("");
+    let path = host_path.as_str();
     // An unknown source bound at a runtime socket's path is that socket in practice.
     let socket = runtime::runtime_socket(path)
         .or_else(|| {
@@ -280,21 +328,24 @@ fn mount_facts(m: &Mount) -> Value {
     } else {
         None
     };
-    json!({
-        "kind": m.kind, "source": m.source, "target": m.target, "read_only": m.read_only,
-        "propagation": m.propagation,
-        "host_path": if bind { host_path } else { Value::Null },
-        "runtime_socket": socket.unwrap_or(""),
+    facts::MountFacts {
+        kind: m.kind,
+        source: m.source.clone(),
+        target: m.target.clone(),
+        read_only: m.read_only,
+        propagation: m.propagation.clone(),
+        host_path: bind.then(|| host_path.clone()),
+        runtime_socket: socket.unwrap_or("").to_string(),
         // The mount is a folder that holds the socket (`/var/run`, `/run/containerd`, a
         // docker-in-docker service's `/var/run` volume), not the socket file.
-        "socket_folder": folder.is_some() || m.daemon_of.is_some(),
-        "daemon_of": m.daemon_of,
-        "sensitive": sensitive.unwrap_or(""),
-    })
+        socket_folder: folder.is_some() || m.daemon_of.is_some(),
+        daemon_of: m.daemon_of.clone(),
+        sensitive: sensitive.unwrap_or("").to_string(),
+    }
 }
 
 /// `/var/run//docker.sock/` → `/var/run/docker.sock`, so rules compare one spelling.
-fn normalize_host_path(p: &str) -> Value {
+fn normalize_host_path(p: &str) -> String {
     let mut out = String::new();
     for part in p.split('/') {
         if part.is_empty() || part == "." && !out.is_empty() {
@@ -306,14 +357,14 @@ fn normalize_host_path(p: &str) -> Value {
     if !p.starts_with('/') {
         // An empty source has no path to normalize (and must not become `/`).
         if out.is_empty() {
-            return Value::String(p.to_string());
+            return p.to_string();
         }
         out.remove(0);
     }
     if out.is_empty() {
         out.push('/');
     }
-    Value::String(out)
+    out
 }
 
 /// Names a guessable password may repeat: the service's, its image's, and the values of its
@@ -335,23 +386,30 @@ fn guessable_names(s: &Service) -> Vec<&str> {
     names
 }
 
-fn env_facts(e: &EnvVar, guessable: &[&str]) -> Value {
+fn env_facts(e: &EnvVar, guessable: &[&str]) -> facts::EnvFacts {
     let value = e.value.as_deref().unwrap_or("");
     let secret_name = secrets::secret_name(&e.name);
-    json!({
-        "name": e.name, "value": e.value, "source": e.source,
-        "secret_name": secret_name,
-        "literal": e.value.as_deref().is_some_and(|v| secrets::literal_value(v) && !secrets::names_itself(&e.name, v)),
-        "placeholder": secrets::placeholder(value) || secrets::names_itself(&e.name, value),
-        "merged": e.merged_at.is_some(),
-        // Why a secret-named variable's value can be guessed ('' when it cannot).
-        "weak_password": if secret_name { secrets::weak_password(value, guessable).unwrap_or("") } else { "" },
-        "token_kind": secrets::token_kind(value).unwrap_or(""),
-        "disables_tls": commands::env_disables_tls(&e.name, value),
-        // In effect in the final image (always, for Compose). `false` for an `ENV`/`ARG` of an
-        // earlier build stage, or one redefined later: it still shaped the build and its history.
-        "effective": true,
-    })
+    facts::EnvFacts {
+        name: e.name.clone(),
+        value: e.value.clone(),
+        source: e.source,
+        secret_name,
+        literal: e
+            .value
+            .as_deref()
+            .is_some_and(|v| secrets::literal_value(v) && !secrets::names_itself(&e.name, v)),
+        placeholder: secrets::placeholder(value) || secrets::names_itself(&e.name, value),
+        merged: e.merged_at.is_some(),
+        weak_password: if secret_name {
+            secrets::weak_password(value, guessable).unwrap_or("")
+        } else {
+            ""
+        }
+        .to_string(),
+        token_kind: secrets::token_kind(value).unwrap_or("").to_string(),
+        disables_tls: commands::env_disables_tls(&e.name, value),
+        effective: true,
+    }
 }
 
 /// Users that mean root: `root`, `0`, with or without a group.
@@ -361,6 +419,10 @@ pub fn is_root_user(user: &str) -> bool {
 }
 
 pub fn service_facts(s: &Service) -> Value {
+    to_json(&typed_service_facts(s))
+}
+
+fn typed_service_facts(s: &Service) -> facts::ServiceFacts {
     let caps = |v: &[super::Spanned<String>]| -> Vec<String> {
         v.iter()
             .map(|c| {
@@ -384,56 +446,72 @@ pub fn service_facts(s: &Service) -> Value {
         })
     };
     let text = |v: &Option<super::Spanned<String>>| v.as_ref().map(|x| x.value.clone());
-    let mut facts = json!({
-        "name": s.name,
-        "origin": s.origin,
-        "image": s.image.as_ref().map(image_facts),
-        "build": text(&s.build),
-        "user": text(&s.user),
-        "user_is_root": s.user.as_ref().is_some_and(|u| is_root_user(&u.value)),
-        "ports": s.ports.iter().map(port_facts).collect::<Vec<_>>(),
-        "exposed": s.exposed(),
-        "component": s.component,
-        "exposures": s.exposures.iter().map(|e| e.value.clone()).collect::<Vec<_>>(),
-        "allow_privilege_escalation": s.allow_privilege_escalation.as_ref().map(|v| v.value),
-        "run_as_non_root": s.run_as_non_root.as_ref().map(|v| v.value),
-        "privileged": s.privileged.as_ref().is_some_and(|p| p.value),
-        "cap_add": caps(&s.cap_add),
-        "cap_drop": caps(&s.cap_drop),
-        "security_opt": opts,
-        "no_new_privileges": opts.iter().any(|o| o == "no-new-privileges" || o == "no-new-privileges=true"),
-        "seccomp_unconfined": opt_is("seccomp", "unconfined"),
-        "apparmor_unconfined": opt_is("apparmor", "unconfined"),
-        "network_mode": text(&s.network_mode),
-        "pid": text(&s.pid), "ipc": text(&s.ipc), "uts": text(&s.uts), "userns_mode": text(&s.userns_mode),
-        "read_only": s.read_only.as_ref().is_some_and(|r| r.value),
-        "mem_limit": text(&s.mem_limit),
-        "pids_limit": text(&s.pids_limit),
-        "healthcheck": s.healthcheck.as_ref().is_some_and(|h| !h.disabled),
-        "healthcheck_disabled": s.healthcheck.as_ref().is_some_and(|h| h.disabled),
-        // A command or entrypoint is set here (Compose `command:`/`entrypoint:`; Dockerfile
-        // `CMD`/`ENTRYPOINT` in the final stage chain, not one inherited from the base image).
-        "runs_command": s.command.is_some() || s.entrypoint.is_some(),
-        "secrets": s.secrets.iter().map(|x| x.value.clone()).collect::<Vec<_>>(),
-        "env_names": s.env.iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
-        "profiles": s.profiles,
-        "extends": text(&s.extends),
-        "dangerous_caps": caps(&s.cap_add).into_iter().filter(|c| dangerous_cap(s, c)).collect::<Vec<_>>(),
-        "host_namespaces": host_namespaces(s).iter().map(|(n, _)| *n).collect::<Vec<_>>(),
-        "unconfined": s.security_opt.iter().filter_map(|o| unconfined(o)).collect::<Vec<_>>(),
-        "socket_proxy": s.image.as_ref().is_some_and(runtime::socket_proxy_image),
-        "image_runs_as_non_root": s.image.as_ref().is_some_and(|i| runtime::image_runs_as_non_root(i, s.entrypoint.as_ref(), s.command.as_ref())),
-        // Why the component is reachable without authentication, or '' (authenticates, or
-        // not known).
-        "unauthenticated": super::kubernetes::component_without_auth(s).unwrap_or(""),
-    });
-    // Beside the literal: `json!` recurses once per key and the service has many.
-    facts["fragment"] = json!(s.fragment);
-    // `root`, `non-root` or `unknown`: what the image runs as without a `user`.
-    facts["image_user"] = json!(s.image.as_ref().map_or("unknown", |i| {
-        runtime::image_user(i, s.entrypoint.as_ref(), s.command.as_ref()).name()
-    }));
-    facts
+    let strings = |v: &[super::Spanned<String>]| v.iter().map(|x| x.value.clone()).collect();
+    let cap_add = caps(&s.cap_add);
+    facts::ServiceFacts {
+        name: s.name.clone(),
+        origin: s.origin,
+        image: s.image.as_ref().map(image_facts),
+        build: text(&s.build),
+        user: text(&s.user),
+        user_is_root: s.user.as_ref().is_some_and(|u| is_root_user(&u.value)),
+        ports: s.ports.iter().map(port_facts).collect(),
+        exposed: s.exposed(),
+        component: s.component,
+        exposures: strings(&s.exposures),
+        allow_privilege_escalation: s.allow_privilege_escalation.as_ref().map(|v| v.value),
+        run_as_non_root: s.run_as_non_root.as_ref().map(|v| v.value),
+        privileged: s.privileged.as_ref().is_some_and(|p| p.value),
+        dangerous_caps: cap_add
+            .iter()
+            .filter(|c| dangerous_cap(s, c))
+            .cloned()
+            .collect(),
+        cap_add,
+        cap_drop: caps(&s.cap_drop),
+        no_new_privileges: opts
+            .iter()
+            .any(|o| o == "no-new-privileges" || o == "no-new-privileges=true"),
+        seccomp_unconfined: opt_is("seccomp", "unconfined"),
+        apparmor_unconfined: opt_is("apparmor", "unconfined"),
+        security_opt: opts.clone(),
+        network_mode: text(&s.network_mode),
+        pid: text(&s.pid),
+        ipc: text(&s.ipc),
+        uts: text(&s.uts),
+        userns_mode: text(&s.userns_mode),
+        read_only: s.read_only.as_ref().is_some_and(|r| r.value),
+        mem_limit: text(&s.mem_limit),
+        pids_limit: text(&s.pids_limit),
+        healthcheck: s.healthcheck.as_ref().is_some_and(|h| !h.disabled),
+        healthcheck_disabled: s.healthcheck.as_ref().is_some_and(|h| h.disabled),
+        runs_command: s.command.is_some() || s.entrypoint.is_some(),
+        secrets: strings(&s.secrets),
+        env_names: s.env.iter().map(|e| e.name.clone()).collect(),
+        profiles: s.profiles.clone(),
+        extends: text(&s.extends),
+        host_namespaces: host_namespaces(s)
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect(),
+        unconfined: s
+            .security_opt
+            .iter()
+            .filter_map(|o| unconfined(o))
+            .map(str::to_string)
+            .collect(),
+        socket_proxy: s.image.as_ref().is_some_and(runtime::socket_proxy_image),
+        image_runs_as_non_root: s.image.as_ref().is_some_and(|i| {
+            runtime::image_runs_as_non_root(i, s.entrypoint.as_ref(), s.command.as_ref())
+        }),
+        unauthenticated: super::kubernetes::component_without_auth(s)
+            .unwrap_or("")
+            .to_string(),
+        fragment: s.fragment,
+        image_user: s.image.as_ref().map_or(runtime::ImageUser::Unknown, |i| {
+            runtime::image_user(i, s.entrypoint.as_ref(), s.command.as_ref())
+        }),
+    }
 }
 
 /// The host namespaces a service joins (`network_mode`/`pid`/`ipc`/`uts`/`userns_mode: host`),
@@ -549,7 +627,7 @@ pub fn service_nodes(
     out.push(base(NodeKind::Service));
     for p in &s.ports {
         let mut n = base(NodeKind::Port);
-        n.vars.push(("port", fact(port_facts(p))));
+        n.vars.push(("port", fact(to_json(&port_facts(p)))));
         n.span("port", p.span);
         n.opt_span("port.value", p.edit_span);
         out.push(n);
@@ -557,7 +635,8 @@ pub fn service_nodes(
     let guessable = guessable_names(s);
     for e in &s.env {
         let mut n = base(NodeKind::Env);
-        n.vars.push(("env", fact(env_facts(e, &guessable))));
+        n.vars
+            .push(("env", fact(to_json(&env_facts(e, &guessable)))));
         n.span("env", e.span);
         n.span("env.name", e.name_span);
         n.opt_span("env.value", e.value_span);
@@ -566,7 +645,7 @@ pub fn service_nodes(
     }
     for m in &s.mounts {
         let mut n = base(NodeKind::Mount);
-        n.vars.push(("mount", fact(mount_facts(m))));
+        n.vars.push(("mount", fact(to_json(&mount_facts(m)))));
         n.span("mount", m.span);
         n.opt_span("mount.source", m.source_span);
         out.push(n);
@@ -655,17 +734,19 @@ pub fn image_node(
                 .collect()
         })
         .unwrap_or_default();
-    let mut facts = image_facts(image);
-    facts["context"] = json!(context);
-    facts["role"] = json!(role);
-    facts["built"] = json!(built);
-    facts["location"] = json!(image.location());
-    facts["trusted"] = json!(if built {
-        None
-    } else {
-        image.trusted_by(&trusted)
-    });
-    n.vars.push(("image", fact(facts)));
+    let facts = facts::ImageFacts {
+        reference: image_facts(image),
+        context: context.to_string(),
+        role: role.to_string(),
+        built,
+        location: image.location(),
+        trusted: if built {
+            None
+        } else {
+            image.trusted_by(&trusted)
+        },
+    };
+    n.vars.push(("image", fact(to_json(&facts))));
     n.span("image", image.span);
     n.opt_span("image.name", image.name_span);
     n
@@ -849,8 +930,8 @@ fn stage_env_nodes(
             n.vars.push(("service", facts.clone()));
             service_spans(&mut n, &service);
             let mut env = env_facts(e, &[]);
-            env["effective"] = json!(false);
-            n.vars.push(("env", fact(env)));
+            env.effective = false;
+            n.vars.push(("env", fact(to_json(&env))));
             n.span("env", e.span);
             n.span("env.name", e.name_span);
             n.opt_span("env.value", e.value_span);
@@ -926,10 +1007,10 @@ fn instruction_nodes<'a>(
 ) {
     let args: Vec<&str> = ins.args.iter().map(|w| w.text.as_str()).collect();
     let mut node = Node::new(NodeKind::Instruction, file, file_facts);
-    let flags: serde_json::Map<String, Value> = ins
+    let flags: std::collections::BTreeMap<String, String> = ins
         .flags
         .iter()
-        .map(|f| (f.name.clone(), json!(f.value.clone().unwrap_or_default())))
+        .map(|f| (f.name.clone(), f.value.clone().unwrap_or_default()))
         .collect();
     let remote = if matches!(ins.keyword.as_str(), "ADD") {
         ins.args
@@ -949,18 +1030,17 @@ fn instruction_nodes<'a>(
                 && secrets::secret_name(&a.name)
         })
         .collect();
-    let instruction = json!({
-        "keyword": ins.keyword,
-        "args": args,
-        "text": ins.text.text,
-        "exec_form": matches!(ins.form, Form::Exec),
-        "flags": flags,
-        "remote_source": remote.map(|w| w.text.clone()),
-        "secret_build_args": secret_args.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
-        "heredoc": !ins.heredocs.is_empty(),
-        "grants_passwordless_sudo": grants_passwordless_sudo(ins),
-    });
-    let instruction = fact(instruction);
+    let instruction = fact(to_json(&facts::InstructionFacts {
+        keyword: ins.keyword.clone(),
+        args: args.iter().map(|a| a.to_string()).collect(),
+        text: ins.text.text.clone(),
+        exec_form: matches!(ins.form, Form::Exec),
+        flags: flags.clone(),
+        remote_source: remote.map(|w| w.text.clone()),
+        secret_build_args: secret_args.iter().map(|a| a.name.clone()).collect(),
+        heredoc: !ins.heredocs.is_empty(),
+        grants_passwordless_sudo: grants_passwordless_sudo(ins),
+    }));
     node.vars.push(("instruction", instruction.clone()));
     node.span("instruction", ins.span);
     node.span("instruction.keyword", ins.keyword_span);
@@ -978,11 +1058,11 @@ fn instruction_nodes<'a>(
     }
     // Command nodes see the instruction without its text and arguments: a RUN of 100k
     // commands must not copy the whole line into each of them.
-    let instruction = fact(json!({
-        "keyword": ins.keyword,
-        "exec_form": matches!(ins.form, Form::Exec),
-        "flags": instruction["flags"].clone(),
-        "heredoc": !ins.heredocs.is_empty(),
+    let instruction = fact(to_json(&facts::RunFacts {
+        keyword: ins.keyword.clone(),
+        exec_form: matches!(ins.form, Form::Exec),
+        flags,
+        heredoc: !ins.heredocs.is_empty(),
     }));
     // Shell form: the joined text; heredoc bodies: scripts of their own when a shell runs them;
     // exec form: `["sh", "-c", "script"]`, or the command itself.
@@ -1068,18 +1148,20 @@ fn instruction_nodes<'a>(
             n.vars.push(("instruction", instruction.clone()));
             n.vars.push((
                 "command",
-                fact(json!({
-                    "name": name,
-                    "args": cmd.words.iter().skip(1).map(|w| w.text.clone()).collect::<Vec<_>>(),
-                    "assignments": cmd.assignments.iter().map(|w| w.text.clone()).collect::<Vec<_>>(),
-                    "text": text.get(cmd.range.clone()).unwrap_or(""),
-                    "piped_to": piped_to,
-                    "piped_to_interpreter": next.and_then(commands::stdin_interpreter).unwrap_or_default(),
-                    "fetches_to_stdout": commands::fetches_to_stdout(cmd),
-                    "runs_fetched_script": commands::runs_fetched_script(cmd).unwrap_or_default(),
-                    "disables_tls": commands::disables_tls(cmd).unwrap_or_default(),
-                    "disables_signatures": commands::disables_signatures(cmd).unwrap_or_default(),
-                    "world_writable": commands::world_writable(cmd).unwrap_or_default(),
+                fact(to_json(&facts::CommandFacts {
+                    name: name.to_string(),
+                    args: cmd.words.iter().skip(1).map(|w| w.text.clone()).collect(),
+                    assignments: cmd.assignments.iter().map(|w| w.text.clone()).collect(),
+                    text: text.get(cmd.range.clone()).unwrap_or("").to_string(),
+                    piped_to: piped_to.map(str::to_string),
+                    piped_to_interpreter: next
+                        .and_then(commands::stdin_interpreter)
+                        .unwrap_or_default(),
+                    fetches_to_stdout: commands::fetches_to_stdout(cmd),
+                    runs_fetched_script: commands::runs_fetched_script(cmd).unwrap_or_default(),
+                    disables_tls: commands::disables_tls(cmd).unwrap_or_default(),
+                    disables_signatures: commands::disables_signatures(cmd).unwrap_or_default(),
+                    world_writable: commands::world_writable(cmd).unwrap_or_default(),
                 })),
             ));
             n.span("command", map(cmd.range.clone()));
@@ -1372,12 +1454,12 @@ mod tests {
 
     #[test]
     fn host_paths_normalize_without_panicking() {
-        assert_eq!(normalize_host_path(""), json!(""));
+        assert_eq!(normalize_host_path(""), "");
         assert_eq!(
             normalize_host_path("/var/run//docker.sock/"),
-            json!("/var/run/docker.sock")
+            "/var/run/docker.sock"
         );
-        assert_eq!(normalize_host_path("./data"), json!("./data"));
-        assert_eq!(normalize_host_path("/"), json!("/"));
+        assert_eq!(normalize_host_path("./data"), "./data");
+        assert_eq!(normalize_host_path("/"), "/");
     }
 }

@@ -215,7 +215,8 @@ pub fn unconfined_option(opt: &str) -> Option<&'static str> {
 }
 
 /// The user an image runs as when the service sets none, where moat knows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub enum ImageUser {
     Root,
     NonRoot,

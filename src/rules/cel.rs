@@ -1,6 +1,7 @@
 //! CEL, compiled once per run: conditions and the `{…}` placeholders of message and fix
 //! templates.
 
+use crate::model::nodes::NodeKind;
 use cel::common::traits::{Container, Indexer, Iterable, Sizer, Zeroer};
 use cel::common::types::{Type, MAP_TYPE};
 use cel::common::value::{CowVal, Val};
@@ -41,13 +42,19 @@ pub enum Compile {
 /// Compile `source`; `vars` are the variables the node provides, so that a misspelt one is a
 /// load error rather than a rule that silently never fires.
 pub fn compile(source: &str, vars: &[&str]) -> Result<Expr, String> {
-    compile_with(source, vars, Compile::Now)
+    compile_with(source, vars, None, Compile::Now)
 }
 
-pub fn compile_with(source: &str, vars: &[&str], when: Compile) -> Result<Expr, String> {
+/// `node`: the node kind whose fact types field names are checked against (when compiled now).
+pub fn compile_with(
+    source: &str,
+    vars: &[&str],
+    node: Option<NodeKind>,
+    when: Compile,
+) -> Result<Expr, String> {
     let program = OnceLock::new();
     if when == Compile::Now {
-        let compiled = checked_program(source, vars)?;
+        let compiled = checked_program(source, vars, node)?;
         let _ = program.set(Ok(compiled));
     }
     Ok(Expr {
@@ -57,7 +64,11 @@ pub fn compile_with(source: &str, vars: &[&str], when: Compile) -> Result<Expr, 
     })
 }
 
-fn checked_program(source: &str, vars: &[&str]) -> Result<Expression, String> {
+fn checked_program(
+    source: &str,
+    vars: &[&str],
+    node: Option<NodeKind>,
+) -> Result<Expression, String> {
     let program = env()
         .compile(source)
         .map_err(|e| format!("CEL does not compile: {}", e.to_string().trim()))?;
@@ -77,6 +88,12 @@ fn checked_program(source: &str, vars: &[&str]) -> Result<Expression, String> {
         ));
     }
     let expression = program.expression().clone();
+    if let Some(node) = node {
+        let unknown = crate::facts::check::unknown_fields(&expression, node);
+        if !unknown.is_empty() {
+            return Err(unknown.join("; "));
+        }
+    }
     let degree = super::cost::estimate(&expression).cost;
     if degree > super::cost::MAX_DEGREE {
         return Err(format!(
@@ -388,15 +405,20 @@ enum Part {
 
 impl Template {
     pub fn compile(text: &str, vars: &[&str]) -> Result<Template, String> {
-        Template::compile_with(text, vars, Compile::Now)
+        Template::compile_with(text, vars, None, Compile::Now)
     }
 
-    pub fn compile_with(text: &str, vars: &[&str], when: Compile) -> Result<Template, String> {
+    pub fn compile_with(
+        text: &str,
+        vars: &[&str],
+        node: Option<NodeKind>,
+        when: Compile,
+    ) -> Result<Template, String> {
         let parts = pieces(text)?
             .into_iter()
             .map(|p| match p {
                 Piece::Text(t) => Ok(Part::Text(t)),
-                Piece::Expr(e) => compile_with(e, vars, when).map(Part::Expr),
+                Piece::Expr(e) => compile_with(e, vars, node, when).map(Part::Expr),
             })
             .collect::<Result<_, _>>()?;
         Ok(Template { parts })

@@ -560,12 +560,12 @@ fn load_one(source: &Source) -> Result<Rule, Vec<RuleError>> {
         found
     };
     let cel = |src: &Spanned<String>, errors: &mut Vec<RuleError>| -> Option<Expr> {
-        compile_with(src.get_ref(), vars, when)
+        compile_with(src.get_ref(), vars, Some(node), when)
             .map_err(|m| errors.push(err(src.span(), m)))
             .ok()
     };
     let template = |src: &Spanned<String>, errors: &mut Vec<RuleError>| -> Option<Template> {
-        Template::compile_with(src.get_ref(), vars, when)
+        Template::compile_with(src.get_ref(), vars, Some(node), when)
             .map_err(|m| errors.push(err(src.span(), m)))
             .ok()
     };
