@@ -41,6 +41,9 @@ pub enum Command {
     /// List the components the files run (images and pinned packages): versions, where,
     /// exposure, advisories; as a table or a CycloneDX 1.6 BOM.
     Inventory(InventoryArgs),
+    /// Print the nodes and facts moat builds for files, as rule conditions see them (JSON),
+    /// or with `--schema` the JSON Schema of every node kind's facts.
+    Facts(FactsArgs),
     /// Show the documentation of one rule.
     Explain {
         /// Rule id (`DF001`) or name (`dockerfile-runs-as-root`).
@@ -80,6 +83,19 @@ pub struct InventoryArgs {
     /// Print the format of an advisory file (documented, with an example) and exit.
     #[arg(long)]
     pub advisories_format: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FactsArgs {
+    /// Files or folders (default: the current folder).
+    pub paths: Vec<PathBuf>,
+    /// Print the JSON Schema of the facts (every node kind, its variables and their fields)
+    /// instead.
+    #[arg(long, conflicts_with = "paths")]
+    pub schema: bool,
+    /// Do not respect .gitignore and .ignore files.
+    #[arg(long)]
+    pub no_ignore: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -285,6 +301,38 @@ fn inventory(args: InventoryArgs) -> i32 {
     }
 }
 
+fn facts(args: FactsArgs) -> i32 {
+    let pretty = |v: &serde_json::Value| {
+        let mut text = serde_json::to_string_pretty(v).unwrap_or_default();
+        text.push('\n');
+        text
+    };
+    if args.schema {
+        print(&pretty(crate::facts::registry::document()));
+        return 0;
+    }
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let settings = Settings {
+        no_ignore: args.no_ignore,
+        roots: crate::discover::roots(&paths),
+        ..Settings::default()
+    };
+    match crate::facts::dump::dump(&settings, Input::Paths(paths)) {
+        Ok(facts) => {
+            print(&pretty(&facts));
+            0
+        }
+        Err(e) => {
+            say(format_args!("{e}"));
+            2
+        }
+    }
+}
+
 fn load_rules(dirs: &[load::RuleDir]) -> Result<Vec<Rule>, i32> {
     let loaded = if dirs.is_empty() {
         load::embedded()
@@ -303,6 +351,7 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(args) => check(*args),
         Command::Inventory(args) => inventory(args),
+        Command::Facts(args) => facts(args),
         Command::Lsp => crate::lsp::run(),
         Command::Rules { format, rule_dirs } => match load_rules(&anywhere(rule_dirs)) {
             Ok(rules) => {

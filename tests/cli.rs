@@ -1026,3 +1026,101 @@ fn own_repository_has_no_parse_errors() {
         .collect();
     assert!(parse_errors.is_empty(), "{}", parse_errors.join("\n"));
 }
+
+/// A user rule is checked against the fact types: a misspelt field names itself, where it
+/// is, and what was meant.
+#[test]
+fn a_user_rule_with_a_misspelt_field_is_an_error_at_its_line() {
+    let dir = tmp();
+    let area = dir.path().join("compose");
+    std::fs::create_dir_all(&area).unwrap();
+    let rule = std::fs::read_to_string("rules/compose/DC002-privileged-container.toml")
+        .unwrap()
+        .replace("DC002", "DC902")
+        .replace("\"privileged-container\"", "\"typo\"")
+        .replace(
+            "condition = \"service.privileged\"",
+            "condition = \"service.privilegd\"",
+        );
+    std::fs::write(area.join("DC902-typo.toml"), &rule).unwrap();
+    let line = rule
+        .lines()
+        .position(|l| l.starts_with("condition"))
+        .unwrap()
+        + 1;
+    let o = run(&[
+        "check",
+        "testdata/cli",
+        "--rule-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains(&format!("DC902-typo.toml:{line}:")), "{err}");
+    assert!(err.contains("`service.privilegd`"), "{err}");
+    assert!(err.contains("did you mean `privileged`"), "{err}");
+}
+
+/// A user rule's examples run when it loads: a `bad` example that does not fire is an error
+/// at its `[[example]]`.
+#[test]
+fn a_user_rule_whose_bad_example_does_not_fire_is_an_error() {
+    let dir = tmp();
+    let area = dir.path().join("compose");
+    std::fs::create_dir_all(&area).unwrap();
+    let rule = std::fs::read_to_string("rules/compose/DC002-privileged-container.toml")
+        .unwrap()
+        .replace("DC002", "DC903")
+        .replace("\"privileged-container\"", "\"never\"")
+        .replace(
+            "condition = \"service.privileged\"",
+            "condition = \"service.privileged && service.read_only\"",
+        );
+    std::fs::write(area.join("DC903-never.toml"), &rule).unwrap();
+    let line = rule.lines().position(|l| l == "[[example]]").unwrap() + 1;
+    let o = run(&[
+        "check",
+        "testdata/cli",
+        "--rule-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains(&format!("DC903-never.toml:{line}:")), "{err}");
+    assert!(err.contains("bad example 1 gives 0 diagnostics"), "{err}");
+}
+
+/// `moat facts` prints what rules see: nodes with their variables and spans, shared facts
+/// once; `--schema` the types.
+#[test]
+fn facts_prints_nodes_and_the_schema() {
+    let dir = tmp();
+    let path = dir.path().join("compose.yaml");
+    std::fs::write(
+        &path,
+        "services:\n  ollama:\n    image: ollama/ollama:0.5.7\n    ports: [\"11434:11434\"]\n",
+    )
+    .unwrap();
+    let o = run(&["facts", path.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let file = &v["files"][0];
+    assert_eq!(file["file"]["kind"], "compose");
+    let nodes = file["nodes"].as_array().unwrap();
+    assert_eq!(nodes[0]["kind"], "service");
+    assert_eq!(nodes[0]["vars"]["service"]["component"], "ollama");
+    assert_eq!(nodes[0]["spans"]["service.image"][0], "3:12-3:31");
+    let port = nodes.iter().find(|n| n["kind"] == "port").unwrap();
+    assert_eq!(port["vars"]["port"]["container_port"], "11434");
+    assert_eq!(port["vars"]["service"]["same_as"], "nodes[0].vars.service");
+    assert!(nodes.iter().any(|n| n["kind"] == "ollama"));
+
+    let o = run(&["facts", "--schema"]);
+    assert_eq!(code(&o), 0);
+    let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        schema["properties"]["port"]["properties"]["port"]["$ref"],
+        "#/$defs/PortFacts"
+    );
+    assert!(schema["$defs"]["ServiceFacts"]["properties"]["privileged"]["description"].is_string());
+}

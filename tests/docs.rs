@@ -7,6 +7,35 @@ use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
+/// `docs/facts.md` is the reference the fact types generate; every field has a meaning.
+#[test]
+fn facts_reference_is_current_and_complete() {
+    let path = Path::new(ROOT).join("docs/facts.md");
+    let wanted = moat::facts::reference::markdown();
+    if std::env::var_os("MOAT_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &wanted).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == wanted,
+        "docs/facts.md is stale: run `MOAT_UPDATE_DOCS=1 cargo test --test docs`"
+    );
+    let doc = moat::facts::registry::document();
+    let mut undocumented = Vec::new();
+    for (name, schema) in doc["$defs"].as_object().unwrap() {
+        for (field, s) in schema["properties"].as_object().into_iter().flatten() {
+            if s.get("description").is_none() {
+                undocumented.push(format!("{name}.{field}"));
+            }
+        }
+    }
+    assert!(
+        undocumented.is_empty(),
+        "fact fields without a doc comment: {}",
+        undocumented.join(", ")
+    );
+}
+
 #[test]
 fn rule_pages_are_current() {
     let rules = moat::rules::load::embedded().expect("rules load");

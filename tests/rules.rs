@@ -1,13 +1,9 @@
 //! Every rule's executed examples, the content test over all rule files, and the snapshot
 //! of every fixture under `testdata/rules/<ID>-<name>/<case>/`.
 
-use moat::classify;
-use moat::diagnostic::Diagnostic;
 use moat::rules::eval::Engine;
 use moat::rules::load::{self, Rule};
-use moat::rules::schema::ExampleKind;
 use moat::settings::Settings;
-use moat::source::SourceFile;
 use moat::{check, Input};
 use std::path::{Path, PathBuf};
 
@@ -23,30 +19,6 @@ fn rules() -> Vec<Rule> {
                 .join("\n")
         ),
     }
-}
-
-fn lint_text(engine: &Engine, settings: &Settings, name: &str, text: &str) -> Vec<Diagnostic> {
-    let path = PathBuf::from(name);
-    let kind = classify::by_name_or_content(&path, text)
-        .unwrap_or_else(|| panic!("example file `{name}` has no kind"));
-    let source = SourceFile::new(path, name.to_string(), text.to_string(), 0);
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    moat::lint_source(
-        engine,
-        settings,
-        &moat::model::related::Related::default(),
-        &source,
-        kind,
-        0,
-        &mut out,
-        &mut errors,
-    );
-    assert!(
-        errors.is_empty(),
-        "rule evaluation failed on {name}: {errors:?}"
-    );
-    out
 }
 
 /// A run parses the embedded rules' CEL with cel's fast Pratt parser; the content test and
@@ -93,75 +65,15 @@ fn content_test_passes_for_every_rule() {
 #[test]
 fn every_example_behaves_as_documented() {
     let engine = Engine::new(rules());
-    let mut failures = Vec::new();
-    for r in &engine.rules {
-        for (i, ex) in r.examples.iter().enumerate() {
-            let settings = ex
-                .settings()
-                .expect("the content test checks example configs");
-            let diags = lint_text(&engine, &settings, &ex.file, &ex.code);
-            let mine: Vec<&Diagnostic> = diags.iter().filter(|d| d.rule == r.id).collect();
-            let parse_errors: Vec<&Diagnostic> =
-                diags.iter().filter(|d| &*d.rule == "parse-error").collect();
-            if !parse_errors.is_empty() {
-                failures.push(format!(
-                    "{} example {} does not parse: {}",
-                    r.id,
-                    i + 1,
-                    parse_errors[0].message
-                ));
-            }
-            match ex.kind {
-                ExampleKind::Bad if mine.len() != 1 => failures.push(format!(
-                    "{} bad example {} gives {} diagnostics, expected exactly 1",
-                    r.id,
-                    i + 1,
-                    mine.len()
-                )),
-                ExampleKind::Good if !mine.is_empty() => failures.push(format!(
-                    "{} good example {} fires: {}",
-                    r.id,
-                    i + 1,
-                    mine[0].message
-                )),
-                _ => {}
-            }
-            if let Some(fixed) = &ex.fixed {
-                let fix = mine.first().and_then(|d| d.fix.clone());
-                match fix {
-                    None => {
-                        failures.push(format!("{} example {} has `fixed` but no fix", r.id, i + 1))
-                    }
-                    Some(_) => {
-                        let only: Vec<Diagnostic> = mine.iter().map(|d| (*d).clone()).collect();
-                        let (text, _) = moat::fix::apply_edits(&ex.code, &only, true);
-                        if &text != fixed {
-                            failures.push(format!(
-                                "{} example {} fix gives:\n{text}\nexpected:\n{fixed}",
-                                r.id,
-                                i + 1
-                            ));
-                        } else if lint_text(&engine, &settings, &ex.file, &text)
-                            .iter()
-                            .any(|d| d.rule == r.id)
-                        {
-                            failures.push(format!(
-                                "{} example {}: the fixed file still fires",
-                                r.id,
-                                i + 1
-                            ));
-                        }
-                    }
-                }
-            } else if ex.kind == ExampleKind::Bad && mine.first().is_some_and(|d| d.fix.is_some()) {
-                failures.push(format!(
-                    "{} bad example {} has a fix: show it with `fixed`",
-                    r.id,
-                    i + 1
-                ));
-            }
-        }
-    }
+    let failures: Vec<String> = engine
+        .rules
+        .iter()
+        .flat_map(|r| {
+            moat::rules::examples::failures(&engine, r)
+                .into_iter()
+                .map(move |(_, m)| format!("{}: {m}", r.id))
+        })
+        .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

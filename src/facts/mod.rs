@@ -6,6 +6,8 @@
 //! rather than a rule that silently never fires.
 
 pub mod check;
+pub mod dump;
+pub mod reference;
 pub mod registry;
 
 use crate::model::address::HostScope;
@@ -38,6 +40,7 @@ pub struct ImageRefFacts {
     pub registry: Option<String>,
     /// The repository, with Docker Hub's implied `library/` removed (`redis`, `ollama/ollama`).
     pub repository: String,
+    /// The tag (`7.4-alpine`), or `null` when the reference has none.
     pub tag: Option<String>,
     /// `sha256:…` when pinned by digest.
     pub digest: Option<String>,
@@ -72,7 +75,9 @@ pub struct ImageFacts {
 pub struct PortFacts {
     /// The entry as written (`127.0.0.1:8080:80/tcp`).
     pub text: String,
+    /// The host address it is published on, as written; `null` is every interface.
     pub host_ip: Option<String>,
+    /// The host port or range; `null` when Docker picks one (or nothing is published).
     pub host_port: Option<String>,
     /// The container port, or a range (`8000-8010`).
     pub container_port: String,
@@ -97,6 +102,7 @@ pub struct PortFacts {
 /// `env`: one environment variable a service, stage or file sets.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct EnvFacts {
+    /// The variable's name, as written.
     pub name: String,
     /// `null` when the entry passes the variable through from the host (`- KEY`).
     pub value: Option<String>,
@@ -126,10 +132,13 @@ pub struct EnvFacts {
 /// `mount`: one volume or bind mount of a service.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct MountFacts {
+    /// What is mounted.
     pub kind: MountKind,
     /// Host path (binds, as written), volume name, or `null`.
     pub source: Option<String>,
+    /// The path inside the container.
     pub target: String,
+    /// Mounted read-only (`:ro`, `readOnly: true`).
     pub read_only: bool,
     /// `rshared`, `shared`, `slave`, ... when set.
     pub propagation: Option<String>,
@@ -154,6 +163,7 @@ pub struct ServiceFacts {
     pub name: String,
     /// The format it was read from; `file` for a standalone settings file.
     pub origin: Option<Origin>,
+    /// The image it runs; `null` when none is named (a Compose service with `build:` only).
     pub image: Option<ImageRefFacts>,
     /// Compose `build:` context, when present.
     pub build: Option<String>,
@@ -161,6 +171,8 @@ pub struct ServiceFacts {
     pub user: Option<String>,
     /// `user` names root (`root`, `0`, with or without a group).
     pub user_is_root: bool,
+    /// Ports published (Compose `ports:`, `hostPort`) and exposed (`EXPOSE`, `expose:`,
+    /// `containerPort`).
     pub ports: Vec<PortFacts>,
     /// Reachable from other hosts: a port published beyond loopback, the host's network, or
     /// an exposure path (LoadBalancer, NodePort, Ingress).
@@ -174,34 +186,50 @@ pub struct ServiceFacts {
     pub allow_privilege_escalation: Option<bool>,
     /// Kubernetes `securityContext.runAsNonRoot` in effect.
     pub run_as_non_root: Option<bool>,
+    /// `privileged: true` (Compose, `securityContext`).
     pub privileged: bool,
     /// Capabilities added, upper case without `CAP_`.
     pub cap_add: Vec<String>,
+    /// Capabilities dropped, upper case without `CAP_` (`ALL`).
     pub cap_drop: Vec<String>,
     /// Security options, `key=value` (`seccomp=unconfined`).
     pub security_opt: Vec<String>,
+    /// `no-new-privileges` is set (`security_opt: [no-new-privileges:true]`).
     pub no_new_privileges: bool,
+    /// `seccomp=unconfined` (or its Kubernetes `seccompProfile: Unconfined`).
     pub seccomp_unconfined: bool,
+    /// `apparmor=unconfined`.
     pub apparmor_unconfined: bool,
+    /// `network_mode` (`host`, `service:x`), or `hostNetwork` read as `host`.
     pub network_mode: Option<String>,
+    /// `pid` (`host`), or `hostPID` read as `host`.
     pub pid: Option<String>,
+    /// `ipc` (`host`, `shareable`), or `hostIPC` read as `host`.
     pub ipc: Option<String>,
+    /// `uts` (`host`).
     pub uts: Option<String>,
+    /// `userns_mode` (`host`).
     pub userns_mode: Option<String>,
+    /// The root filesystem is read-only (`read_only`, `readOnlyRootFilesystem`).
     pub read_only: bool,
     /// The memory limit as written (`mem_limit`, `deploy.resources.limits.memory`,
     /// `resources.limits.memory`).
     pub mem_limit: Option<String>,
+    /// `pids_limit` as written.
     pub pids_limit: Option<String>,
     /// A health check is defined and not disabled.
     pub healthcheck: bool,
+    /// The health check is turned off (`disable: true`, `test: ["NONE"]`, `HEALTHCHECK NONE`).
     pub healthcheck_disabled: bool,
     /// A command or entrypoint is set here, not inherited from the image.
     pub runs_command: bool,
+    /// Compose `secrets:` the service is given, by name.
     pub secrets: Vec<String>,
     /// Names of the environment variables the service sets.
     pub env_names: Vec<String>,
+    /// Compose `profiles:` (the service starts only when one is active).
     pub profiles: Vec<String>,
+    /// Compose `extends:` (the service it builds on), as written.
     pub extends: Option<String>,
     /// Added capabilities that give power over the host in this service's setting.
     pub dangerous_caps: Vec<String>,
@@ -249,9 +277,13 @@ pub struct InstructionFacts {
 /// many commands must not copy its whole line into each).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct RunFacts {
+    /// `RUN`.
     pub keyword: String,
+    /// JSON (exec) form.
     pub exec_form: bool,
+    /// Flags (`--mount=…`, `--network=host`), name to value.
     pub flags: std::collections::BTreeMap<String, String>,
+    /// The instruction has a heredoc.
     pub heredoc: bool,
 }
 
@@ -260,6 +292,7 @@ pub struct RunFacts {
 pub struct CommandFacts {
     /// The program, as written (`curl`, `/usr/bin/wget`).
     pub name: String,
+    /// The words after the program, as the shell splits them.
     pub args: Vec<String>,
     /// Variable assignments before the program (`DEBIAN_FRONTEND=noninteractive apt-get`).
     pub assignments: Vec<String>,

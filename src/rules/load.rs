@@ -198,6 +198,7 @@ impl RuleDir {
 /// The embedded rules plus every `*.toml` below each folder in `dirs`.
 pub fn with_dirs(dirs: &[RuleDir]) -> Result<Vec<Rule>, Vec<RuleError>> {
     let mut sources = embedded_sources(true);
+    let mut users: Vec<(String, String)> = Vec::new();
     for dir in dirs {
         let mut files = Vec::new();
         let mut visited = std::collections::HashSet::new();
@@ -212,7 +213,10 @@ pub fn with_dirs(dirs: &[RuleDir]) -> Result<Vec<Rule>, Vec<RuleError>> {
         files.sort();
         for f in files {
             match crate::files::read_text(&f, crate::MAX_FILE_BYTES) {
-                Ok(t) => sources.push(user_source(f.display().to_string(), t)),
+                Ok(t) => {
+                    users.push((f.display().to_string(), t.clone()));
+                    sources.push(user_source(f.display().to_string(), t));
+                }
                 Err(e) => {
                     return Err(vec![RuleError {
                         origin: f.display().to_string(),
@@ -224,7 +228,38 @@ pub fn with_dirs(dirs: &[RuleDir]) -> Result<Vec<Rule>, Vec<RuleError>> {
             }
         }
     }
-    load_sources(sources)
+    let engine = super::eval::Engine::new(load_sources(sources)?);
+    let errors = example_errors(&engine, &users);
+    if errors.is_empty() {
+        Ok(engine.rules)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Users' rules' examples, executed against every loaded rule: each failure at the line of
+/// its `[[example]]`.
+fn example_errors(engine: &super::eval::Engine, users: &[(String, String)]) -> Vec<RuleError> {
+    let mut errors = Vec::new();
+    for rule in &engine.rules {
+        let Some((origin, text)) = users.iter().find(|(o, _)| *o == rule.origin) else {
+            continue;
+        };
+        for (n, message) in super::examples::failures(engine, rule) {
+            let offset = text
+                .match_indices("[[example]]")
+                .nth(n - 1)
+                .map_or(0, |(i, _)| i);
+            let (line, column) = position(text, offset);
+            errors.push(RuleError {
+                origin: origin.clone(),
+                line,
+                column,
+                message: format!("{}: {message}", rule.id),
+            });
+        }
+    }
+    errors
 }
 
 /// Every `*.toml` below `dir`. Symlinked folders are followed once each (a link back up is a

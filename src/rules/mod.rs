@@ -3,6 +3,7 @@
 pub mod cel;
 pub mod cost;
 pub mod eval;
+pub mod examples;
 pub mod load;
 pub mod prefilter;
 pub mod schema;
