@@ -9,6 +9,7 @@ pub mod check;
 pub mod dump;
 pub mod reference;
 pub mod registry;
+pub mod server;
 
 use crate::model::address::HostScope;
 use crate::model::component::Component;
@@ -163,6 +164,9 @@ pub struct ServiceFacts {
     pub name: String,
     /// The format it was read from; `file` for a standalone settings file.
     pub origin: Option<Origin>,
+    /// What messages call it in its format: `service` (Compose), `container` (Kubernetes,
+    /// Helm values), `image` (a Dockerfile), `configuration` (a settings file).
+    pub noun: String,
     /// The image it runs; `null` when none is named (a Compose service with `build:` only).
     pub image: Option<ImageRefFacts>,
     /// Compose `build:` context, when present.

@@ -26,6 +26,7 @@ pub fn var_type(kind: NodeKind, var: &str) -> Option<SchemaFn> {
         (NodeKind::Instruction, "instruction") => of::<InstructionFacts>,
         (NodeKind::Command, "instruction") => of::<RunFacts>,
         (NodeKind::Command, "command") => of::<CommandFacts>,
+        (NodeKind::Server, "server") => of::<server::ServerFacts>,
         _ => return None,
     })
 }

@@ -26,6 +26,75 @@ impl Component {
     }
 }
 
+/// What a component's server is, for the shared server block (`facts::server`): the words
+/// messages use, what an unauthenticated client gets, how to turn authentication on, and
+/// the component's own references. Each statement is from the component's documentation
+/// (the references) or `../shared/domain/HARDENING-FACTS.md`.
+pub struct Profile {
+    pub title: &'static str,
+    pub impact: &'static str,
+    pub code_execution: bool,
+    pub auth_fix: &'static str,
+    pub references: &'static [&'static str],
+}
+
+impl Component {
+    pub fn profile(self) -> &'static Profile {
+        match self {
+            Component::Ollama => &Profile {
+                title: "Ollama",
+                impact: "anyone who reaches it can run, pull, copy and delete models and use the host's GPUs",
+                code_execution: false,
+                auth_fix: "Ollama has no authentication of its own: put a reverse proxy that authenticates in front of anything other hosts must reach",
+                references: &[
+                    "https://github.com/ollama/ollama/blob/main/envconfig/config.go",
+                    "https://github.com/ollama/ollama/blob/main/server/routes.go",
+                    "https://github.com/ollama/ollama/blob/main/docs/faq.mdx",
+                    "https://github.com/CVEProject/cvelistV5/blob/main/cves/2025/63xxx/CVE-2025-63389.json",
+                ],
+            },
+            Component::Redis => &Profile {
+                title: "Redis",
+                impact: "anyone who reaches it can read and delete every key and write files on the server (`CONFIG SET dir`/`dbfilename`)",
+                code_execution: true,
+                auth_fix: "Require a password (`--requirepass` from a secret, or ACL users)",
+                references: &[
+                    "https://redis.io/docs/latest/operate/oss_and_stack/management/security/",
+                    "https://hub.docker.com/_/redis",
+                    "https://github.com/docker-library/redis/blob/master/Dockerfile.template",
+                    "https://github.com/redis/redis/blob/7.0/src/networking.c",
+                ],
+            },
+            Component::Chromadb => &Profile {
+                title: "ChromaDB",
+                impact: "anyone who reaches it can read, change and delete every collection",
+                code_execution: false,
+                auth_fix: "On Chroma 0.x set `CHROMA_SERVER_AUTHN_PROVIDER` with credentials from a file; Chroma 1.x has no built-in authentication, so put an authenticating reverse proxy in front",
+                references: &[
+                    "https://github.com/chroma-core/chroma/blob/main/docs/mintlify/docs/overview/migration.mdx",
+                    "https://github.com/chroma-core/chroma/blob/main/docs/mintlify/reference/server-env-vars.mdx",
+                    "https://github.com/chroma-core/chroma/blob/0.6.3/docs/docs.trychroma.com/markdoc/content/production/administration/auth.md",
+                    "https://github.com/CVEProject/cvelistV5/blob/main/cves/2026/45xxx/CVE-2026-45829.json",
+                ],
+            },
+            Component::Triton => &Profile {
+                title: "Triton Inference Server",
+                impact: "anyone who reaches it can run inference on every loaded model",
+                code_execution: false,
+                auth_fix: "Require a header for the APIs that need it (`--http-restricted-api`, `--grpc-restricted-protocol`)",
+                references: &["https://github.com/triton-inference-server/server/blob/main/docs/customization_guide/inference_protocols.md"],
+            },
+            Component::OpenWebui => &Profile {
+                title: "Open WebUI",
+                impact: "anyone who reaches it can use every model and tool it is connected to",
+                code_execution: false,
+                auth_fix: "Keep `WEBUI_AUTH` on",
+                references: &["https://docs.openwebui.com/getting-started/env-configuration"],
+            },
+        }
+    }
+}
+
 /// By image first; by the program the command starts otherwise (`redis-server`,
 /// `tritonserver`, `ollama serve`, `chroma run`).
 pub fn identify(

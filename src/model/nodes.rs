@@ -39,10 +39,13 @@ pub enum NodeKind {
     /// One per image reference or pinned package (a component occurrence), with its version
     /// and the advisories that apply (`model::packages`).
     Component,
+    /// One per component instance that serves a network API: the shared server block
+    /// (`facts::server`).
+    Server,
 }
 
 impl NodeKind {
-    pub const ALL: [NodeKind; 14] = [
+    pub const ALL: [NodeKind; 15] = [
         NodeKind::Service,
         NodeKind::Port,
         NodeKind::Env,
@@ -57,6 +60,7 @@ impl NodeKind {
         NodeKind::Toolkit,
         NodeKind::Chart,
         NodeKind::Component,
+        NodeKind::Server,
     ];
 
     pub fn name(self) -> &'static str {
@@ -75,6 +79,7 @@ impl NodeKind {
             NodeKind::Toolkit => "toolkit",
             NodeKind::Chart => "chart",
             NodeKind::Component => "component",
+            NodeKind::Server => "server",
         }
     }
 
@@ -95,6 +100,7 @@ impl NodeKind {
             NodeKind::Toolkit => "One per NVIDIA Container Toolkit configuration (`config.toml`), or GPU Operator toolkit block.",
             NodeKind::Chart => "One per workload block of a known Helm chart's values.",
             NodeKind::Component => "One per component occurrence (an image or a pinned package) with its version and the advisories that apply.",
+            NodeKind::Server => "One per component instance that serves a network API (Ollama, Redis, ChromaDB, ...): where it listens, how other hosts reach it, whether it authenticates.",
         }
     }
 
@@ -119,6 +125,7 @@ impl NodeKind {
             NodeKind::Toolkit => &["toolkit", "file"],
             NodeKind::Chart => &["chart", "service", "file"],
             NodeKind::Component => &["component", "file"],
+            NodeKind::Server => &["server", "service", "file"],
         }
     }
 
@@ -153,6 +160,7 @@ impl NodeKind {
             NodeKind::Toolkit => super::nvidia::SPAN_KEYS,
             NodeKind::Chart => super::helm::SPAN_KEYS,
             NodeKind::Component => super::packages::SPAN_KEYS,
+            NodeKind::Server => crate::facts::server::SPAN_KEYS,
         }
     }
 }
@@ -451,6 +459,13 @@ fn typed_service_facts(s: &Service) -> facts::ServiceFacts {
     facts::ServiceFacts {
         name: s.name.clone(),
         origin: s.origin,
+        noun: match s.origin {
+            Some(super::Origin::Compose) | None => "service",
+            Some(super::Origin::Kubernetes | super::Origin::Helm) => "container",
+            Some(super::Origin::Dockerfile) => "image",
+            Some(super::Origin::File) => "configuration",
+        }
+        .to_string(),
         image: s.image.as_ref().map(image_facts),
         build: text(&s.build),
         user: text(&s.user),
