@@ -1303,14 +1303,16 @@ pub fn hidden_note(hidden: &crate::Hidden, rules: &[Rule]) -> Option<String> {
 }
 
 /// `moat rules`: a header and one row per rule, each column as wide as its longest cell.
+/// SET says which rules a plain `moat check` reports (`default`) and which are opted into.
 pub fn rules_table(rules: &[Rule]) -> String {
-    let header = ["ID", "SEVERITY", "NAME", "TITLE"];
-    let rows: Vec<[String; 4]> = rules
+    let header = ["ID", "SEVERITY", "SET", "NAME", "TITLE"];
+    let rows: Vec<[String; 5]> = rules
         .iter()
         .map(|r| {
             [
                 r.id.to_string(),
                 r.severity.to_string(),
+                r.set.to_string(),
                 r.name.to_string(),
                 escape_control(&r.title).into_owned(),
             ]
@@ -1323,17 +1325,29 @@ pub fn rules_table(rules: &[Rule]) -> String {
             .max()
             .unwrap_or(0)
     };
-    let (w0, w1, w2) = (width(0), width(1), width(2));
+    let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
     let mut out = format!(
-        "{:<w0$}  {:<w1$}  {:<w2$}  {}\n",
-        header[0], header[1], header[2], header[3]
+        "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}\n",
+        header[0], header[1], header[2], header[3], header[4]
     );
-    for [id, severity, name, title] in &rows {
+    for [id, severity, set, name, title] in &rows {
         out.push_str(&format!(
-            "{id:<w0$}  {severity:<w1$}  {name:<w2$}  {title}\n"
+            "{id:<w0$}  {severity:<w1$}  {set:<w2$}  {name:<w3$}  {title}\n"
         ));
     }
     out
+}
+
+/// Whether `moat check` reports the rule by default, and how to opt in when it does not.
+pub fn set_line(r: &Rule) -> String {
+    match r.set {
+        RuleSet::Default => "In the default set: a plain `moat check` reports it.".into(),
+        set => format!(
+            "Not in the default set: in `{set}`, reported with `--extend-select {set}`, \
+             `--select {}` or `--select ALL`.",
+            r.id
+        ),
+    }
 }
 
 fn rules_json(rules: &[Rule]) -> String {
@@ -1342,7 +1356,8 @@ fn rules_json(rules: &[Rule]) -> String {
         .map(|r| {
             serde_json::json!({
                 "id": &*r.id, "name": &*r.name, "title": r.title, "area": r.area,
-                "severity": r.severity, "node": r.node.name(),
+                "severity": r.severity, "set": r.set.as_str(),
+                "default": r.set == RuleSet::Default, "node": r.node.name(),
                 "kinds": r.kinds.iter().map(|k| k.name()).collect::<Vec<_>>(),
                 "references": &*r.references, "cwe": r.cwe, "sources": r.sources,
                 "fix": r.fix.as_ref().map(|f| f.applicability),
@@ -1360,7 +1375,14 @@ fn indent(text: &str) -> String {
 }
 
 pub fn explain(r: &Rule) -> String {
-    let mut out = format!("{} {} ({})\n{}\n\n", r.id, r.name, r.severity, r.title);
+    let mut out = format!(
+        "{} {} ({})\n{}\n{}\n\n",
+        r.id,
+        r.name,
+        r.severity,
+        r.title,
+        set_line(r)
+    );
     out.push_str(&format!(
         "What it does\n{}\nWhy is this bad?\n",
         indent(r.what.trim())
