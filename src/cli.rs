@@ -597,14 +597,14 @@ fn settings_from(config: &Loaded, args: &CheckArgs, rules: &[Rule]) -> Result<Se
                 || *r.name == **s
         }) || RuleSet::named(s).is_some()
             || matches!(
-            s.as_str(),
-            "parse-error"
-                | "skipped"
-                | "suppression-without-reason"
-                | "unused-suppression"
-                | "ALL"
-                | "all"
-        );
+                s.as_str(),
+                "parse-error"
+                    | "skipped"
+                    | "suppression-without-reason"
+                    | "unused-suppression"
+                    | "ALL"
+                    | "all"
+            );
         if !known {
             // Named in the configuration: say where; on the command line: say so.
             let place = config.rule_refs.iter().find(|(r, _)| r == s);
@@ -1294,12 +1294,14 @@ pub fn hidden_note(hidden: &crate::Hidden, rules: &[Rule]) -> Option<String> {
     sets.sort();
     sets.dedup();
     let sets: Vec<&str> = sets.iter().map(|s| s.as_str()).collect();
-    Some(escape_control(&format!(
-        "moat: note: {total} more finding(s) from rules outside the default set: {listed}; \
+    Some(
+        escape_control(&format!(
+            "moat: note: {total} more finding(s) from rules outside the default set: {listed}; \
          --extend-select {} or --select ALL to see them",
-        sets.join(",")
-    ))
-    .into_owned())
+            sets.join(",")
+        ))
+        .into_owned(),
+    )
 }
 
 /// `moat rules`: a header and one row per rule, each column as wide as its longest cell.

@@ -155,8 +155,7 @@ pub fn fix_all(
             );
             crate::suppress::apply(&relinted, 0, &mut current, false);
             current.retain(|d| {
-                settings.selects(&engine.rules, &file.path, d)
-                    == crate::settings::Selection::Shown
+                settings.selects(&engine.rules, &file.path, d) == crate::settings::Selection::Shown
             });
             crate::drop_superseded(&engine.rules, &mut current);
         }

@@ -288,11 +288,7 @@ fn lint_batch(
 
 /// Per rule, the findings of `hidden` that `--select ALL` would report: those a refining
 /// finding (shown or hidden) at the same place does not replace.
-fn count_hidden(
-    rules: &[Rule],
-    shown: &[Diagnostic],
-    hidden: Vec<Diagnostic>,
-) -> Hidden {
+fn count_hidden(rules: &[Rule], shown: &[Diagnostic], hidden: Vec<Diagnostic>) -> Hidden {
     let mut counts = Hidden::new();
     if hidden.is_empty() {
         return counts;

@@ -257,7 +257,10 @@ mod tests {
                 extend_select: vec![extra.into()],
                 ..Settings::default()
             };
-            assert!(s.enabled("DC012", "b", H) && s.enabled("DC001", "a", D), "{extra}");
+            assert!(
+                s.enabled("DC012", "b", H) && s.enabled("DC001", "a", D),
+                "{extra}"
+            );
         }
         // `select` replaces the default: what it leaves out is the user's choice, no note.
         let s = Settings {

@@ -120,7 +120,8 @@ fn the_example_shows_the_default_set_and_counts_the_rest() {
     );
     let all = lint_with("example", Settings::all());
     assert!(all.hidden.is_empty());
-    let count = |r: &moat::Report, id: &str| r.diagnostics.iter().filter(|d| &*d.rule == id).count();
+    let count =
+        |r: &moat::Report, id: &str| r.diagnostics.iter().filter(|d| &*d.rule == id).count();
     for (id, n) in &hidden {
         assert_eq!(count(&all, id), *n, "{id}");
     }
