@@ -1271,8 +1271,7 @@ pub fn hidden_note(hidden: &crate::Hidden, rules: &[Rule]) -> Option<String> {
     if total == 0 {
         return None;
     }
-    let mut by_count: Vec<(&(std::sync::Arc<str>, std::sync::Arc<str>), &usize)> =
-        hidden.iter().collect();
+    let mut by_count: Vec<_> = hidden.iter().collect();
     by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     let named: Vec<String> = by_count
         .iter()

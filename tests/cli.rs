@@ -1265,7 +1265,7 @@ fn a_rule_files_set_is_checked_at_load_and_selects_custom_rules() {
     .replace("\"DC012\"", "\"DC912\"")
     .replace("\"no-memory-limit\"", "\"my-memory-limit\"");
     let file = area.join("DC912-my-memory-limit.toml");
-    std::fs::write(&dir.path().join("compose.yaml"), HARDENING_ONLY).unwrap();
+    std::fs::write(dir.path().join("compose.yaml"), HARDENING_ONLY).unwrap();
     let lint = |args: &[&str]| {
         moat()
             .current_dir(dir.path())
