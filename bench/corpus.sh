@@ -66,7 +66,7 @@ print(f"{min(walls):.6f} {sum(walls) / n:.6f} {min(cpus):.6f} {rss / 1024:.1f}")
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "inf"; else printf "%.6f", a / b }'; }
 field() { echo "$1" | cut -d ' ' -f "$2"; }
 # moat on a list of explicit paths (one per line in $1), in one process.
-moat_on_list() { xargs -d '\n' -s 2000000 -x "$bin" check --format json < "$1"; }
+moat_on_list() { xargs -d '\n' -s 2000000 -x "$bin" check --select ALL --format json < "$1"; }
 json_files() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["files"])' "$1"; }
 export bin
 export -f moat_on_list
@@ -75,14 +75,15 @@ export -f moat_on_list
 load0=$(cut -d ' ' -f 1-3 /proc/loadavg)
 out="$work/moat.json"
 rc=0
-"$bin" check "$target" --format json > "$out" || rc=$?
+# Every rule reported (--select ALL): the whole output, as the figures before the default set.
+"$bin" check "$target" --select ALL --format json > "$out" || rc=$?
 [ "$rc" -le 1 ] || { echo "bench: moat check exited $rc" >&2; exit 1; }
 files=$(json_files "$out")
 "$floor" "$target" > "$work/floor.txt"
 floor_files=$(awk '$1 == "total" { print $2 }' "$work/floor.txt")
 bytes=$(awk '$1 == "total" { print $3 }' "$work/floor.txt")
 
-m=$(measure "$runs" "$bin" check "$target" --format json)
+m=$(measure "$runs" "$bin" check "$target" --select ALL --format json)
 f=$(measure "$runs" "$floor" "$target")
 t_moat=$(field "$m" 1)
 t_floor=$(field "$f" 1)

@@ -60,21 +60,22 @@ def ports_rule(condition):
     with open(os.path.join(d, "rules/compose/DC990-bench.toml"), "w") as f:
         f.write(rule.replace(old, f'condition = "{condition}"'))
     return os.path.join(d, "rules")
+# Every rule reported (--select ALL): the worst case for output, as before the default set.
 if shape == "env-doubling":
     f = write("Dockerfile", "FROM alpine:3.20\nENV a=x\n" + "ENV a=$a$a\n" * n + "RUN echo $a\n")
-    print("check", f)
+    print("check", "--select", "ALL", f)
 elif shape == "arg-doubling":
     f = write("Dockerfile", "ARG a=x\n" + "ARG a=${a}${a}\n" * n + "FROM redis:$a\n")
-    print("check", f)
+    print("check", "--select", "ALL", f)
 elif shape == "run-nesting":
     f = write("Dockerfile", "FROM alpine:3.20\nRUN echo " + "$(" * n + "x" + ")" * n + "\n")
-    print("check", f)
+    print("check", "--select", "ALL", f)
 elif shape in ("compose-services", "compose-fix"):
     f = write("compose.yaml", compose(n))
-    print("check", f, *(["--fix", "--unsafe-fixes"] if shape == "compose-fix" else []))
+    print("check", "--select", "ALL", f, *(["--fix", "--unsafe-fixes"] if shape == "compose-fix" else []))
 elif shape == "dockerfile-stages":
     f = write("Dockerfile", "".join(f"FROM alpine:3.20 AS s{i}\n" for i in range(n)))
-    print("check", f)
+    print("check", "--select", "ALL", f)
 elif shape in ("cel-linear-rule", "cel-nested-rule"):
     ports = "".join(f"      - \"{1024 + i % 60000}:80\"\n" for i in range(n))
     f = write("compose.yaml", "services:\n  a:\n    image: nginx:1.27\n    ports:\n" + ports)
@@ -95,7 +96,7 @@ url = "https://example.com/advisories/{i}"
 ''' for i in range(n))
     a = write("advisories.toml", adv)
     f = write("compose.yaml", "services:\n  a:\n    image: redis:7.2.4\n  b:\n    image: redis:6.0.1\n")
-    print("check", f, "--advisories", a)
+    print("check", "--select", "ALL", f, "--advisories", a)
 EOF
 }
 

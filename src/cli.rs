@@ -7,6 +7,7 @@ use crate::discover::Walk;
 use crate::report::{self, Format};
 use crate::rules::eval::Engine;
 use crate::rules::load::{self, Rule};
+use crate::rules::schema::RuleSet;
 use crate::settings::{Scope, Settings};
 use crate::{fix, Input, Report};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -195,9 +196,14 @@ pub struct CheckArgs {
     /// Like --exclude, but added to the configuration's `exclude`.
     #[arg(long, value_delimiter = ',', value_name = "PATTERN")]
     pub extend_exclude: Vec<String>,
-    /// Only these rules: ids, names or id prefixes (comma-separated or repeated).
+    /// Only these rules, instead of the default set: ids, names, id prefixes, `hardening`
+    /// (the opt-in set) or `ALL` (comma-separated or repeated).
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
+    /// These rules too, on top of the default set or the configuration's `select`
+    /// (`--extend-select hardening`).
+    #[arg(long, value_delimiter = ',', value_name = "SELECT")]
+    pub extend_select: Vec<String>,
     /// Never these rules: ids, names or id prefixes.
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
@@ -456,10 +462,14 @@ pub fn effective_config(path: &Path, loaded: &Loaded) -> String {
         "select = {}{}\n",
         quoted(&mut loaded.select.iter().cloned()),
         if loaded.select.is_empty() {
-            "  # every rule"
+            "  # the default set (not `hardening`; \"ALL\" for every rule)"
         } else {
             ""
         }
+    ));
+    out.push_str(&format!(
+        "extend-select = {}\n",
+        quoted(&mut loaded.extend_select.iter().cloned())
     ));
     out.push_str(&format!(
         "ignore = {}\n",
@@ -609,11 +619,14 @@ type Configurations = (Vec<Loaded>, bool, Option<Loaded>);
 
 /// One configuration merged with the flags, which win.
 fn settings_from(config: &Loaded, args: &CheckArgs, rules: &[Rule]) -> Result<Settings, i32> {
-    let select = if args.select.is_empty() {
-        config.select.clone()
+    // As ruff: `--select` replaces the configuration's selection, its `extend-select` too;
+    // `--extend-select` adds to whichever selection stands.
+    let (select, mut extend_select) = if args.select.is_empty() {
+        (config.select.clone(), config.extend_select.clone())
     } else {
-        args.select.clone()
+        (args.select.clone(), Vec::new())
     };
+    extend_select.extend(args.extend_select.iter().cloned());
     let mut ignore = config.ignore.clone();
     ignore.extend(args.ignore.iter().cloned());
     let configured_rules = config
@@ -621,20 +634,26 @@ fn settings_from(config: &Loaded, args: &CheckArgs, rules: &[Rule]) -> Result<Se
         .iter()
         .map(|(r, _)| r)
         .chain(config.per_file_ignores.iter().flat_map(|(_, r)| r));
-    for s in select.iter().chain(&ignore).chain(configured_rules) {
+    for s in select
+        .iter()
+        .chain(&extend_select)
+        .chain(&ignore)
+        .chain(configured_rules)
+    {
         let known = rules.iter().any(|r| {
             r.id.to_ascii_uppercase()
                 .starts_with(&s.to_ascii_uppercase())
                 || *r.name == **s
-        }) || matches!(
-            s.as_str(),
-            "parse-error"
-                | "skipped"
-                | "suppression-without-reason"
-                | "unused-suppression"
-                | "ALL"
-                | "all"
-        );
+        }) || RuleSet::named(s).is_some()
+            || matches!(
+                s.as_str(),
+                "parse-error"
+                    | "skipped"
+                    | "suppression-without-reason"
+                    | "unused-suppression"
+                    | "ALL"
+                    | "all"
+            );
         if !known {
             // Named in the configuration: say where; on the command line: say so.
             let place = config.rule_refs.iter().find(|(r, _)| r == s);
@@ -660,6 +679,7 @@ fn settings_from(config: &Loaded, args: &CheckArgs, rules: &[Rule]) -> Result<Se
     Ok(Settings {
         exclude,
         select,
+        extend_select,
         ignore,
         fail_on: args
             .fail_on
@@ -1157,8 +1177,12 @@ fn check(mut args: CheckArgs) -> i32 {
         .unwrap_or_default();
     let (mut failing, mut started, mut baselined, mut files_read) = (0, false, 0, 0);
     let (mut io_errors, mut rule_errors) = (Vec::new(), Vec::new());
+    let mut hidden = crate::Hidden::new();
     let linted = crate::check_batches(&engine, &settings, input, |mut batch| {
         named_folders.saw(&batch);
+        for (rule, n) in std::mem::take(&mut batch.hidden) {
+            *hidden.entry(rule).or_default() += n;
+        }
         files_read += batch.files.len();
         if args.write_baseline.is_some() {
             baseline_entries.extend(crate::baseline::entries(&batch, &baseline_folder));
@@ -1256,6 +1280,9 @@ fn check(mut args: CheckArgs) -> i32 {
         } else {
             eprint!("{line}");
         }
+        if let Some(note) = hidden_note(&hidden, &engine.rules) {
+            eprintln!("{note}");
+        }
     }
     for e in &io_errors {
         eprintln!("moat: {}", escape_control(e));
@@ -1282,15 +1309,60 @@ fn check(mut args: CheckArgs) -> i32 {
     }
 }
 
+/// The rules named in the note on findings outside the default set; the others are counted.
+const NOTE_RULES: usize = 3;
+
+/// One line on what rules outside the default set would have reported, and the flag that
+/// shows it: a finding moat keeps out of the default report stays one flag away. `None` when
+/// there is none (or the user's `select` or `ignore` left them out on purpose).
+pub fn hidden_note(hidden: &crate::Hidden, rules: &[Rule]) -> Option<String> {
+    let total: usize = hidden.values().sum();
+    if total == 0 {
+        return None;
+    }
+    let mut by_count: Vec<_> = hidden.iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let named: Vec<String> = by_count
+        .iter()
+        .take(NOTE_RULES)
+        .map(|((id, name), n)| format!("{id} {name} ({n})"))
+        .collect();
+    let more = by_count.len().saturating_sub(NOTE_RULES);
+    let mut listed = named.join(", ");
+    if more > 0 {
+        listed.push_str(&format!(
+            " and {more} more rule{}",
+            if more == 1 { "" } else { "s" }
+        ));
+    }
+    let mut sets: Vec<RuleSet> = by_count
+        .iter()
+        .map(|((id, _), _)| crate::settings::set_of(rules, id))
+        .collect();
+    sets.sort();
+    sets.dedup();
+    let sets: Vec<&str> = sets.iter().map(|s| s.as_str()).collect();
+    Some(
+        escape_control(&format!(
+            "moat: note: {total} more finding(s) from rules outside the default set: {listed}; \
+         --extend-select {} or --select ALL to see them",
+            sets.join(",")
+        ))
+        .into_owned(),
+    )
+}
+
 /// `moat rules`: a header and one row per rule, each column as wide as its longest cell.
+/// SET says which rules a plain `moat check` reports (`default`) and which are opted into.
 pub fn rules_table(rules: &[Rule]) -> String {
-    let header = ["ID", "SEVERITY", "NAME", "TITLE"];
-    let rows: Vec<[String; 4]> = rules
+    let header = ["ID", "SEVERITY", "SET", "NAME", "TITLE"];
+    let rows: Vec<[String; 5]> = rules
         .iter()
         .map(|r| {
             [
                 r.id.to_string(),
                 r.severity.to_string(),
+                r.set.to_string(),
                 r.name.to_string(),
                 escape_control(&r.title).into_owned(),
             ]
@@ -1303,17 +1375,29 @@ pub fn rules_table(rules: &[Rule]) -> String {
             .max()
             .unwrap_or(0)
     };
-    let (w0, w1, w2) = (width(0), width(1), width(2));
+    let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
     let mut out = format!(
-        "{:<w0$}  {:<w1$}  {:<w2$}  {}\n",
-        header[0], header[1], header[2], header[3]
+        "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}\n",
+        header[0], header[1], header[2], header[3], header[4]
     );
-    for [id, severity, name, title] in &rows {
+    for [id, severity, set, name, title] in &rows {
         out.push_str(&format!(
-            "{id:<w0$}  {severity:<w1$}  {name:<w2$}  {title}\n"
+            "{id:<w0$}  {severity:<w1$}  {set:<w2$}  {name:<w3$}  {title}\n"
         ));
     }
     out
+}
+
+/// Whether `moat check` reports the rule by default, and how to opt in when it does not.
+pub fn set_line(r: &Rule) -> String {
+    match r.set {
+        RuleSet::Default => "In the default set: a plain `moat check` reports it.".into(),
+        set => format!(
+            "Not in the default set: in `{set}`, reported with `--extend-select {set}`, \
+             `--select {}` or `--select ALL`.",
+            r.id
+        ),
+    }
 }
 
 fn rules_json(rules: &[Rule]) -> String {
@@ -1322,7 +1406,8 @@ fn rules_json(rules: &[Rule]) -> String {
         .map(|r| {
             serde_json::json!({
                 "id": &*r.id, "name": &*r.name, "title": r.title, "area": r.area,
-                "severity": r.severity, "node": r.node.name(),
+                "severity": r.severity, "set": r.set.as_str(),
+                "default": r.set == RuleSet::Default, "node": r.node.name(),
                 "kinds": r.kinds.iter().map(|k| k.name()).collect::<Vec<_>>(),
                 "references": &*r.references, "cwe": r.cwe, "sources": r.sources,
                 "fix": r.fix.as_ref().map(|f| f.applicability),
@@ -1340,7 +1425,14 @@ fn indent(text: &str) -> String {
 }
 
 pub fn explain(r: &Rule) -> String {
-    let mut out = format!("{} {} ({})\n{}\n\n", r.id, r.name, r.severity, r.title);
+    let mut out = format!(
+        "{} {} ({})\n{}\n{}\n\n",
+        r.id,
+        r.name,
+        r.severity,
+        r.title,
+        set_line(r)
+    );
     out.push_str(&format!(
         "What it does\n{}\nWhy is this bad?\n",
         indent(r.what.trim())

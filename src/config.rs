@@ -13,8 +13,12 @@ pub const FILE_NAME: &str = ".moat.toml";
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
+    /// Replaces the default set (ruff's `select`).
     #[serde(default)]
     pub select: Vec<Spanned<String>>,
+    /// Added to `select`, or to the default set (ruff's `extend-select`).
+    #[serde(default)]
+    pub extend_select: Vec<Spanned<String>>,
     #[serde(default)]
     pub ignore: Vec<Spanned<String>>,
     pub fail_on: Option<Spanned<String>>,
@@ -120,6 +124,7 @@ pub fn find_each(starts: &[PathBuf]) -> Vec<Option<PathBuf>> {
 pub struct Loaded {
     pub path: Option<PathBuf>,
     pub select: Vec<String>,
+    pub extend_select: Vec<String>,
     pub ignore: Vec<String>,
     pub fail_on: Option<Severity>,
     pub severity: Vec<(String, Severity)>,
@@ -132,7 +137,7 @@ pub struct Loaded {
     /// `exclude` and `extend-exclude` as written, checked to compile.
     pub exclude: Vec<String>,
     pub extend_exclude: Vec<String>,
-    /// Every rule id, name or prefix the file names (`select`, `ignore`, `[severity]`,
+    /// Every rule id, name or prefix the file names (`select`, `extend-select`, `ignore`, `[severity]`,
     /// `[per-file-ignores]`), with where: `path:line:column`, for the error when one matches
     /// no rule.
     pub rule_refs: Vec<(String, String)>,
@@ -318,10 +323,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
             .collect()
     };
     let select = named(&config.select, &mut rule_refs);
+    let extend_select = named(&config.extend_select, &mut rule_refs);
     let ignore = named(&config.ignore, &mut rule_refs);
     let mut loaded = Loaded {
         path: Some(path.to_path_buf()),
         select,
+        extend_select,
         ignore,
         fail_on: config.fail_on.as_ref().map(severity).transpose()?,
         rule_dirs: config

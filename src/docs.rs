@@ -4,6 +4,7 @@
 
 use crate::diagnostic::Severity;
 use crate::rules::load::Rule;
+use crate::rules::schema::RuleSet;
 
 /// Pseudo-rules for what moat reports about its input, so every result and notification
 /// names a rule that has a page: id, title, severity, what it means.
@@ -46,8 +47,14 @@ pub fn rule_url(id: &str) -> String {
 pub fn rule_page(rule: &Rule) -> String {
     let mut out = format!("# {} {}\n\n", rule.id, rule.name);
     out.push_str(&format!(
-        "Severity: **{}**. {}\n\n",
-        rule.severity, rule.title
+        "Severity: **{}**. Set: **{}**{}. {}\n\n",
+        rule.severity,
+        rule.set,
+        match rule.set {
+            RuleSet::Default => " (reported by default)",
+            _ => " (not reported by default)",
+        },
+        rule.title
     ));
     out.push_str("```text\n");
     out.push_str(&crate::cli::explain(rule));
@@ -63,14 +70,15 @@ pub fn input_rule_page(&(id, title, severity, what): &(&str, &str, Severity, &st
 /// Every page, by file name under `docs/rules/`, and the index (`README.md`).
 pub fn pages(rules: &[Rule]) -> Vec<(String, String)> {
     let mut index = String::from(
-        "# moat rules\n\nGenerated from `rules/` (`MOAT_UPDATE_DOCS=1 cargo test --test docs`); `moat explain <ID>` prints the same text.\n\n| id | name | severity | title |\n| --- | --- | --- | --- |\n",
+        "# moat rules\n\nGenerated from `rules/` (`MOAT_UPDATE_DOCS=1 cargo test --test docs`); `moat explain <ID>` prints the same text.\n\n| id | name | severity | set | title |\n| --- | --- | --- | --- | --- |\n",
     );
     let mut pages = Vec::new();
     for r in rules {
         index.push_str(&format!(
-            "| [{id}]({id}.md) | `{}` | {} | {} |\n",
+            "| [{id}]({id}.md) | `{}` | {} | {} | {} |\n",
             r.name,
             r.severity,
+            r.set,
             r.title.replace('|', "\\|"),
             id = r.id
         ));
@@ -78,7 +86,7 @@ pub fn pages(rules: &[Rule]) -> Vec<(String, String)> {
     }
     for input in &INPUT_RULES {
         index.push_str(&format!(
-            "| [{id}]({id}.md) | `{id}` | {} | {} |\n",
+            "| [{id}]({id}.md) | `{id}` | {} | default | {} |\n",
             input.2,
             input.1,
             id = input.0

@@ -155,8 +155,7 @@ pub fn fix_all(
             );
             crate::suppress::apply(&relinted, 0, &mut current, false);
             current.retain(|d| {
-                settings.enabled(&d.rule, &d.name)
-                    && !settings.ignored_in(&file.path, &d.rule, &d.name)
+                settings.selects(&engine.rules, &file.path, d) == crate::settings::Selection::Shown
             });
             crate::drop_superseded(&engine.rules, &mut current);
         }

@@ -49,7 +49,14 @@ pub struct Report {
     pub io_errors: Vec<String>,
     /// Rules that failed to evaluate (bugs in a rule), reported once each.
     pub rule_errors: Vec<EvalError>,
+    /// Findings not reported because their rule is outside the default set and nothing
+    /// selected it: (rule id, name) → count. What `--select ALL` would add, for the note
+    /// that says so; not findings, so they count for no exit code.
+    pub hidden: Hidden,
 }
+
+/// Findings left out for being outside the default set, per (rule id, name).
+pub type Hidden = std::collections::BTreeMap<(std::sync::Arc<str>, std::sync::Arc<str>), usize>;
 
 impl Report {
     /// Findings at or above the `fail-on` of the configuration that governs their file.
@@ -201,6 +208,9 @@ impl Report {
         self.diagnostics.append(&mut later.diagnostics);
         self.io_errors.append(&mut later.io_errors);
         self.rule_errors.append(&mut later.rule_errors);
+        for (rule, n) in later.hidden {
+            *self.hidden.entry(rule).or_default() += n;
+        }
     }
 }
 
@@ -252,19 +262,53 @@ fn lint_batch(
         .map(|f| settings.for_path(&f.path))
         .collect();
     let files = &report.files;
-    report.diagnostics.retain(|d| {
-        let settings = file_settings[d.file];
-        settings.enabled(&d.rule, &d.name)
-            && !settings.ignored_in(&files[d.file].path, &d.rule, &d.name)
-    });
+    let mut hidden = Vec::new();
+    report.diagnostics = std::mem::take(&mut report.diagnostics)
+        .into_iter()
+        .filter_map(|d| {
+            match file_settings[d.file].selects(&engine.rules, &files[d.file].path, &d) {
+                settings::Selection::Shown => Some(d),
+                settings::Selection::OutsideDefault => {
+                    hidden.push(d);
+                    None
+                }
+                settings::Selection::Deselected => None,
+            }
+        })
+        .collect();
     for d in &mut report.diagnostics {
         if let Some(s) = file_settings[d.file].severity_override(&d.rule, &d.name) {
             d.severity = s;
         }
     }
     drop_superseded(&engine.rules, &mut report.diagnostics);
+    report.hidden = count_hidden(&engine.rules, &report.diagnostics, hidden);
     sort(&mut report);
     report
+}
+
+/// Per rule, the findings of `hidden` that `--select ALL` would report: those a refining
+/// finding (shown or hidden) at the same place does not replace.
+fn count_hidden(rules: &[Rule], shown: &[Diagnostic], hidden: Vec<Diagnostic>) -> Hidden {
+    let mut counts = Hidden::new();
+    if hidden.is_empty() {
+        return counts;
+    }
+    let mut replaced: std::collections::HashSet<(usize, Span, &str)> =
+        std::collections::HashSet::new();
+    for d in shown.iter().chain(&hidden) {
+        if let Some(r) = rules.iter().find(|r| r.id == d.rule) {
+            for s in &r.supersedes {
+                replaced.insert((d.file, d.span, s));
+            }
+        }
+    }
+    for d in &hidden {
+        if !replaced.contains(&(d.file, d.span, &*d.rule)) {
+            *counts.entry((d.rule.clone(), d.name.clone())).or_insert(0) += 1;
+        }
+    }
+    counts
 }
 
 /// Where a rule and a rule it `supersedes` fire at the same place, keep only the refined

@@ -280,7 +280,7 @@ fn lint(engine: &Engine, uri: &lsp::Uri, text: String) -> Document {
         );
         crate::suppress::apply(&file, 0, &mut diagnostics, false);
         diagnostics.retain(|d| {
-            settings.enabled(&d.rule, &d.name) && !settings.ignored_in(&path, &d.rule, &d.name)
+            settings.selects(&engine.rules, &path, d) == crate::settings::Selection::Shown
         });
         for d in &mut diagnostics {
             if let Some(s) = settings.severity_override(&d.rule, &d.name) {

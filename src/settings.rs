@@ -1,13 +1,18 @@
 //! Command-line flags and `.moat.toml`, merged once into what the pipeline needs: flags win.
 
 use crate::classify::FileKind;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules::load::Rule;
+use crate::rules::schema::RuleSet;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Ids, names or id prefixes; empty means every rule.
+    /// Ids, names, id prefixes, set names (`hardening`) or `ALL`; empty means the default
+    /// set. As ruff's `select`, it replaces the default.
     pub select: Vec<String>,
+    /// Selectors added to `select` (or to the default set when `select` is empty).
+    pub extend_select: Vec<String>,
     pub ignore: Vec<String>,
     pub fail_on: Severity,
     pub rule_dirs: Vec<PathBuf>,
@@ -43,6 +48,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             select: Vec::new(),
+            extend_select: Vec::new(),
             ignore: Vec::new(),
             fail_on: Severity::Low,
             rule_dirs: Vec::new(),
@@ -60,12 +66,35 @@ impl Default for Settings {
     }
 }
 
-/// `DF` matches `DF001`; `DF00` matches `DF001`..`DF009`; a name matches itself.
-fn matches(selector: &str, id: &str, name: &str) -> bool {
+/// `DF` matches `DF001`; `DF00` matches `DF001`..`DF009`; a name matches itself; a set's
+/// name (`hardening`) matches its rules; `ALL` matches every rule.
+fn matches(selector: &str, id: &str, name: &str, set: RuleSet) -> bool {
     let s = selector.trim();
     s.eq_ignore_ascii_case(name)
         || (!s.is_empty() && id.to_ascii_uppercase().starts_with(&s.to_ascii_uppercase()))
         || s.eq_ignore_ascii_case("ALL")
+        || RuleSet::named(s) == Some(set)
+}
+
+/// Where a finding stands under the settings of its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// Reported.
+    Shown,
+    /// Not reported because its rule is outside the default set and the selection is the
+    /// default one: counted in the note that says how to see it.
+    OutsideDefault,
+    /// Not reported because the user said so: `ignore`, `[per-file-ignores]`, a `select`
+    /// that leaves it out, or a rule from another configuration's folder.
+    Deselected,
+}
+
+/// The set of the rule `id` among `rules`; findings about the input are in the default.
+pub fn set_of(rules: &[Rule], id: &str) -> RuleSet {
+    rules
+        .iter()
+        .find(|r| &*r.id == id)
+        .map_or(RuleSet::Default, |r| r.set)
 }
 
 impl Settings {
@@ -73,6 +102,7 @@ impl Settings {
     pub fn from_config(c: crate::config::Loaded) -> Settings {
         Settings {
             select: c.select,
+            extend_select: c.extend_select,
             ignore: c.ignore,
             fail_on: c.fail_on.unwrap_or(Severity::Low),
             rule_dirs: c.rule_dirs,
@@ -114,11 +144,21 @@ impl Settings {
         })
     }
 
-    pub fn enabled(&self, id: &str, name: &str) -> bool {
-        if self.foreign_rules.iter().any(|r| r == id) {
-            return false;
+    /// Every rule, as `--select ALL`: what tests and the corpus harness mean by "everything".
+    pub fn all() -> Settings {
+        Settings {
+            select: vec!["ALL".into()],
+            ..Settings::default()
         }
-        let selected = self.select.is_empty() || self.select.iter().any(|s| matches(s, id, name));
+    }
+
+    /// Whether rule `id` (`name`, in `set`) is reported, before `[per-file-ignores]`.
+    pub fn selection(&self, id: &str, name: &str, set: RuleSet) -> Selection {
+        if self.foreign_rules.iter().any(|r| r == id)
+            || self.ignore.iter().any(|s| matches(s, id, name, set))
+        {
+            return Selection::Deselected;
+        }
         // Input problems (parse errors, skipped files) are always selected, but may be ignored.
         let always = [
             crate::diagnostic::PARSE_ERROR,
@@ -126,18 +166,43 @@ impl Settings {
             crate::suppress::UNEXPLAINED,
             crate::suppress::UNUSED,
         ];
-        let selected = selected || always.contains(&id);
-        selected && !self.ignore.iter().any(|s| matches(s, id, name))
+        let selected = always.contains(&id)
+            || if self.select.is_empty() {
+                set == RuleSet::Default
+            } else {
+                self.select.iter().any(|s| matches(s, id, name, set))
+            }
+            || self.extend_select.iter().any(|s| matches(s, id, name, set));
+        match selected {
+            true => Selection::Shown,
+            false if self.select.is_empty() => Selection::OutsideDefault,
+            false => Selection::Deselected,
+        }
+    }
+
+    pub fn enabled(&self, id: &str, name: &str, set: RuleSet) -> bool {
+        self.selection(id, name, set) == Selection::Shown
+    }
+
+    /// Where a finding in the file at `path` stands: `selection`, then `[per-file-ignores]`.
+    pub fn selects(&self, rules: &[Rule], path: &Path, d: &Diagnostic) -> Selection {
+        let set = set_of(rules, &d.rule);
+        match self.selection(&d.rule, &d.name, set) {
+            Selection::Deselected => Selection::Deselected,
+            _ if self.ignored_in(path, &d.rule, &d.name, set) => Selection::Deselected,
+            s => s,
+        }
     }
 
     /// Ignored for this file by `[per-file-ignores]`.
-    pub fn ignored_in(&self, path: &Path, id: &str, name: &str) -> bool {
+    pub fn ignored_in(&self, path: &Path, id: &str, name: &str, set: RuleSet) -> bool {
         if self.per_file_ignores.is_empty() {
             return false;
         }
         let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         self.per_file_ignores.iter().any(|(g, rules)| {
-            (g.is_match(&abs) || g.is_match(path)) && rules.iter().any(|r| matches(r, id, name))
+            (g.is_match(&abs) || g.is_match(path))
+                && rules.iter().any(|r| matches(r, id, name, set))
         })
     }
 
@@ -165,6 +230,9 @@ impl Settings {
 mod tests {
     use super::*;
 
+    const D: RuleSet = RuleSet::Default;
+    const H: RuleSet = RuleSet::Hardening;
+
     #[test]
     fn select_and_ignore_by_id_prefix_and_name() {
         let s = Settings {
@@ -172,10 +240,42 @@ mod tests {
             ignore: vec!["dockerfile-no-healthcheck".into()],
             ..Settings::default()
         };
-        assert!(s.enabled("DF001", "x"));
-        assert!(!s.enabled("DC001", "y"));
-        assert!(!s.enabled("DF013", "dockerfile-no-healthcheck"));
-        assert!(s.enabled("parse-error", "parse-error"));
+        assert!(s.enabled("DF001", "x", H));
+        assert!(!s.enabled("DC001", "y", D));
+        assert!(!s.enabled("DF013", "dockerfile-no-healthcheck", H));
+        assert!(s.enabled("parse-error", "parse-error", D));
+    }
+
+    #[test]
+    fn the_default_selection_is_the_default_set() {
+        let s = Settings::default();
+        assert_eq!(s.selection("DC001", "a", D), Selection::Shown);
+        assert_eq!(s.selection("DC012", "b", H), Selection::OutsideDefault);
+        // Extending the default by the set's name, in any case, or by one id.
+        for extra in ["hardening", "HARDENING", "DC012", "b", "ALL"] {
+            let s = Settings {
+                extend_select: vec![extra.into()],
+                ..Settings::default()
+            };
+            assert!(
+                s.enabled("DC012", "b", H) && s.enabled("DC001", "a", D),
+                "{extra}"
+            );
+        }
+        // `select` replaces the default: what it leaves out is the user's choice, no note.
+        let s = Settings {
+            select: vec!["hardening".into()],
+            ..Settings::default()
+        };
+        assert!(s.enabled("DC012", "b", H));
+        assert_eq!(s.selection("DC001", "a", D), Selection::Deselected);
+        // An ignored rule is the user's choice too.
+        let s = Settings {
+            ignore: vec!["hardening".into()],
+            ..Settings::all()
+        };
+        assert_eq!(s.selection("DC012", "b", H), Selection::Deselected);
+        assert!(Settings::all().enabled("DC012", "b", H));
     }
 
     #[test]
@@ -198,10 +298,10 @@ mod tests {
             ..Settings::default()
         };
         let in_b = s.for_path(&root.join("a/b/compose.yaml"));
-        assert!(!in_b.enabled("DC001", "x") && in_b.enabled("DF001", "y"));
+        assert!(!in_b.enabled("DC001", "x", D) && in_b.enabled("DF001", "y", D));
         let in_a = s.for_path(&root.join("a/Dockerfile"));
-        assert!(in_a.enabled("DC001", "x") && !in_a.enabled("DF001", "y"));
+        assert!(in_a.enabled("DC001", "x", D) && !in_a.enabled("DF001", "y", D));
         let outside = s.for_path(&root.join("Dockerfile"));
-        assert!(outside.enabled("DC001", "x") && outside.enabled("DF001", "y"));
+        assert!(outside.enabled("DC001", "x", D) && outside.enabled("DF001", "y", D));
     }
 }

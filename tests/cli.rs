@@ -1124,3 +1124,283 @@ fn facts_prints_nodes_and_the_schema() {
     );
     assert!(schema["$defs"]["ServiceFacts"]["properties"]["privileged"]["description"].is_string());
 }
+
+// The default set (issue 16, "What matters first"): hardening rules are opted into, and what
+// they would have found is one note away.
+
+/// A service only the hardening rules flag: DC011 no-new-privileges, DC012 memory limit,
+/// DC013 root (busybox's default user).
+const HARDENING_ONLY: &str =
+    "services:\n  worker:\n    image: busybox:1.36\n    command: [\"true\"]\n";
+
+const NOTE: &str = "moat: note: 3 more finding(s) from rules outside the default set: DC011 no-new-privileges-not-set (1), DC012 no-memory-limit (1), DC013 runs-as-root (1); --extend-select hardening or --select ALL to see them\n";
+
+/// `moat check` with `args` in a folder holding `files`.
+fn check_in(files: &[(&str, &str)], args: &[&str]) -> Output {
+    let dir = tmp();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    moat()
+        .current_dir(dir.path())
+        .args([&["check", "."][..], args].concat())
+        .output()
+        .expect("moat runs")
+}
+
+fn rules_in(o: &Output) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON report");
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_default_set_leaves_hardening_out_and_one_note_says_so() {
+    let files = [("compose.yaml", HARDENING_ONLY)];
+    let o = check_in(&files, &["--format", "concise"]);
+    assert_eq!(
+        code(&o),
+        0,
+        "hardening findings are not shown, so they do not fail"
+    );
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o),
+        format!("moat: 1 file(s) checked, no problems found\n{NOTE}")
+    );
+    // Every format keeps the note on stderr, after the summary; -q drops it.
+    for format in ["human", "json", "sarif", "github"] {
+        let o = check_in(&files, &["--format", format]);
+        assert_eq!(code(&o), 0, "{format}");
+        assert!(stderr(&o).ends_with(NOTE), "{format}: {}", stderr(&o));
+        assert!(!stdout(&o).contains("note:"), "{format}");
+        let quiet = check_in(&files, &["--format", format, "-q"]);
+        assert_eq!(stderr(&quiet), "", "{format} -q");
+    }
+    let json = check_in(&files, &["--format", "json"]);
+    assert!(rules_in(&json).is_empty());
+    // --statistics counts what is shown; the note still says what is not.
+    let stats = check_in(&files, &["--statistics"]);
+    assert_eq!(stdout(&stats), "");
+    assert!(stderr(&stats).ends_with(NOTE), "{}", stderr(&stats));
+}
+
+#[test]
+fn one_flag_reaches_every_rule() {
+    let files = [("compose.yaml", HARDENING_ONLY)];
+    let all = check_in(&files, &["--select", "ALL", "--format", "json"]);
+    assert_eq!(
+        code(&all),
+        1,
+        "shown findings fail at the default --fail-on low"
+    );
+    assert_eq!(rules_in(&all), ["DC011", "DC012", "DC013"]);
+    assert!(!stderr(&all).contains("note:"), "{}", stderr(&all));
+    // An explicit id enables a rule outside the default set, and only it.
+    let one = check_in(&files, &["--select", "DC012", "--format", "json"]);
+    assert_eq!((code(&one), rules_in(&one)), (1, vec!["DC012".to_string()]));
+    assert!(
+        !stderr(&one).contains("note:"),
+        "select replaced the default"
+    );
+    // The set by name, added to the defaults or instead of them.
+    for flag in ["--extend-select", "--select"] {
+        let set = check_in(&files, &[flag, "hardening", "--format", "json"]);
+        assert_eq!(rules_in(&set), ["DC011", "DC012", "DC013"], "{flag}");
+        assert!(!stderr(&set).contains("note:"), "{flag}");
+    }
+    let low_only = check_in(&files, &["--select", "ALL", "--fail-on", "medium"]);
+    assert_eq!(code(&low_only), 0);
+    // One rule added to the defaults: the note counts the others.
+    let extended = check_in(&files, &["--extend-select", "DC012", "--format", "json"]);
+    assert_eq!(rules_in(&extended), ["DC012"]);
+    assert!(
+        stderr(&extended).contains(
+            "note: 2 more finding(s) from rules outside the default set: DC011 no-new-privileges-not-set (1), DC013 runs-as-root (1);"
+        ),
+        "{}",
+        stderr(&extended)
+    );
+    // What the user ignored is not advertised.
+    let ignored = check_in(&files, &["--ignore", "DC012,DC013"]);
+    assert!(
+        stderr(&ignored).contains(
+            "note: 1 more finding(s) from rules outside the default set: DC011 no-new-privileges-not-set (1);"
+        ),
+        "{}",
+        stderr(&ignored)
+    );
+    let none = check_in(&files, &["--ignore", "hardening"]);
+    assert!(!stderr(&none).contains("note:"), "{}", stderr(&none));
+    // Past three rules the note counts the rest (DF001 here).
+    let dockerfile = "FROM busybox:1.36\nCMD [\"true\"]\n";
+    let many = check_in(&files_and(&files, ("Dockerfile", dockerfile)), &[]);
+    assert!(
+        stderr(&many)
+            .contains("(1) and 1 more rule; --extend-select hardening or --select ALL to see them"),
+        "{}",
+        stderr(&many)
+    );
+}
+
+fn files_and<'a>(
+    files: &[(&'a str, &'a str)],
+    more: (&'a str, &'a str),
+) -> Vec<(&'a str, &'a str)> {
+    let mut all = files.to_vec();
+    all.push(more);
+    all
+}
+
+#[test]
+fn configuration_selects_the_set_by_name() {
+    let exposed = "services:\n  web:\n    image: ghcr.io/acme/api:1.2\n    ports: [\"8080:8080\"]\n    user: \"101\"\n    mem_limit: 256m\n    security_opt: [\"no-new-privileges:true\"]\n";
+    let files = [
+        ("compose.yaml", HARDENING_ONLY),
+        ("compose.web.yaml", exposed),
+    ];
+    let with = |config: &str, args: &[&str]| {
+        check_in(
+            &files_and(&files, (".moat.toml", config)),
+            &[&["--format", "json"][..], args].concat(),
+        )
+    };
+    let default = with("", &[]);
+    assert_eq!(rules_in(&default), ["DC001"]);
+    let only = with("select = [\"hardening\"]\n", &[]);
+    assert_eq!(code(&only), 1);
+    assert_eq!(rules_in(&only), ["DC011", "DC012", "DC013"]);
+    let extended = with("extend-select = [\"hardening\"]\n", &[]);
+    assert_eq!(rules_in(&extended), ["DC001", "DC011", "DC012", "DC013"]);
+    // --select on the command line replaces the configuration's selection, extension too.
+    let replaced = with("extend-select = [\"hardening\"]\n", &["--select", "DC001"]);
+    assert_eq!(rules_in(&replaced), ["DC001"]);
+    // --extend-select adds to the configuration's select.
+    let added = with("select = [\"DC001\"]\n", &["--extend-select", "DC012"]);
+    assert_eq!(rules_in(&added), ["DC001", "DC012"]);
+    // A name that is no rule and no set is an error where it is written.
+    let typo = with("extend-select = [\"hardning\"]\n", &[]);
+    assert_eq!(code(&typo), 2);
+    assert!(
+        stderr(&typo).contains(".moat.toml:1:18: `hardning` matches no rule"),
+        "{}",
+        stderr(&typo)
+    );
+    // `moat config` spells the selection out.
+    let dir = tmp();
+    std::fs::write(
+        dir.path().join(".moat.toml"),
+        "extend-select = [\"hardening\"]\n",
+    )
+    .unwrap();
+    let shown = moat()
+        .current_dir(dir.path())
+        .args(["config"])
+        .output()
+        .unwrap();
+    let text = stdout(&shown);
+    assert!(text.contains("select = []  # the default set"), "{text}");
+    assert!(text.contains("extend-select = [\"hardening\"]"), "{text}");
+}
+
+#[test]
+fn rules_and_explain_say_which_set_a_rule_is_in() {
+    let table = stdout(&run(&["rules"]));
+    let row = |id: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert!(table.starts_with("ID     SEVERITY  SET  "), "{table}");
+    assert_eq!(row("DC012"), "DC012 low hardening");
+    assert_eq!(row("DC001"), "DC001 medium default");
+    let json: Vec<serde_json::Value> =
+        serde_json::from_slice(&run(&["rules", "--format", "json"]).stdout).unwrap();
+    let dc012 = json.iter().find(|r| r["id"] == "DC012").unwrap();
+    assert_eq!(
+        (&dc012["set"], &dc012["default"]),
+        (&"hardening".into(), &false.into())
+    );
+    let hardening: Vec<&str> = json
+        .iter()
+        .filter(|r| r["default"] == false)
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        hardening,
+        [
+            "DC011", "DC012", "DC013", "DF001", "DF013", "HV003", "KS003", "KS010", "KS012",
+            "KS013"
+        ]
+    );
+    let explain = stdout(&run(&["explain", "DC012"]));
+    assert!(
+        explain.contains("Not in the default set: in `hardening`, reported with `--extend-select hardening`, `--select DC012` or `--select ALL`."),
+        "{explain}"
+    );
+    assert!(stdout(&run(&["explain", "DC001"])).contains("In the default set"));
+}
+
+#[test]
+fn a_rule_files_set_is_checked_at_load_and_selects_custom_rules() {
+    let dir = tmp();
+    let area = dir.path().join("rules/compose");
+    std::fs::create_dir_all(&area).unwrap();
+    let original = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/rules/compose/DC012-no-memory-limit.toml"
+    ))
+    .unwrap()
+    .replace("\"DC012\"", "\"DC912\"")
+    .replace("\"no-memory-limit\"", "\"my-memory-limit\"");
+    let file = area.join("DC912-my-memory-limit.toml");
+    std::fs::write(dir.path().join("compose.yaml"), HARDENING_ONLY).unwrap();
+    let lint = |args: &[&str]| {
+        moat()
+            .current_dir(dir.path())
+            .args(
+                [
+                    &[
+                        "check",
+                        "compose.yaml",
+                        "--rule-dir",
+                        "rules",
+                        "--format",
+                        "json",
+                    ][..],
+                    args,
+                ]
+                .concat(),
+            )
+            .output()
+            .unwrap()
+    };
+    std::fs::write(&file, &original).unwrap();
+    let custom = lint(&["--select", "hardening"]);
+    assert!(
+        rules_in(&custom).contains(&"DC912".to_string()),
+        "{}",
+        stderr(&custom)
+    );
+    assert!(!rules_in(&lint(&[])).contains(&"DC912".to_string()));
+    // A set moat does not know is an error at its line, not a rule silently in no set.
+    let line = original.lines().position(|l| l.starts_with("set")).unwrap() + 1;
+    std::fs::write(&file, original.replace("\"hardening\"", "\"hygiene\"")).unwrap();
+    let bad = lint(&[]);
+    assert_eq!(code(&bad), 2);
+    assert!(
+        stderr(&bad).contains(&format!("DC912-my-memory-limit.toml:{line}:"))
+            && stderr(&bad).contains("hygiene"),
+        "{}",
+        stderr(&bad)
+    );
+}

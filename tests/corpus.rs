@@ -26,7 +26,8 @@ fn whole_corpus_lints_without_panics_or_unexpected_parse_errors() {
     let engine = Engine::new(moat::rules::load::embedded().expect("rules load"));
     let report = check(
         &engine,
-        &Settings::default(),
+        // Every rule, as `--select ALL`: the corpus checks what any rule can meet.
+        &Settings::all(),
         Input::Paths(vec![dir.clone()]),
     )
     .expect("corpus is readable");

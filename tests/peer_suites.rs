@@ -202,7 +202,8 @@ fn lint_with(
     let settings = Settings {
         kinds: vec![(globset::Glob::new("*").unwrap().compile_matcher(), kind)],
         trusted_registries,
-        ..Settings::default()
+        // Every rule, as `--select ALL`: a peer's case is judged against any moat rule.
+        ..Settings::all()
     };
     let report = check(
         engine,

@@ -7,7 +7,7 @@ const END: &str = "<!-- rules:end -->";
 fn table() -> String {
     let rules = moat::rules::load::embedded().expect("rules load");
     let mut out = String::from(
-        "\n| id | name | severity | what it flags | fix |\n| --- | --- | --- | --- | --- |\n",
+        "\n| id | name | severity | set | what it flags | fix |\n| --- | --- | --- | --- | --- | --- |\n",
     );
     for r in &rules {
         let fix = match r.fix.as_ref().map(|f| f.applicability) {
@@ -16,10 +16,11 @@ fn table() -> String {
             None => "",
         };
         out.push_str(&format!(
-            "| {} | `{}` | {} | {} | {} |\n",
+            "| {} | `{}` | {} | {} | {} | {} |\n",
             r.id,
             r.name,
             r.severity,
+            r.set,
             r.title.replace('|', "\\|"),
             fix
         ));

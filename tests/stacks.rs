@@ -29,7 +29,8 @@ fn a_refined_finding_replaces_the_generic_one_at_the_same_place() {
             .map(|d| (d.file, d.span.start))
             .collect()
     };
-    let report = lint("example");
+    // Every rule: DC013 is outside the default set, and OL005 must still replace it.
+    let report = lint_with("example", Settings::all());
     let ollama = at(&report, "OL001");
     assert_eq!(ollama.len(), 1);
     assert!(
@@ -52,7 +53,7 @@ fn a_refined_finding_replaces_the_generic_one_at_the_same_place() {
         "example",
         Settings {
             ignore: vec!["OL001".into()],
-            ..Settings::default()
+            ..Settings::all()
         },
     );
     assert!(at(&without, "DC001").contains(&ollama[0]));
@@ -86,4 +87,46 @@ fn the_exposed_stack_is_flagged_where_it_matters() {
             "{rule} is not critical here: {critical:?}"
         );
     }
+}
+
+/// What the README's first command shows: the default set only, with the hardening findings
+/// counted for the note (DC013 on the Ollama service is replaced by OL005, so not counted), and all of it with
+/// `--select ALL`.
+#[test]
+fn the_example_shows_the_default_set_and_counts_the_rest() {
+    let default = lint("example");
+    let shown: std::collections::BTreeSet<&str> =
+        default.diagnostics.iter().map(|d| &*d.rule).collect();
+    let hidden: Vec<(String, usize)> = default
+        .hidden
+        .iter()
+        .map(|((id, _), n)| (id.to_string(), *n))
+        .collect();
+    assert_eq!(
+        shown.into_iter().collect::<Vec<_>>(),
+        [
+            "AV001", "DC001", "DC003", "DC005", "DC009", "DC010", "DF005", "DF006", "OL001",
+            "OL002", "OL005", "RD001", "RD008", "TR002", "TR004"
+        ]
+    );
+    assert_eq!(
+        hidden,
+        [
+            ("DC011".to_string(), 4),
+            ("DC012".to_string(), 4),
+            ("DF001".to_string(), 1),
+            ("DF013".to_string(), 1)
+        ]
+    );
+    let all = lint_with("example", Settings::all());
+    assert!(all.hidden.is_empty());
+    let count =
+        |r: &moat::Report, id: &str| r.diagnostics.iter().filter(|d| &*d.rule == id).count();
+    for (id, n) in &hidden {
+        assert_eq!(count(&all, id), *n, "{id}");
+    }
+    assert_eq!(
+        all.diagnostics.len(),
+        default.diagnostics.len() + hidden.iter().map(|(_, n)| n).sum::<usize>()
+    );
 }

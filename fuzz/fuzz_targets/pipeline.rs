@@ -47,7 +47,8 @@ fuzz_target!(|data: &[u8]| {
             (name, rest.get(end + 1..).unwrap_or_default())
         }
     };
-    let settings = Settings::default();
+    // Every rule, as `--select ALL`, so the fuzzer reaches all of them.
+    let settings = Settings::all();
     let input = moat::Input::Text {
         name: format!("{}/{name}", common::ROOT).into(),
         text: bytes.to_vec(),

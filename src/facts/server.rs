@@ -142,7 +142,8 @@ pub fn reach<'a>(service: &'a Service, api_port: &str, beyond_loopback: bool) ->
             how: ReachKind::HostNetwork,
             text: format!("port {api_port} on the host's network"),
         });
-        r.spans.extend(service.network_mode.as_ref().map(|m| m.span));
+        r.spans
+            .extend(service.network_mode.as_ref().map(|m| m.span));
         r.every_interface = true;
     }
     for p in service

@@ -2,7 +2,7 @@
 //! through the same checks, so a broken custom rule fails at load with its file and line.
 
 use super::cel::{compile_with, Compile, Expr, Template};
-use super::schema::{ExampleKind, RuleFile, Status};
+use super::schema::{ExampleKind, RuleFile, RuleSet, Status};
 use crate::classify::FileKind;
 use crate::diagnostic::{Applicability, Severity};
 use crate::embedded::Spanned;
@@ -35,6 +35,8 @@ pub struct Rule {
     pub area: String,
     pub severity: Severity,
     pub status: Status,
+    /// The set the rule is in (`set` in its file): the default, or one the user opts into.
+    pub set: RuleSet,
     pub since: String,
     pub cwe: Vec<String>,
     pub sources: Vec<String>,
@@ -346,6 +348,20 @@ fn load_sources(sources: Vec<Source>) -> Result<Vec<Rule>, Vec<RuleError>> {
                     message: format!("`{key}` is already used by {prev}"),
                 });
             }
+        }
+    }
+    // A selector that names a set, or ALL, must not also name a rule.
+    for r in &rules {
+        if RuleSet::named(&r.name).is_some() || r.name.eq_ignore_ascii_case("all") {
+            errors.push(RuleError {
+                origin: r.origin.clone(),
+                line: 1,
+                column: 1,
+                message: format!(
+                    "`{}` is a selector (`ALL` or a rule set), not free as a rule name",
+                    r.name
+                ),
+            });
         }
     }
     for r in &rules {
@@ -683,6 +699,7 @@ fn load_one(source: &Source) -> Result<Rule, Vec<RuleError>> {
         area,
         severity: file.severity,
         status: file.status,
+        set: file.set,
         since: file.since,
         cwe: file.cwe,
         sources: file.sources,

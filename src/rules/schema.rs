@@ -14,6 +14,11 @@ pub struct RuleFile {
     pub severity: Severity,
     #[serde(default = "stable")]
     pub status: Status,
+    /// The named set the rule belongs to; absent: the default set, reported by a plain
+    /// `moat check`. Membership lives here, not in a list in Rust, so it follows the rule
+    /// through merges and renames.
+    #[serde(default)]
+    pub set: RuleSet,
     pub since: String,
     #[serde(default)]
     pub cwe: Vec<String>,
@@ -42,6 +47,51 @@ pub struct RuleFile {
 
 fn stable() -> Status {
     Status::Stable
+}
+
+/// The sets rules are grouped in. A set outside the default is opted into by its name
+/// (`--extend-select hardening`, `select = ["hardening"]`), as ruff's rules outside its
+/// default selection are by their codes; `ALL` selects every set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleSet {
+    /// What a maintainer would fix today: exposure, container escapes, secrets, known
+    /// vulnerable versions, turned-off verification.
+    #[default]
+    Default,
+    /// Defence in depth that applies to nearly every service (memory limits, a non-root
+    /// user, no-new-privileges, health checks): worth having, rarely the finding to act on
+    /// first.
+    Hardening,
+}
+
+impl RuleSet {
+    /// Every set, the default first.
+    pub const ALL: [RuleSet; 2] = [RuleSet::Default, RuleSet::Hardening];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleSet::Default => "default",
+            RuleSet::Hardening => "hardening",
+        }
+    }
+
+    /// The sets a selector may name: every one but the default, which is what an empty
+    /// selection means.
+    pub fn selectable() -> impl Iterator<Item = RuleSet> {
+        RuleSet::ALL.into_iter().filter(|s| *s != RuleSet::Default)
+    }
+
+    /// The set `selector` names, ignoring case.
+    pub fn named(selector: &str) -> Option<RuleSet> {
+        RuleSet::selectable().find(|s| s.as_str().eq_ignore_ascii_case(selector.trim()))
+    }
+}
+
+impl std::fmt::Display for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -143,12 +193,17 @@ pub struct Example {
 }
 
 impl Example {
-    /// The settings the example is linted under: its `config`, else the defaults.
+    /// The settings the example is linted under: its `config`, else the defaults; with every
+    /// rule selected, since an example shows its rule whichever set that is in.
     pub fn settings(&self) -> Result<crate::settings::Settings, crate::config::ConfigError> {
-        let Some(text) = &self.config else {
-            return Ok(crate::settings::Settings::default());
+        let mut settings = match &self.config {
+            None => crate::settings::Settings::default(),
+            Some(text) => {
+                crate::config::parse(text, std::path::Path::new(crate::config::FILE_NAME))
+                    .map(crate::settings::Settings::from_config)?
+            }
         };
-        crate::config::parse(text, std::path::Path::new(crate::config::FILE_NAME))
-            .map(crate::settings::Settings::from_config)
+        settings.extend_select.push("ALL".into());
+        Ok(settings)
     }
 }
