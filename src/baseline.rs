@@ -80,10 +80,16 @@ pub fn write(findings: Vec<Entry>, path: &Path) -> Result<usize, crate::files::W
 pub struct Remaining(HashMap<Entry, usize>);
 
 impl Remaining {
-    pub fn new(baseline: &Baseline) -> Self {
+    /// An entry written before a rule was merged into another names its former id: it counts
+    /// for the rule it became (`rules`' aliases).
+    pub fn new(baseline: &Baseline, rules: &[crate::rules::load::Rule]) -> Self {
         let mut counts = HashMap::new();
         for e in &baseline.findings {
-            *counts.entry(e.clone()).or_insert(0) += 1;
+            let mut e = e.clone();
+            if let Some(r) = crate::rules::load::find(rules, &e.rule) {
+                e.rule = r.id.to_string();
+            }
+            *counts.entry(e).or_insert(0) += 1;
         }
         Remaining(counts)
     }

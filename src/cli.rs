@@ -371,11 +371,12 @@ pub fn run(cli: Cli) -> i32 {
             Err(code) => code,
         },
         Command::Explain { rule, rule_dirs } => match load_rules(&anywhere(rule_dirs)) {
-            Ok(rules) => match rules
-                .iter()
-                .find(|r| r.id.eq_ignore_ascii_case(&rule) || *r.name == *rule)
-            {
+            Ok(rules) => match load::find(&rules, &rule) {
                 Some(r) => {
+                    if !r.id.eq_ignore_ascii_case(rule.trim()) && *r.name != *rule.trim() {
+                        // As ruff says for a redirected code: the old name still works.
+                        eprintln!("moat: `{}` is now {} {}", rule.trim(), r.id, r.name);
+                    }
                     print(&explain(r));
                     0
                 }
@@ -641,9 +642,12 @@ fn settings_from(config: &Loaded, args: &CheckArgs, rules: &[Rule]) -> Result<Se
         .chain(configured_rules)
     {
         let known = rules.iter().any(|r| {
-            r.id.to_ascii_uppercase()
-                .starts_with(&s.to_ascii_uppercase())
-                || *r.name == **s
+            crate::settings::matches(s, crate::settings::RuleKey {
+                id: &r.id,
+                name: &r.name,
+                set: RuleSet::Default,
+                aliases: &r.aliases,
+            })
         }) || RuleSet::named(s).is_some()
             || matches!(
                 s.as_str(),
@@ -1168,7 +1172,9 @@ fn check(mut args: CheckArgs) -> i32 {
     }
     let mut statistics = Statistics::default();
     let mut baseline_entries = Vec::new();
-    let mut remaining = baseline.as_ref().map(crate::baseline::Remaining::new);
+    let mut remaining = baseline
+        .as_ref()
+        .map(|b| crate::baseline::Remaining::new(b, &engine.rules));
     let baseline_folder = args
         .write_baseline
         .as_deref()
@@ -1385,6 +1391,22 @@ pub fn rules_table(rules: &[Rule]) -> String {
             "{id:<w0$}  {severity:<w1$}  {set:<w2$}  {name:<w3$}  {title}\n"
         ));
     }
+    // Former ids, as ruff lists its redirects: each still selects the rule it became.
+    let redirects: Vec<String> = rules
+        .iter()
+        .flat_map(|r| {
+            r.aliases
+                .iter()
+                .filter(|a| !a.contains('-'))
+                .map(move |a| format!("{a} -> {} {}", r.id, r.name))
+        })
+        .collect();
+    if !redirects.is_empty() {
+        out.push_str("\nRedirected (former ids still select, ignore and suppress the rule):\n");
+        for line in redirects {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
     out
 }
 
@@ -1407,6 +1429,7 @@ fn rules_json(rules: &[Rule]) -> String {
             serde_json::json!({
                 "id": &*r.id, "name": &*r.name, "title": r.title, "area": r.area,
                 "severity": r.severity, "set": r.set.as_str(),
+                "aliases": r.aliases.iter().map(|a| &**a).collect::<Vec<_>>(),
                 "default": r.set == RuleSet::Default, "node": r.node.name(),
                 "kinds": r.kinds.iter().map(|k| k.name()).collect::<Vec<_>>(),
                 "references": &*r.references, "cwe": r.cwe, "sources": r.sources,
@@ -1433,6 +1456,12 @@ pub fn explain(r: &Rule) -> String {
         r.title,
         set_line(r)
     );
+    if !r.aliases.is_empty() {
+        out.push_str(&format!(
+            "Formerly: {} (they still select, ignore and suppress it)\n\n",
+            r.aliases.join(", ")
+        ));
+    }
     out.push_str(&format!(
         "What it does\n{}\nWhy is this bad?\n",
         indent(r.what.trim())

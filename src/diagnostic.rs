@@ -85,6 +85,9 @@ pub const SKIPPED: &str = "skipped";
 pub struct Diagnostic {
     pub rule: Arc<str>,
     pub name: Arc<str>,
+    /// The rule's former ids and names: selectors, suppressions and baselines that name them
+    /// mean this rule.
+    pub aliases: Arc<[Arc<str>]>,
     pub severity: Severity,
     pub message: String,
     pub help: Option<String>,
@@ -108,6 +111,7 @@ impl Diagnostic {
         Diagnostic {
             rule: Arc::from(id),
             name: Arc::from(id),
+            aliases: Arc::from(Vec::new()),
             severity,
             message,
             help: None,

@@ -277,7 +277,7 @@ fn lint_batch(
         })
         .collect();
     for d in &mut report.diagnostics {
-        if let Some(s) = file_settings[d.file].severity_override(&d.rule, &d.name) {
+        if let Some(s) = file_settings[d.file].severity_override(d) {
             d.severity = s;
         }
     }

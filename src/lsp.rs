@@ -283,7 +283,7 @@ fn lint(engine: &Engine, uri: &lsp::Uri, text: String) -> Document {
             settings.selects(&engine.rules, &path, d) == crate::settings::Selection::Shown
         });
         for d in &mut diagnostics {
-            if let Some(s) = settings.severity_override(&d.rule, &d.name) {
+            if let Some(s) = settings.severity_override(d) {
                 d.severity = s;
             }
         }

@@ -66,14 +66,51 @@ impl Default for Settings {
     }
 }
 
+/// What selectors match a rule by: its id, name and set, and its aliases (the ids and names
+/// of the rules merged into it).
+#[derive(Debug, Clone, Copy)]
+pub struct RuleKey<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub set: RuleSet,
+    pub aliases: &'a [std::sync::Arc<str>],
+}
+
+impl<'a> RuleKey<'a> {
+    /// A rule without aliases (input problems, tests).
+    pub fn new(id: &'a str, name: &'a str, set: RuleSet) -> Self {
+        RuleKey {
+            id,
+            name,
+            set,
+            aliases: &[],
+        }
+    }
+
+    /// The key of a finding: its rule's id, name and aliases, and the set `rules` give it.
+    pub fn of(rules: &[Rule], d: &'a Diagnostic) -> Self {
+        RuleKey {
+            id: &d.rule,
+            name: &d.name,
+            set: set_of(rules, &d.rule),
+            aliases: &d.aliases,
+        }
+    }
+}
+
 /// `DF` matches `DF001`; `DF00` matches `DF001`..`DF009`; a name matches itself; a set's
-/// name (`hardening`) matches its rules; `ALL` matches every rule.
-fn matches(selector: &str, id: &str, name: &str, set: RuleSet) -> bool {
+/// name (`hardening`) matches its rules; `ALL` matches every rule. A former id or name (an
+/// alias) matches as the rule's own does: `KS009` and `KS` select the rule KS009 became.
+pub fn matches(selector: &str, key: RuleKey) -> bool {
     let s = selector.trim();
-    s.eq_ignore_ascii_case(name)
-        || (!s.is_empty() && id.to_ascii_uppercase().starts_with(&s.to_ascii_uppercase()))
+    let by_id_or_name = |id: &str, name: &str| {
+        s.eq_ignore_ascii_case(name)
+            || (!s.is_empty() && id.to_ascii_uppercase().starts_with(&s.to_ascii_uppercase()))
+    };
+    by_id_or_name(key.id, key.name)
         || s.eq_ignore_ascii_case("ALL")
-        || RuleSet::named(s) == Some(set)
+        || RuleSet::named(s) == Some(key.set)
+        || key.aliases.iter().any(|a| by_id_or_name(a, a))
 }
 
 /// Where a finding stands under the settings of its file.
@@ -153,9 +190,9 @@ impl Settings {
     }
 
     /// Whether rule `id` (`name`, in `set`) is reported, before `[per-file-ignores]`.
-    pub fn selection(&self, id: &str, name: &str, set: RuleSet) -> Selection {
-        if self.foreign_rules.iter().any(|r| r == id)
-            || self.ignore.iter().any(|s| matches(s, id, name, set))
+    pub fn selection(&self, key: RuleKey) -> Selection {
+        let (id, set) = (key.id, key.set);
+        if self.foreign_rules.iter().any(|r| r == id) || self.ignore.iter().any(|s| matches(s, key))
         {
             return Selection::Deselected;
         }
@@ -170,9 +207,9 @@ impl Settings {
             || if self.select.is_empty() {
                 set == RuleSet::Default
             } else {
-                self.select.iter().any(|s| matches(s, id, name, set))
+                self.select.iter().any(|s| matches(s, key))
             }
-            || self.extend_select.iter().any(|s| matches(s, id, name, set));
+            || self.extend_select.iter().any(|s| matches(s, key));
         match selected {
             true => Selection::Shown,
             false if self.select.is_empty() => Selection::OutsideDefault,
@@ -180,37 +217,37 @@ impl Settings {
         }
     }
 
-    pub fn enabled(&self, id: &str, name: &str, set: RuleSet) -> bool {
-        self.selection(id, name, set) == Selection::Shown
+    pub fn enabled(&self, key: RuleKey) -> bool {
+        self.selection(key) == Selection::Shown
     }
 
     /// Where a finding in the file at `path` stands: `selection`, then `[per-file-ignores]`.
     pub fn selects(&self, rules: &[Rule], path: &Path, d: &Diagnostic) -> Selection {
-        let set = set_of(rules, &d.rule);
-        match self.selection(&d.rule, &d.name, set) {
+        let key = RuleKey::of(rules, d);
+        match self.selection(key) {
             Selection::Deselected => Selection::Deselected,
-            _ if self.ignored_in(path, &d.rule, &d.name, set) => Selection::Deselected,
+            _ if self.ignored_in(path, key) => Selection::Deselected,
             s => s,
         }
     }
 
     /// Ignored for this file by `[per-file-ignores]`.
-    pub fn ignored_in(&self, path: &Path, id: &str, name: &str, set: RuleSet) -> bool {
+    pub fn ignored_in(&self, path: &Path, key: RuleKey) -> bool {
         if self.per_file_ignores.is_empty() {
             return false;
         }
         let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         self.per_file_ignores.iter().any(|(g, rules)| {
-            (g.is_match(&abs) || g.is_match(path))
-                && rules.iter().any(|r| matches(r, id, name, set))
+            (g.is_match(&abs) || g.is_match(path)) && rules.iter().any(|r| matches(r, key))
         })
     }
 
-    pub fn severity_override(&self, id: &str, name: &str) -> Option<Severity> {
+    /// `[severity]` of the rule of `d`: by id, name, or a former id or name.
+    pub fn severity_override(&self, d: &Diagnostic) -> Option<Severity> {
         self.severity
             .iter()
             .rev()
-            .find(|(k, _)| k == id || k == name)
+            .find(|(k, _)| *k == *d.rule || *k == *d.name || d.aliases.iter().any(|a| **a == **k))
             .map(|(_, s)| *s)
     }
 
@@ -240,17 +277,20 @@ mod tests {
             ignore: vec!["dockerfile-no-healthcheck".into()],
             ..Settings::default()
         };
-        assert!(s.enabled("DF001", "x", H));
-        assert!(!s.enabled("DC001", "y", D));
-        assert!(!s.enabled("DF013", "dockerfile-no-healthcheck", H));
-        assert!(s.enabled("parse-error", "parse-error", D));
+        assert!(s.enabled(RuleKey::new("DF001", "x", H)));
+        assert!(!s.enabled(RuleKey::new("DC001", "y", D)));
+        assert!(!s.enabled(RuleKey::new("DF013", "dockerfile-no-healthcheck", H)));
+        assert!(s.enabled(RuleKey::new("parse-error", "parse-error", D)));
     }
 
     #[test]
     fn the_default_selection_is_the_default_set() {
         let s = Settings::default();
-        assert_eq!(s.selection("DC001", "a", D), Selection::Shown);
-        assert_eq!(s.selection("DC012", "b", H), Selection::OutsideDefault);
+        assert_eq!(s.selection(RuleKey::new("DC001", "a", D)), Selection::Shown);
+        assert_eq!(
+            s.selection(RuleKey::new("DC012", "b", H)),
+            Selection::OutsideDefault
+        );
         // Extending the default by the set's name, in any case, or by one id.
         for extra in ["hardening", "HARDENING", "DC012", "b", "ALL"] {
             let s = Settings {
@@ -258,7 +298,8 @@ mod tests {
                 ..Settings::default()
             };
             assert!(
-                s.enabled("DC012", "b", H) && s.enabled("DC001", "a", D),
+                s.enabled(RuleKey::new("DC012", "b", H))
+                    && s.enabled(RuleKey::new("DC001", "a", D)),
                 "{extra}"
             );
         }
@@ -267,15 +308,21 @@ mod tests {
             select: vec!["hardening".into()],
             ..Settings::default()
         };
-        assert!(s.enabled("DC012", "b", H));
-        assert_eq!(s.selection("DC001", "a", D), Selection::Deselected);
+        assert!(s.enabled(RuleKey::new("DC012", "b", H)));
+        assert_eq!(
+            s.selection(RuleKey::new("DC001", "a", D)),
+            Selection::Deselected
+        );
         // An ignored rule is the user's choice too.
         let s = Settings {
             ignore: vec!["hardening".into()],
             ..Settings::all()
         };
-        assert_eq!(s.selection("DC012", "b", H), Selection::Deselected);
-        assert!(Settings::all().enabled("DC012", "b", H));
+        assert_eq!(
+            s.selection(RuleKey::new("DC012", "b", H)),
+            Selection::Deselected
+        );
+        assert!(Settings::all().enabled(RuleKey::new("DC012", "b", H)));
     }
 
     #[test]
@@ -298,10 +345,19 @@ mod tests {
             ..Settings::default()
         };
         let in_b = s.for_path(&root.join("a/b/compose.yaml"));
-        assert!(!in_b.enabled("DC001", "x", D) && in_b.enabled("DF001", "y", D));
+        assert!(
+            !in_b.enabled(RuleKey::new("DC001", "x", D))
+                && in_b.enabled(RuleKey::new("DF001", "y", D))
+        );
         let in_a = s.for_path(&root.join("a/Dockerfile"));
-        assert!(in_a.enabled("DC001", "x", D) && !in_a.enabled("DF001", "y", D));
+        assert!(
+            in_a.enabled(RuleKey::new("DC001", "x", D))
+                && !in_a.enabled(RuleKey::new("DF001", "y", D))
+        );
         let outside = s.for_path(&root.join("Dockerfile"));
-        assert!(outside.enabled("DC001", "x", D) && outside.enabled("DF001", "y", D));
+        assert!(
+            outside.enabled(RuleKey::new("DC001", "x", D))
+                && outside.enabled(RuleKey::new("DF001", "y", D))
+        );
     }
 }

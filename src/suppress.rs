@@ -122,8 +122,13 @@ fn next_logical_line(source: &SourceFile, mut line: usize) -> (usize, usize) {
 }
 
 fn matches(selector: &str, d: &Diagnostic) -> bool {
-    let s = selector.to_ascii_uppercase();
-    *d.name == *selector || (!s.is_empty() && d.rule.to_ascii_uppercase().starts_with(&s))
+    // As `select`: by id, id prefix, name, or a former id or name of the rule. Sets and
+    // `ALL` are not for suppressions, which name what they silence.
+    let s = selector.trim();
+    let by = |id: &str, name: &str| {
+        name == s || (!s.is_empty() && id.to_ascii_uppercase().starts_with(&s.to_ascii_uppercase()))
+    };
+    by(&d.rule, &d.name) || d.aliases.iter().any(|a| by(a, a))
 }
 
 /// Remove suppressed diagnostics; add findings about the suppressions themselves.

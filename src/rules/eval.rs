@@ -43,7 +43,7 @@ impl Engine {
     }
 
     pub fn rule(&self, key: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| &*r.id == key || &*r.name == key)
+        super::load::find(&self.rules, key)
     }
 
     pub fn evaluate(
@@ -237,6 +237,7 @@ fn apply(rule: &Rule, node: &Node, ctx: &Context) -> Result<Option<Diagnostic>, 
     Ok(Some(Diagnostic {
         rule: rule.id.clone(),
         name: rule.name.clone(),
+        aliases: rule.aliases.clone(),
         severity,
         message: rule.message.render(ctx)?,
         help: Some(rule.help.render(ctx)?),

@@ -52,6 +52,8 @@ pub struct Rule {
     pub escalate: Vec<(Expr, Severity)>,
     /// Rule ids this one refines; see `drop_superseded`.
     pub supersedes: Vec<Arc<str>>,
+    /// Former ids and names (`aliases` in the file).
+    pub aliases: Arc<[Arc<str>]>,
     pub message: Template,
     pub help: Template,
     pub help_text: String,
@@ -309,6 +311,17 @@ fn collect_toml(
     Ok(())
 }
 
+/// The rule a key names: its id (any case), its name, or one of its aliases (former ids and
+/// names of rules merged into it).
+pub fn find<'a>(rules: &'a [Rule], key: &str) -> Option<&'a Rule> {
+    let key = key.trim();
+    rules.iter().find(|r| {
+        r.id.eq_ignore_ascii_case(key)
+            || *r.name == *key
+            || r.aliases.iter().any(|a| a.eq_ignore_ascii_case(key))
+    })
+}
+
 /// Rule files, every expression checked now.
 pub fn load_all(sources: Vec<(String, String)>) -> Result<Vec<Rule>, Vec<RuleError>> {
     load_sources(
@@ -336,10 +349,13 @@ fn load_sources(sources: Vec<Source>) -> Result<Vec<Rule>, Vec<RuleError>> {
             Err(e) => errors.extend(e),
         }
     }
-    // Ids and names are unique across the embedded set and every rule folder.
+    // Ids, names and aliases are unique across the embedded set and every rule folder.
     let mut seen: HashMap<String, String> = HashMap::new();
     for r in &rules {
-        for key in [r.id.to_string(), r.name.to_string()] {
+        let keys = [r.id.to_string(), r.name.to_string()]
+            .into_iter()
+            .chain(r.aliases.iter().map(|a| a.to_string()));
+        for key in keys {
             if let Some(prev) = seen.insert(key.clone(), r.origin.clone()) {
                 errors.push(RuleError {
                     origin: r.origin.clone(),
@@ -712,6 +728,7 @@ fn load_one(source: &Source) -> Result<Rule, Vec<RuleError>> {
         at,
         labels,
         escalate,
+        aliases: file.aliases.iter().map(|a| Arc::from(a.as_str())).collect(),
         supersedes: file
             .supersedes
             .iter()

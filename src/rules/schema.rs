@@ -34,6 +34,10 @@ pub struct RuleFile {
     /// Raise the severity when a condition holds (e.g. the service is exposed).
     #[serde(default)]
     pub escalate: Vec<Escalate>,
+    /// Former ids and names of this rule (rules merged into one concept, renamed rules): they
+    /// still select, ignore, suppress and match baselines, and `moat explain` finds it by them.
+    #[serde(default)]
+    pub aliases: Vec<String>,
     /// Generic rules this one refines: where both fire at the same place, only this one is
     /// reported (Redis exposed without auth says everything "port on all interfaces" would).
     #[serde(default)]
