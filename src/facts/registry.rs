@@ -27,6 +27,9 @@ pub fn var_type(kind: NodeKind, var: &str) -> Option<SchemaFn> {
         (NodeKind::Command, "instruction") => of::<RunFacts>,
         (NodeKind::Command, "command") => of::<CommandFacts>,
         (NodeKind::Server, "server") => of::<server::ServerFacts>,
+        (NodeKind::Redis, "redis") => of::<crate::model::redis::RedisFacts>,
+        (NodeKind::Ollama, "ollama") => of::<crate::model::ollama::OllamaFacts>,
+        (NodeKind::Chromadb, "chromadb") => of::<crate::model::chromadb::ChromadbFacts>,
         _ => return None,
     })
 }

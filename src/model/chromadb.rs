@@ -4,13 +4,14 @@
 //! authentication and ignores the Python-era `CHROMA_SERVER_AUTHN_*` settings; before 1.0 a
 //! `CHROMA_SERVER_AUTHN_PROVIDER` turns token or basic authentication on.
 
-use super::envfile::{self, Setting};
+use super::envfile::{self, ConfiguredBy, Setting};
 use super::nodes::{Node, NodeKind, ServiceCtx};
-use super::ollama::{merge, reach};
+use super::ollama::reach;
 use super::{component::Component, ImageRef};
-use crate::model::nodes::fact;
+use crate::model::nodes::{fact, to_json};
 use crate::source::Span;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 /// Span keys a `chromadb` rule may name.
 pub const SPAN_KEYS: &[&str] = &[
@@ -68,7 +69,7 @@ pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
         return;
     }
     let (vars, unread) = ctx.env();
-    out.push(node_from(ctx, vars, unread, &json!({})));
+    out.push(node_from(ctx, vars, unread, ConfiguredBy::Service, &[]));
 }
 
 /// Pydantic's true values (the Python server), which also cover the Rust server's `true`.
@@ -113,7 +114,104 @@ fn command_option(ctx: &ServiceCtx, name: &str) -> Option<(String, Span)> {
     None
 }
 
-pub fn node_from(ctx: &ServiceCtx, vars: &[Setting], unread: &[String], extra: &Value) -> Node {
+/// `chromadb`: one Chroma server, as its environment, command line and image configure it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ChromadbFacts {
+    /// The image tag as a version (`0.5.20`, `1.0.0`); `null` for `latest`, a bare major
+    /// number, another word, or no tag.
+    pub version: Option<String>,
+    /// The version for messages: `version`, `latest (1.x)` for the official image's
+    /// floating tag, or `unknown`.
+    pub version_text: String,
+    /// The major version number; `null` when `version` is.
+    pub major: Option<i64>,
+    /// Chroma 1.x, the Rust server (a 1.x tag, or the official image's `latest` or no tag):
+    /// no built-in authentication, and the Python-era `CHROMA_SERVER_AUTHN_*` are ignored.
+    pub rust_server: bool,
+    /// Chroma 0.x, the Python server, where an authentication provider works.
+    pub python_server: bool,
+    /// An official image: `chromadb/chroma` or `chroma-core/chroma` (any registry).
+    pub official_image: bool,
+    /// `CHROMA_SERVER_AUTHN_PROVIDER` (or the older `CHROMA_SERVER_AUTH_PROVIDER`) as
+    /// written; `null` when unset, empty, or its value is not known here.
+    pub auth_provider: Option<String>,
+    /// An authentication provider is set, to a non-empty value or one not known here.
+    pub auth_provider_set: bool,
+    /// Which of the two names sets the provider; `null` when unset.
+    pub auth_provider_name: Option<String>,
+    /// A provider is set and this server reads it: not the Rust server (an unknown version
+    /// gets the benefit of the doubt).
+    pub auth: bool,
+    /// A provider is set but the Rust server ignores it: no authentication after all.
+    pub auth_ignored: bool,
+    /// `auth` can be relied on: false when no provider is seen, the server may be 0.x, and an
+    /// `env_file` that could set one was not read.
+    pub auth_known: bool,
+    /// `CHROMA_ALLOW_RESET` (or `ALLOW_RESET`) is true (`1`, `true`, `yes`, `on`, `t`, `y`):
+    /// any client may wipe the database.
+    pub allow_reset: bool,
+    /// Its value as written; `null` when unset or not known.
+    pub allow_reset_text: Option<String>,
+    /// Which name sets it; `null` when unset.
+    pub allow_reset_name: Option<String>,
+    /// Where it is set, for messages (`environment`, ``env_file `chroma.env` ``, `env file`,
+    /// `Environment=`); `null` when unset.
+    pub allow_reset_source: Option<String>,
+    /// A CORS allowed origin (`CHROMA_CORS_ALLOW_ORIGINS`, or the older
+    /// `CHROMA_SERVER_CORS_ALLOW_ORIGINS`) is `*`.
+    pub cors_wildcard: bool,
+    /// The CORS origins as written (`["*"]`); `null` when unset or not known.
+    pub cors_text: Option<String>,
+    /// Which name sets them; `null` when unset.
+    pub cors_name: Option<String>,
+    /// Where they are set, as in `allow_reset_source`; `null` when unset.
+    pub cors_source: Option<String>,
+    /// `CHROMA_SERVER_AUTHN_CREDENTIALS` holds the credentials themselves, written out (not
+    /// a reference or empty).
+    pub inline_credentials: bool,
+    /// Where `CHROMA_SERVER_AUTHN_CREDENTIALS` is set, as in `allow_reset_source`; `null`
+    /// when unset.
+    pub credentials_source: Option<String>,
+    /// `CHROMA_SERVER_AUTHN_CREDENTIALS_FILE` is set.
+    pub credentials_from_file: bool,
+    /// The address it listens on, quotes removed: `--host`, else `CHROMA_LISTEN_ADDRESS` (or
+    /// `CHROMA_HOST_ADDR`), else `0.0.0.0` for the official image; `null` when not known.
+    pub listen_address: Option<String>,
+    /// Where the address comes from, for messages: `the command`, a setting's place,
+    /// ``the default of the image `...` ``, or `unknown`.
+    pub listen_source: String,
+    /// The port: `--port`, else `CHROMA_PORT` (or `CHROMA_HOST_PORT`), else 8000.
+    pub port: String,
+    /// `listen_address` is known and not loopback.
+    pub listens_beyond_loopback: bool,
+    /// Listens beyond loopback, and other hosts reach its port: a port published beyond
+    /// loopback, the host's network, or an exposure path (LoadBalancer, NodePort, Ingress).
+    pub exposed: bool,
+    /// `exposed`, on every interface: the host's network, an exposure path, or a port
+    /// published on all interfaces.
+    pub published_on_all_interfaces: bool,
+    /// How other hosts reach its port, comma-separated, for messages (``port `8000:8000`
+    /// published on all interfaces``); `''` when nothing does. Set even when it listens on
+    /// loopback only (then `exposed` is false).
+    pub exposure: String,
+    /// Compose `env_file` entries that could not be read: settings may be missing.
+    pub env_files_unread: Vec<String>,
+    /// What the settings were read from.
+    pub kind: ConfiguredBy,
+    /// A systemd unit's `EnvironmentFile=` paths (host paths, not read); empty for other
+    /// kinds.
+    pub environment_files: Vec<String>,
+}
+
+/// The node for one Chroma server configured by `vars` (the joined environment), the image
+/// and command of `ctx.service`, and what the settings were read from.
+pub fn node_from(
+    ctx: &ServiceCtx,
+    vars: &[Setting],
+    unread: &[String],
+    kind: ConfiguredBy,
+    environment_files: &[String],
+) -> Node {
     let s = ctx.service;
     let mut n = ctx.node(NodeKind::Chromadb);
     let image = s.image.as_ref();
@@ -198,44 +296,44 @@ pub fn node_from(ctx: &ServiceCtx, vars: &[Setting], unread: &[String], extra: &
             .map_or(s.span, |v| v.span),
     );
 
-    let mut facts = json!({
-        "version": version,
-        "version_text": version_text,
-        "major": major,
-        "rust_server": rust_server,
-        "python_server": python_server,
-        "official_image": official,
-        "auth_provider": provider.and_then(|p| p.value.clone()),
-        "auth_provider_set": provider.is_some(),
-        "auth_provider_name": provider.map(|p| p.name.clone()),
-        "auth": auth,
-        "auth_ignored": auth_ignored,
+    let facts = ChromadbFacts {
+        version,
+        version_text,
+        major,
+        rust_server,
+        python_server,
+        official_image: official,
+        auth_provider: provider.and_then(|p| p.value.clone()),
+        auth_provider_set: provider.is_some(),
+        auth_provider_name: provider.map(|p| p.name.clone()),
+        auth,
+        auth_ignored,
         // Not known when an env_file that could set a provider was not read (and the
         // version does not rule authentication out anyway).
-        "auth_known": provider.is_some() || rust_server || unread.is_empty(),
-        "allow_reset": allow_reset,
-        "allow_reset_text": reset.and_then(|r| r.value.clone()),
-        "allow_reset_name": reset.map(|r| r.name.clone()),
-        "allow_reset_source": reset.map(|r| r.from.clone()),
-        "cors_wildcard": wildcard,
-        "cors_text": cors.and_then(|c| c.value.clone()),
-        "cors_name": cors.map(|c| c.name.clone()),
-        "cors_source": cors.map(|c| c.from.clone()),
-        "inline_credentials": inline,
-        "credentials_source": creds.map(|c| c.from.clone()),
-        "credentials_from_file": envfile::get(vars, CREDENTIALS_FILE).is_some(),
-        "listen_address": listen_host,
-        "listen_source": listen_source,
-        "port": port,
-        "listens_beyond_loopback": beyond_loopback,
-        "exposed": reach.exposed,
-        "published_on_all_interfaces": reach.every_interface,
-        "exposure": reach.text,
-        "env_files_unread": unread,
-        "kind": "service",
-    });
-    merge(&mut facts, extra);
-    n.vars.push(("chromadb", fact(facts)));
+        auth_known: provider.is_some() || rust_server || unread.is_empty(),
+        allow_reset,
+        allow_reset_text: reset.and_then(|r| r.value.clone()),
+        allow_reset_name: reset.map(|r| r.name.clone()),
+        allow_reset_source: reset.map(|r| r.from.clone()),
+        cors_wildcard: wildcard,
+        cors_text: cors.and_then(|c| c.value.clone()),
+        cors_name: cors.map(|c| c.name.clone()),
+        cors_source: cors.map(|c| c.from.clone()),
+        inline_credentials: inline,
+        credentials_source: creds.map(|c| c.from.clone()),
+        credentials_from_file: envfile::get(vars, CREDENTIALS_FILE).is_some(),
+        listen_address: listen_host,
+        listen_source,
+        port,
+        listens_beyond_loopback: beyond_loopback,
+        exposed: reach.exposed,
+        published_on_all_interfaces: reach.every_interface,
+        exposure: reach.text,
+        env_files_unread: unread.to_vec(),
+        kind,
+        environment_files: environment_files.to_vec(),
+    };
+    n.vars.push(("chromadb", fact(to_json(&facts))));
     n
 }
 

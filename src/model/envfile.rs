@@ -13,7 +13,8 @@ use super::{EnvSource, Origin, Service};
 use crate::parse::env_file;
 use crate::parse::Problem;
 use crate::source::Span;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 /// One variable as the process will see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,11 +109,25 @@ pub fn file_service(ctx: &FileCtx, span: Span) -> Service {
     }
 }
 
-/// Build component nodes for settings read from a file that no service declares.
+/// What a component node's settings were read from (`ollama.kind`, `chromadb.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfiguredBy {
+    /// A service that runs the server (Compose, Kubernetes, Helm values, a Dockerfile).
+    Service,
+    /// A standalone env file.
+    Env,
+    /// A systemd unit or drop-in (`Environment=`).
+    Systemd,
+}
+
+/// Build component nodes for settings read from a file that no service declares;
+/// `environment_files` are a systemd unit's `EnvironmentFile=` paths.
 pub fn component_nodes(
     ctx: &FileCtx,
     vars: &[Setting],
-    extra: &serde_json::Value,
+    by: ConfiguredBy,
+    environment_files: &[String],
     out: &mut Vec<Node>,
 ) {
     let first = |pred: fn(&str) -> bool| vars.iter().find(|v| pred(&v.name)).map(|v| v.span);
@@ -124,9 +139,21 @@ pub fn component_nodes(
         let facts = super::nodes::fact(super::nodes::service_facts(&service));
         let sctx = ServiceCtx::new(&service, &facts, ctx.file, ctx.file_facts, ctx.related);
         if which == "ollama" {
-            out.push(super::ollama::node_from(&sctx, vars, &[], extra));
+            out.push(super::ollama::node_from(
+                &sctx,
+                vars,
+                &[],
+                by,
+                environment_files,
+            ));
         } else {
-            out.push(super::chromadb::node_from(&sctx, vars, &[], extra));
+            out.push(super::chromadb::node_from(
+                &sctx,
+                vars,
+                &[],
+                by,
+                environment_files,
+            ));
         }
     }
 }
@@ -143,6 +170,6 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
             from: "env file".to_string(),
         })
         .collect();
-    component_nodes(ctx, &vars, &json!({ "kind": "env" }), out);
+    component_nodes(ctx, &vars, ConfiguredBy::Env, &[], out);
     problems
 }

@@ -4,12 +4,13 @@
 //! §2): the binary listens on `127.0.0.1:11434` when `OLLAMA_HOST` is unset, the official
 //! image sets `OLLAMA_HOST=0.0.0.0:11434` and has no `USER`; the server has no authentication.
 
-use super::envfile::{self, Setting};
+use super::envfile::{self, ConfiguredBy, Setting};
 use super::nodes::{is_root_user, Node, NodeKind, ServiceCtx};
 use super::{component::Component, ImageRef, Port};
-use crate::model::nodes::fact;
+use crate::model::nodes::{fact, to_json};
 use crate::source::Span;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 /// Span keys a `ollama` rule may name.
 pub const SPAN_KEYS: &[&str] = &[
@@ -83,7 +84,7 @@ pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
         return;
     }
     let (vars, unread) = ctx.env();
-    out.push(node_from(ctx, vars, unread, &json!({})));
+    out.push(node_from(ctx, vars, unread, ConfiguredBy::Service, &[]));
 }
 
 /// Go's `envconfig.Var`: trimmed, surrounding quotes removed.
@@ -196,9 +197,90 @@ pub fn tag_version(image: Option<&ImageRef>) -> Option<String> {
     }
 }
 
+/// `ollama`: one Ollama server, as its environment and its image's defaults configure it.
+/// Ollama has no authentication of its own.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OllamaFacts {
+    /// Where it listens, as `host:port` (`0.0.0.0:11434`, `[::]:11434`); `null` when not
+    /// known (see `host_source`).
+    pub host: Option<String>,
+    /// `OLLAMA_HOST` as written, else the image's default (`0.0.0.0:11434`), or `''` for the
+    /// binary's default (`127.0.0.1:11434`); `null` when not known.
+    pub host_text: Option<String>,
+    /// Where `OLLAMA_HOST` comes from, for messages: the setting's place (`environment`,
+    /// ``env_file `ollama.env` ``, `Environment=`), ``the default of the image `...` ``, `the
+    /// default`, `unknown for this image` or `unknown (an env_file was not read)`.
+    pub host_source: String,
+    /// `OLLAMA_HOST` is set (its value may still be unknown: a pass-through or a variable).
+    pub host_set: bool,
+    /// Where it listens is known (`host` is not `null`).
+    pub host_known: bool,
+    /// The host part of `host` (`0.0.0.0`, `::`, `127.0.0.1`); `''` when not known, and for
+    /// `OLLAMA_HOST=:11434`, which is every interface.
+    pub listen_address: String,
+    /// The port it listens on: `OLLAMA_HOST`'s, else 11434 (80 or 443 after `http://` or
+    /// `https://`).
+    pub port: String,
+    /// Listens on every interface (`0.0.0.0`, `::`, no host).
+    pub binds_all_interfaces: bool,
+    /// Listens on an address that is not loopback (false when not known).
+    pub listens_beyond_loopback: bool,
+    /// Listens beyond loopback, and other hosts reach its port: a port published beyond
+    /// loopback, the host's network, or an exposure path (LoadBalancer, NodePort, Ingress).
+    pub exposed: bool,
+    /// `exposed`, on every interface: the host's network, an exposure path, or a port
+    /// published on all interfaces.
+    pub published_on_all_interfaces: bool,
+    /// How other hosts reach its port, comma-separated, for messages (``port `11434:11434`
+    /// published on all interfaces``); `''` when nothing does. Set even when it listens on
+    /// loopback only (then `exposed` is false).
+    pub exposure: String,
+    /// `OLLAMA_ORIGINS` split at commas and trimmed; empty when unset or not known.
+    pub origins: Vec<String>,
+    /// `OLLAMA_ORIGINS` as written; `null` when unset or not known.
+    pub origins_text: Option<String>,
+    /// Where `OLLAMA_ORIGINS` is set, as in `host_source`; `null` when unset.
+    pub origins_source: Option<String>,
+    /// An origin is `*`, `http://*` or `https://*`: any web page may call the API.
+    pub origins_wildcard: bool,
+    /// `OLLAMA_DEBUG_LOG_REQUESTS` is true (as Go reads it: `1`, `t`, `true`, ...): prompts
+    /// are written to the log.
+    pub debug_log_requests: bool,
+    /// `OLLAMA_DEBUG_LOG_REQUESTS` as written; `null` when unset or not known.
+    pub debug_log_requests_text: Option<String>,
+    /// Where `OLLAMA_DEBUG_LOG_REQUESTS` is set, as in `host_source`; `null` when unset.
+    pub debug_log_requests_source: Option<String>,
+    /// An authenticating proxy in front: not detected yet, so always false, meaning
+    /// "nothing seen" rather than "none" (messages say so).
+    pub auth_in_front: bool,
+    /// The image tag as a version (`0.5.1` from `v0.5.1` or `0.5.1-rocm`); `null` for
+    /// `latest`, a bare major number, another word, or no tag.
+    pub version: Option<String>,
+    /// The official image, `ollama/ollama` (also through a registry mirror).
+    pub official_image: bool,
+    /// The official image (it has no `USER`) runs as root: no `user`, or a root one.
+    pub runs_as_root: bool,
+    /// Compose `env_file` entries that could not be read: settings may be missing.
+    pub env_files_unread: Vec<String>,
+    /// Runs the server: the image's own command, a command that names `serve`, or a settings
+    /// file; false for a container that only uses the CLI (`ollama pull` init containers).
+    pub serves: bool,
+    /// What the settings were read from.
+    pub kind: ConfiguredBy,
+    /// A systemd unit's `EnvironmentFile=` paths (host paths, not read); empty for other
+    /// kinds.
+    pub environment_files: Vec<String>,
+}
+
 /// The node for one Ollama server configured by `vars` (the joined environment), the image of
-/// `ctx.service` (its defaults) and `extra` facts merged in.
-pub fn node_from(ctx: &ServiceCtx, vars: &[Setting], unread: &[String], extra: &Value) -> Node {
+/// `ctx.service` (its defaults), and what the settings were read from.
+pub fn node_from(
+    ctx: &ServiceCtx,
+    vars: &[Setting],
+    unread: &[String],
+    kind: ConfiguredBy,
+    environment_files: &[String],
+) -> Node {
     let s = ctx.service;
     let mut n = ctx.node(NodeKind::Ollama);
     let official = s.image.as_ref().is_some_and(official_image);
@@ -267,39 +349,46 @@ pub fn node_from(ctx: &ServiceCtx, vars: &[Setting], unread: &[String], extra: &
             .filter(|_| s.origin == Some(super::Origin::File))
             .map_or(s.span, |v| v.span),
     );
-    let mut facts = json!({
-        "host": host_value.as_ref().map(|_| if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") }),
-        "host_text": host_setting.and_then(|h| h.value.clone()).or(host_value.clone()),
-        "host_source": host_source,
-        "host_set": host_setting.is_some(),
-        "host_known": known,
-        "listen_address": host,
-        "port": port,
-        "binds_all_interfaces": binds_all,
-        "listens_beyond_loopback": beyond_loopback,
-        "exposed": reach.exposed,
-        "published_on_all_interfaces": reach.every_interface,
-        "exposure": reach.text,
-        "origins": origin_list,
-        "origins_text": origins.and_then(|o| o.value.clone()),
-        "origins_source": origins.map(|o| o.from.clone()),
-        "origins_wildcard": wildcard,
-        "debug_log_requests": debug_on,
-        "debug_log_requests_text": debug.and_then(|d| d.value.clone()),
-        "debug_log_requests_source": debug.map(|d| d.from.clone()),
-        // Ollama has no authentication of its own. Whether a proxy in front authenticates is
-        // not something moat can see in these files yet: false means "nothing seen", and
-        // messages say so rather than claim there is none.
-        "auth_in_front": false,
-        "version": tag_version(s.image.as_ref()),
-        "official_image": official,
-        "runs_as_root": runs_as_root,
-        "env_files_unread": unread,
-        "serves": serves(s),
-        "kind": "service",
-    });
-    merge(&mut facts, extra);
-    n.vars.push(("ollama", fact(facts)));
+    let facts = OllamaFacts {
+        host: host_value.as_ref().map(|_| {
+            if host.contains(':') {
+                format!("[{host}]:{port}")
+            } else {
+                format!("{host}:{port}")
+            }
+        }),
+        host_text: host_setting
+            .and_then(|h| h.value.clone())
+            .or(host_value.clone()),
+        host_source,
+        host_set: host_setting.is_some(),
+        host_known: known,
+        listen_address: host,
+        port,
+        binds_all_interfaces: binds_all,
+        listens_beyond_loopback: beyond_loopback,
+        exposed: reach.exposed,
+        published_on_all_interfaces: reach.every_interface,
+        exposure: reach.text,
+        origins: origin_list,
+        origins_text: origins.and_then(|o| o.value.clone()),
+        origins_source: origins.map(|o| o.from.clone()),
+        origins_wildcard: wildcard,
+        debug_log_requests: debug_on,
+        debug_log_requests_text: debug.and_then(|d| d.value.clone()),
+        debug_log_requests_source: debug.map(|d| d.from.clone()),
+        // Whether a proxy in front authenticates is not something moat can see in these
+        // files yet.
+        auth_in_front: false,
+        version: tag_version(s.image.as_ref()),
+        official_image: official,
+        runs_as_root,
+        env_files_unread: unread.to_vec(),
+        serves: serves(s),
+        kind,
+        environment_files: environment_files.to_vec(),
+    };
+    n.vars.push(("ollama", fact(to_json(&facts))));
     n
 }
 
@@ -315,14 +404,6 @@ fn serves(s: &super::Service) -> bool {
         .chain(s.command.iter())
         .flat_map(|c| c.args.iter())
         .any(|a| a.value == "serve" || a.value.contains("ollama serve"))
-}
-
-pub fn merge(into: &mut Value, extra: &Value) {
-    if let (Some(a), Some(b)) = (into.as_object_mut(), extra.as_object()) {
-        for (k, v) in b {
-            a.insert(k.clone(), v.clone());
-        }
-    }
 }
 
 #[cfg(test)]

@@ -13,11 +13,12 @@ use super::nodes::{FileCtx, Node, NodeKind, ServiceCtx};
 use super::related::{FileId, Joined, Joiner};
 use super::version::{self, Stated};
 use super::{is_loopback, ImageRef, MountKind, Port, Service};
-use crate::model::nodes::fact;
+use crate::model::nodes::{fact, to_json};
 use crate::parse::redis_conf::{self, Arg, Directive};
 use crate::parse::Problem;
 use crate::source::Span;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -354,16 +355,18 @@ fn lua_entry() -> Option<&'static crate::advisory::Entry> {
 /// `fixed`, `vulnerable` or `unknown` for the Lua CVEs. A release line is vulnerable when
 /// every release of it is (7.0 got no fix); a floating official tag of a line that has a fix
 /// is rebuilt with it; a pre-release, or an advisory table without the Lua CVEs, is unknown.
-fn lua_cve_status(stated: &Stated, fresh: bool) -> &'static str {
+fn lua_cve_status(stated: &Stated, fresh: bool) -> LuaCveStatus {
     use crate::advisory::Verdict;
     let Some(entry) = lua_entry() else {
-        return "unknown";
+        return LuaCveStatus::Unknown;
     };
     match entry.verdict(stated) {
-        Verdict::Affected => "vulnerable",
-        Verdict::NotAffected => "fixed",
-        Verdict::Unknown if fresh && !matches!(stated, Stated::Prerelease(..)) => "fixed",
-        Verdict::Unknown => "unknown",
+        Verdict::Affected => LuaCveStatus::Vulnerable,
+        Verdict::NotAffected => LuaCveStatus::Fixed,
+        Verdict::Unknown if fresh && !matches!(stated, Stated::Prerelease(..)) => {
+            LuaCveStatus::Fixed
+        }
+        Verdict::Unknown => LuaCveStatus::Unknown,
     }
 }
 
@@ -921,7 +924,7 @@ const LUA_CVES: &str =
     "CVE-2025-49844 (RediShell, remote code execution, CVSS 10.0) and the other Lua CVEs of October 2025";
 
 /// Why the Lua CVEs apply, or why the version cannot be told, for messages.
-fn lua_note(inst: &Instance, status: &str) -> String {
+fn lua_note(inst: &Instance, status: LuaCveStatus) -> String {
     let tag = inst.version_text.as_deref().unwrap_or("");
     let v = inst.version.as_deref().unwrap_or(&[]);
     let name = v.iter().map(u32::to_string).collect::<Vec<_>>().join(".");
@@ -934,7 +937,7 @@ fn lua_note(inst: &Instance, status: &str) -> String {
         None => "a fixed release".into(),
     };
     match status {
-        "vulnerable" => {
+        LuaCveStatus::Vulnerable => {
             // The fix on this release's own branch, if the branch got one.
             let own = match &inst.stated {
                 Stated::Exact(x) | Stated::Line(x) | Stated::Prerelease(x, _) => lua_entry()
@@ -975,15 +978,219 @@ fn lua_note(inst: &Instance, status: &str) -> String {
     }
 }
 
-fn password_weakness(pw: &str) -> &'static str {
+fn password_weakness(pw: &str) -> PasswordWeakness {
     let lower = pw.to_ascii_lowercase();
     if WELL_KNOWN_PASSWORDS.contains(&lower.as_str()) {
-        "well-known"
+        PasswordWeakness::WellKnown
     } else if pw.chars().count() < MIN_PASSWORD_LEN {
-        "short"
+        PasswordWeakness::Short
     } else {
-        ""
+        PasswordWeakness::None
     }
+}
+
+/// `redis`: one Redis (or Valkey, or Sentinel) server, as its settings take effect: the
+/// image's defaults, the mounted configuration file and its `include`s, the image's
+/// environment variables, then the `redis-server` arguments.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RedisFacts {
+    /// The server, for messages: ``Redis in service `cache` ``, `This Redis configuration`,
+    /// `This Sentinel configuration`.
+    pub what: String,
+    /// Runs as Redis Sentinel: a `sentinel` directive or argument, or a file named
+    /// `sentinel*`.
+    pub sentinel: bool,
+    /// The configuration was read in full; false when a named file or `include` was not read
+    /// (see `unread`) or the command that starts Redis is not understood (a script).
+    pub config_known: bool,
+    /// Files named but not read, each with why (`` `/etc/redis.conf` (not bind-mounted from
+    /// this repository) ``): settings may be missing.
+    pub unread: Vec<String>,
+    /// Files read and joined in order: the mounted file's path in the repository, then each
+    /// `include` as written.
+    pub joined: Vec<String>,
+    /// Whose defaults apply to what nothing sets.
+    pub image_defaults: RedisImageDefaults,
+    /// The plaintext port (`port`; 6379, 26379 for Sentinel, when unset), as written; `0`
+    /// turns the plaintext listener off.
+    pub port: String,
+    /// The TLS port (`tls-port`, Bitnami's `REDIS_TLS_ENABLED`); `null` when unset or `0`.
+    pub tls_port: Option<String>,
+    /// A TLS listener is configured (`tls_port` is not `null`).
+    pub tls: bool,
+    /// The plaintext listener is on (`port` is not `0`).
+    pub plaintext_port: bool,
+    /// Redis listens on TCP at all (plaintext or TLS).
+    pub listens_tcp: bool,
+    /// The `bind` addresses as written; Redis's default `["*", "-::*"]` when `bind` is unset.
+    pub bind: Vec<String>,
+    /// `bind` is set.
+    pub bind_set: bool,
+    /// The `bind` addresses joined by spaces, or `all interfaces` when unset, for messages.
+    pub bind_text: String,
+    /// Where `bind` is set (`line 3`, `on the command line`, ``` `./redis.conf`, mounted at
+    /// `/etc/redis.conf` ```), or whose default applies (``the default of image `redis:7` ``,
+    /// `Redis's built-in default`), for messages.
+    pub bind_from: String,
+    /// Listens on TCP, and a `bind` address is every interface (`*`, `0.0.0.0`, `::`).
+    pub binds_all_interfaces: bool,
+    /// `binds_all_interfaces`, and those are the host's interfaces: a service on the host's
+    /// network, or a standalone file with an explicit `bind`.
+    pub binds_all_host_interfaces: bool,
+    /// Listens on TCP on an address that is not loopback (a leading `-` ignored).
+    pub listens_beyond_loopback: bool,
+    /// Listens beyond loopback, and other hosts reach a Redis port: a port published beyond
+    /// loopback, the host's network, or an exposure path (LoadBalancer, NodePort, Ingress).
+    pub exposed: bool,
+    /// How other hosts reach the Redis ports, comma-separated, for messages (``port `6379:6379`
+    /// published on all interfaces``); `''` when nothing does. Set even when Redis listens
+    /// on loopback only (then `exposed` is false).
+    pub exposed_text: String,
+    /// Other hosts can connect: `exposed` for a service; for a standalone file, an explicit
+    /// `bind` beyond loopback.
+    pub reachable_beyond_host: bool,
+    /// Clients must authenticate: an `aclfile`, a `user default` line that is not `on nopass`,
+    /// a non-empty `requirepass`, or a Bitnami image without `ALLOW_EMPTY_PASSWORD=yes`.
+    pub auth_required: bool,
+    /// What decides authentication.
+    pub auth_by: RedisAuthBy,
+    /// Where authentication is set, as in `bind_from` (for the Bitnami image, its default), or
+    /// why there is none (``the default user is `nopass`, line 2``), for messages.
+    pub auth_from: String,
+    /// Where the setting that decides authentication is (`aclfile`, `user default`,
+    /// `requirepass`), as in `bind_from`; `''` when none is set.
+    pub password_from: String,
+    /// The password is a `$` reference (a variable, Bitnami's `REDIS_PASSWORD_FILE`): its
+    /// value is not known here.
+    pub password_from_variable: bool,
+    /// How a literal password is weak; `''` when it is not, or there is no literal password.
+    pub password_weakness: PasswordWeakness,
+    /// The literal password's length in characters; 0 when there is none.
+    pub password_length: usize,
+    /// A literal password on a service's `redis-server` command line (`--requirepass x`):
+    /// in version control, `docker inspect` and the process list.
+    pub password_inline: bool,
+    /// `requirepass` on its own, whether or not an ACL overrides it.
+    pub requirepass: RequirepassFacts,
+    /// Protected mode is on: `protected-mode` is not `no`; unset, off in the official and
+    /// Bitnami images, on otherwise.
+    pub protected_mode: bool,
+    /// `protected-mode no` is set (in a file, an argument or the environment).
+    pub protected_mode_explicit_off: bool,
+    /// Protected mode refuses remote clients here: it is on, no password is required, and
+    /// `bind` is unset or Redis is 7.0 or later.
+    pub protected_mode_guards: bool,
+    /// Where `protected-mode` is set, or whose default applies and why, as in `bind_from`.
+    pub protected_mode_from: String,
+    /// Serves every client without a password: the configuration is known, Redis listens
+    /// beyond loopback, requires no authentication, and protected mode does not guard it.
+    pub open: bool,
+    /// Clients beyond loopback get a session (after `AUTH` when required): the configuration
+    /// is known, Redis listens beyond loopback, and protected mode does not guard it.
+    pub remote_clients: bool,
+    /// Who reaches the server, for messages: `exposed_text` when exposed, else a phrase such
+    /// as `other hosts, on every interface` or `not published, but every other container on
+    /// its networks`.
+    pub reach_text: String,
+    /// Why the server would serve every client (its password, address and protected-mode
+    /// state, joined by `; `), for messages; set whether or not `open` is true.
+    pub open_reason: String,
+    /// Which of `enable-debug-command`, `enable-module-command`, `enable-protected-configs`
+    /// are `yes` (for every client).
+    pub dangerous_commands_enabled: Vec<String>,
+    /// Which of them are `local` (loopback clients only).
+    pub dangerous_commands_local: Vec<String>,
+    /// `enable-protected-configs` in lower case as written; `no` when unset.
+    pub protected_configs: String,
+    /// The default user may run Lua scripts: not Sentinel, the configuration known, no
+    /// `aclfile`, the user on, and `EVAL`, or `SCRIPT` with `EVALSHA`, or `FUNCTION` with
+    /// `FCALL`, neither renamed away nor taken away by its ACL.
+    pub lua_open: bool,
+    /// The Lua commands (lower case: `eval`, `evalsha`, `script`, `fcall`, ...) the default
+    /// user may run.
+    pub scripting_commands: Vec<String>,
+    /// The image tag the version is read from (`7.2.4`, `latest` when there is no tag), for
+    /// the official and Bitnami images; `null` otherwise, or when a variable or only a digest
+    /// names it.
+    pub version: Option<String>,
+    /// The version against the Lua CVEs of October 2025 (CVE-2025-49844, RediShell).
+    pub version_status: LuaCveStatus,
+    /// Why the Lua CVEs apply, or why the version cannot be told: a sentence for messages.
+    pub lua_cve_note: String,
+    /// `bind` is set on another line than the one `redis.auth` points at: a label there adds
+    /// something.
+    pub bind_own_line: bool,
+    /// `protected-mode` is set on another line than the one `redis.auth` points at.
+    pub protected_mode_own_line: bool,
+}
+
+/// `redis.requirepass`: the `requirepass` setting, apart from ACLs.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RequirepassFacts {
+    /// A non-empty `requirepass` is in effect (also from Bitnami's `REDIS_PASSWORD`).
+    pub set: bool,
+    /// Its value is written out (no `$`) and weak: well known, or under 12 characters.
+    pub weak: bool,
+    /// Its value is a password published in documentation and examples (`foobared`, ...).
+    pub well_known: bool,
+}
+
+/// Whose defaults fill in what the configuration does not set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RedisImageDefaults {
+    /// Docker Hub `redis`: no configuration file, protected mode built off, no password.
+    Official,
+    /// Bitnami's Redis and Valkey images: configured by environment, refuse to start without
+    /// a password unless `ALLOW_EMPTY_PASSWORD=yes`, allow remote access.
+    Bitnami,
+    /// Any other image (Valkey, redis-stack, own builds): Redis's built-in defaults.
+    BuiltIn,
+    /// A standalone redis.conf or sentinel.conf: no image (Redis's built-in defaults apply).
+    None,
+}
+
+/// What decides whether clients must authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RedisAuthBy {
+    /// An `aclfile` holds the users.
+    Aclfile,
+    /// A `user default` line that requires a password (or turns the user off).
+    Acl,
+    /// `requirepass`.
+    Requirepass,
+    /// The Bitnami image, which will not start without a password.
+    Image,
+    /// Nothing: no password, or a `user default ... nopass` line.
+    None,
+}
+
+/// How a literal password is weak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub enum PasswordWeakness {
+    /// Published in documentation and examples (`foobared`, `password`, `changeme`, ...).
+    #[serde(rename = "well-known")]
+    WellKnown,
+    /// Fewer than 12 characters.
+    #[serde(rename = "short")]
+    Short,
+    /// Not weak, or no literal password.
+    #[serde(rename = "")]
+    None,
+}
+
+/// A version's standing against the Lua CVEs of October 2025.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LuaCveStatus {
+    /// A fixed release, or a floating official tag of a line that has the fix (it is rebuilt).
+    Fixed,
+    /// Every release the tag can be is affected (7.0 got no fix).
+    Vulnerable,
+    /// Not known: no version, a pre-release, a floating tag that is not rebuilt, or an
+    /// advisory table without these CVEs.
+    Unknown,
 }
 
 /// The facts and spans of one instance, onto its node.
@@ -1063,38 +1270,47 @@ fn facts_into(inst: &Instance, node: &mut Node) {
     let bitnami_empty = cfg.get("allow-empty-password").is_some();
     let (auth_required, auth_by, password, password_set): (
         bool,
-        &str,
+        RedisAuthBy,
         Option<String>,
         Option<&Set>,
     ) = if let Some(a) = aclfile {
-        (true, "aclfile", None, Some(a))
+        (true, RedisAuthBy::Aclfile, None, Some(a))
     } else if let Some(u) = default_user {
         let a = acl(&u.args[1.min(u.args.len())..]);
         let required = !(a.on && a.nopass);
         (
             required,
-            if required { "acl" } else { "none" },
+            if required {
+                RedisAuthBy::Acl
+            } else {
+                RedisAuthBy::None
+            },
             a.passwords.last().cloned(),
             Some(u),
         )
     } else if let Some(r) = requirepass {
-        (true, "requirepass", Some(r.arg(0).to_string()), Some(r))
+        (
+            true,
+            RedisAuthBy::Requirepass,
+            Some(r.arg(0).to_string()),
+            Some(r),
+        )
     } else if inst.flavor == Flavor::Bitnami && !bitnami_empty {
         // The image refuses to start without a password.
-        (true, "image", None, None)
+        (true, RedisAuthBy::Image, None, None)
     } else {
-        (false, "none", None, None)
+        (false, RedisAuthBy::None, None, None)
     };
     let from_variable = password.as_deref().is_some_and(|p| p.contains('$'));
     let literal = password.as_deref().filter(|_| !from_variable);
-    let weakness = literal.map_or("", password_weakness);
+    let weakness = literal.map_or(PasswordWeakness::None, password_weakness);
     let inline = literal.is_some()
         && password_set.is_some_and(|p| p.from == "on the command line")
         && s.is_some();
     let allow_empty = get("allow-empty-password");
     let auth_from = match (auth_by, password_set) {
-        ("none", Some(u)) => format!("the default user is `nopass`, {}", u.from),
-        ("none", None) => match allow_empty {
+        (RedisAuthBy::None, Some(u)) => format!("the default user is `nopass`, {}", u.from),
+        (RedisAuthBy::None, None) => match allow_empty {
             Some(_) => "`ALLOW_EMPTY_PASSWORD=yes` lets the image start without one".to_string(),
             None => "nothing sets `requirepass` or an ACL password".to_string(),
         },
@@ -1205,7 +1421,7 @@ fn facts_into(inst: &Instance, node: &mut Node) {
     let lua_status = if inst.version.is_some() {
         lua_cve_status(&inst.stated, inst.fresh)
     } else {
-        "unknown"
+        LuaCveStatus::Unknown
     };
     let lua_note = lua_note(inst, lua_status);
     let auth_span = match (password_set, allow_empty) {
@@ -1214,73 +1430,70 @@ fn facts_into(inst: &Instance, node: &mut Node) {
         (None, None) => inst.sources[0],
     };
 
-    let facts = json!({
-        "what": inst.what,
-        "sentinel": inst.sentinel,
-        "config_known": inst.known,
-        "unread": cfg.unread,
-        "joined": cfg.joined,
-        "image_defaults": match inst.flavor {
-            Flavor::Official => "official",
-            Flavor::Bitnami => "bitnami",
-            Flavor::Other => "built-in",
-            Flavor::File => "none",
+    let facts = RedisFacts {
+        what: inst.what.clone(),
+        sentinel: inst.sentinel,
+        config_known: inst.known,
+        unread: cfg.unread.clone(),
+        joined: cfg.joined.clone(),
+        image_defaults: match inst.flavor {
+            Flavor::Official => RedisImageDefaults::Official,
+            Flavor::Bitnami => RedisImageDefaults::Bitnami,
+            Flavor::Other => RedisImageDefaults::BuiltIn,
+            Flavor::File => RedisImageDefaults::None,
         },
-        "port": port,
-        "tls_port": tls_port,
-        "tls": tls_port.is_some(),
-        "plaintext_port": plaintext,
-        "listens_tcp": listens_tcp,
-        "bind": addrs,
-        "bind_set": bind.is_some(),
-        "bind_text": bind_text,
-        "bind_from": bind_from,
-        "binds_all_interfaces": listens_tcp && binds_all,
-        "binds_all_host_interfaces": listens_tcp && binds_all_host_interfaces,
-        "listens_beyond_loopback": beyond_loopback,
-        "exposed": exposed,
-        "exposed_text": how.join(", "),
-        "reachable_beyond_host": reachable_beyond_host,
-    });
-    let more = json!({
-        "auth_required": auth_required,
-        "auth_by": auth_by,
-        "auth_from": auth_from,
-        "password_from": password_set.map_or(String::new(), |p| p.from.clone()),
-        "password_from_variable": from_variable,
-        "password_weakness": weakness,
-        "password_length": literal.map_or(0, |p| p.chars().count()),
-        "password_inline": inline,
-        "requirepass": {
-            "set": requirepass.is_some(),
-            "weak": requirepass.is_some_and(|r| !r.arg(0).contains('$') && !password_weakness(r.arg(0)).is_empty()),
-            "well_known": requirepass.is_some_and(|r| password_weakness(r.arg(0)) == "well-known"),
+        port,
+        tls: tls_port.is_some(),
+        tls_port,
+        plaintext_port: plaintext,
+        listens_tcp,
+        bind: addrs,
+        bind_set: bind.is_some(),
+        bind_text,
+        bind_from,
+        binds_all_interfaces: listens_tcp && binds_all,
+        binds_all_host_interfaces: listens_tcp && binds_all_host_interfaces,
+        listens_beyond_loopback: beyond_loopback,
+        exposed,
+        exposed_text: how.join(", "),
+        reachable_beyond_host,
+        auth_required,
+        auth_by,
+        auth_from,
+        password_from: password_set.map_or(String::new(), |p| p.from.clone()),
+        password_from_variable: from_variable,
+        password_weakness: weakness,
+        password_length: literal.map_or(0, |p| p.chars().count()),
+        password_inline: inline,
+        requirepass: RequirepassFacts {
+            set: requirepass.is_some(),
+            weak: requirepass.is_some_and(|r| {
+                !r.arg(0).contains('$') && password_weakness(r.arg(0)) != PasswordWeakness::None
+            }),
+            well_known: requirepass
+                .is_some_and(|r| password_weakness(r.arg(0)) == PasswordWeakness::WellKnown),
         },
-        "protected_mode": protected_mode,
-        "protected_mode_explicit_off": pm_explicit_off,
-        "protected_mode_guards": pm_guards,
-        "protected_mode_from": pm_from,
-        "open": open,
-        "remote_clients": remote_clients,
-        "reach_text": reach_text,
-        "open_reason": why.join("; "),
-        "dangerous_commands_enabled": dangerous,
-        "dangerous_commands_local": dangerous_local,
-        "protected_configs": protected_configs,
-        "lua_open": lua_open,
-        "scripting_commands": scripting,
-        "version": inst.version_text,
-        "version_status": lua_status,
-        "lua_cve_note": lua_note,
+        protected_mode,
+        protected_mode_explicit_off: pm_explicit_off,
+        protected_mode_guards: pm_guards,
+        protected_mode_from: pm_from,
+        open,
+        remote_clients,
+        reach_text,
+        open_reason: why.join("; "),
+        dangerous_commands_enabled: dangerous,
+        dangerous_commands_local: dangerous_local,
+        protected_configs,
+        lua_open,
+        scripting_commands: scripting.iter().map(|c| c.to_string()).collect(),
+        version: inst.version_text.clone(),
+        version_status: lua_status,
+        lua_cve_note: lua_note,
         // A label at the setting adds something: it is not where the password is missing.
-        "bind_own_line": bind.is_some_and(|b| b.span != auth_span),
-        "protected_mode_own_line": pm.is_some_and(|p| p.span != auth_span),
-    });
-    let mut facts = facts;
-    if let (Some(a), Value::Object(b)) = (facts.as_object_mut(), more) {
-        a.extend(b);
-    }
-    node.vars.push(("redis", fact(facts)));
+        bind_own_line: bind.is_some_and(|b| b.span != auth_span),
+        protected_mode_own_line: pm.is_some_and(|p| p.span != auth_span),
+    };
+    node.vars.push(("redis", fact(to_json(&facts))));
 
     // Spans.
     node.span("redis", inst.anchor);
@@ -1669,21 +1882,21 @@ mod tests {
         let s = |tag: &str, fresh| {
             lua_cve_status(&version::from_tag(tag, version::Scheme::Semver), fresh)
         };
-        assert_eq!(s("latest", true), "fixed");
-        assert_eq!(s("alpine", false), "unknown");
-        assert_eq!(s("7", true), "fixed");
-        assert_eq!(s("5", true), "vulnerable");
-        assert_eq!(s("7.0", true), "vulnerable");
-        assert_eq!(s("7.2", true), "fixed");
-        assert_eq!(s("7.2", false), "unknown");
-        assert_eq!(s("7.2.10", true), "vulnerable");
-        assert_eq!(s("7.2.11-alpine", false), "fixed");
-        assert_eq!(s("8.2.1-debian-12-r0", true), "vulnerable");
-        assert_eq!(s("8.8", true), "fixed");
+        assert_eq!(s("latest", true), LuaCveStatus::Fixed);
+        assert_eq!(s("alpine", false), LuaCveStatus::Unknown);
+        assert_eq!(s("7", true), LuaCveStatus::Fixed);
+        assert_eq!(s("5", true), LuaCveStatus::Vulnerable);
+        assert_eq!(s("7.0", true), LuaCveStatus::Vulnerable);
+        assert_eq!(s("7.2", true), LuaCveStatus::Fixed);
+        assert_eq!(s("7.2", false), LuaCveStatus::Unknown);
+        assert_eq!(s("7.2.10", true), LuaCveStatus::Vulnerable);
+        assert_eq!(s("7.2.11-alpine", false), LuaCveStatus::Fixed);
+        assert_eq!(s("8.2.1-debian-12-r0", true), LuaCveStatus::Vulnerable);
+        assert_eq!(s("8.8", true), LuaCveStatus::Fixed);
         // A line no affected range touches is not affected, floating or not.
-        assert_eq!(s("8.8", false), "fixed");
+        assert_eq!(s("8.8", false), LuaCveStatus::Fixed);
         // A pre-release is not compared with releases.
-        assert_eq!(s("8.0-rc1", true), "unknown");
+        assert_eq!(s("8.0-rc1", true), LuaCveStatus::Unknown);
     }
 
     /// Mutated configuration files and Compose commands go through the whole model without

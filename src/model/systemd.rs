@@ -4,7 +4,7 @@
 //! Chroma server variables a `chromadb` node). `EnvironmentFile=` paths are absolute host
 //! paths: recorded as facts, never read.
 
-use super::envfile::{component_nodes, Setting};
+use super::envfile::{component_nodes, ConfiguredBy, Setting};
 use super::nodes::{FileCtx, Node};
 use crate::parse::systemd;
 use crate::parse::Problem;
@@ -30,7 +30,6 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
         .into_iter()
         .map(|(p, _, _)| p)
         .collect();
-    let extra = serde_json::json!({ "kind": "systemd", "environment_files": files });
-    component_nodes(ctx, &vars, &extra, out);
+    component_nodes(ctx, &vars, ConfiguredBy::Systemd, &files, out);
     problems
 }
