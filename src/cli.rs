@@ -642,12 +642,15 @@ fn settings_from(config: &Loaded, args: &CheckArgs, rules: &[Rule]) -> Result<Se
         .chain(configured_rules)
     {
         let known = rules.iter().any(|r| {
-            crate::settings::matches(s, crate::settings::RuleKey {
-                id: &r.id,
-                name: &r.name,
-                set: RuleSet::Default,
-                aliases: &r.aliases,
-            })
+            crate::settings::matches(
+                s,
+                crate::settings::RuleKey {
+                    id: &r.id,
+                    name: &r.name,
+                    set: RuleSet::Default,
+                    aliases: &r.aliases,
+                },
+            )
         }) || RuleSet::named(s).is_some()
             || matches!(
                 s.as_str(),

@@ -31,24 +31,27 @@ fn a_refined_finding_replaces_the_generic_one_at_the_same_place() {
     };
     // Every rule: DC013 is outside the default set, and OL005 must still replace it.
     let report = lint_with("example", Settings::all());
-    let ollama = at(&report, "OL001");
-    assert_eq!(ollama.len(), 1);
+    // SV001 (exposed without authentication) on Ollama and Redis.
+    let exposed = at(&report, "SV001");
+    assert_eq!(exposed.len(), 2);
+    let ollama = &exposed[..1];
     assert!(
         !at(&report, "DC001").contains(&ollama[0]),
-        "OL001 supersedes DC001"
+        "SV001 supersedes DC001"
     );
     assert!(
         at(&report, "DC013").is_empty(),
         "OL005 supersedes DC013 on the Ollama service"
     );
-    let ol001 = report
+    let sv001 = report
         .diagnostics
         .iter()
-        .find(|d| &*d.rule == "OL001")
+        .find(|d| &*d.rule == "SV001" && d.message.starts_with("Ollama"))
         .unwrap();
-    let fix = ol001.fix.as_ref().expect("DC001's fix moves to OL001");
+    assert_eq!((sv001.file, sv001.span.start), ollama[0]);
+    let fix = sv001.fix.as_ref().expect("DC001's fix moves to SV001");
     assert_eq!(fix.edits[0].replacement, "127.0.0.1:11434:11434");
-    // Ignoring the refined rule brings the generic one back.
+    // Ignoring the refined rule (here by its former id) brings the generic one back.
     let without = lint_with(
         "example",
         Settings {
@@ -81,12 +84,19 @@ fn the_exposed_stack_is_flagged_where_it_matters() {
         .filter(|d| d.severity == Severity::Critical)
         .map(|d| &*d.rule)
         .collect();
-    for rule in ["OL001", "RD001", "DC003"] {
+    for rule in ["SV001", "DC003"] {
         assert!(
             critical.contains(&rule),
             "{rule} is not critical here: {critical:?}"
         );
     }
+    let exposed: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .filter(|d| &*d.rule == "SV001" && d.severity == Severity::Critical)
+        .map(|d| d.message.split(' ').next().unwrap_or(""))
+        .collect();
+    assert_eq!(exposed, ["Ollama", "Redis"]);
 }
 
 /// What the README's first command shows: the default set only, with the hardening findings
@@ -105,8 +115,8 @@ fn the_example_shows_the_default_set_and_counts_the_rest() {
     assert_eq!(
         shown.into_iter().collect::<Vec<_>>(),
         [
-            "AV001", "DC001", "DC003", "DC005", "DC009", "DC010", "DF005", "DF006", "OL001",
-            "OL002", "OL005", "RD001", "RD008", "TR002", "TR004"
+            "AV001", "DC001", "DC003", "DC005", "DC009", "DC010", "DF005", "DF006", "OL002",
+            "OL005", "RD008", "SV001", "TR002", "TR004"
         ]
     );
     assert_eq!(

@@ -34,6 +34,9 @@ pub struct ServerFacts {
     /// Why it does not authenticate, or what authenticates it, as a phrase for messages
     /// (`Ollama has no authentication of its own`, `no password is set (requirepass, ACL)`).
     pub auth_reason: String,
+    /// What the setting at `server.auth` says, as a label there (`no password is set here
+    /// (nothing sets \`requirepass\`)`); `''` when the reason says it all.
+    pub auth_note: String,
     /// What anyone who reaches it unauthenticated can do, for messages.
     pub impact: String,
     /// How to turn authentication on, in the component's terms, for help texts.
@@ -102,19 +105,31 @@ pub const SPAN_KEYS: &[&str] = &[
     "service.image",
 ];
 
-/// How a listener on `api_port` of `service` is reached from other hosts: published ports
-/// that send traffic to it, the host's network, a cluster's exposure paths. The one place
-/// every component asks. `beyond_loopback`: the listener is not on loopback (else nothing
-/// reaches it, whatever is published).
+/// How a listener on one of `api_ports` of `service` is reached from other hosts, if it
+/// listens beyond loopback: published ports that send traffic to it, the host's network, a
+/// cluster's exposure paths. The one place every component asks.
 pub struct Reach<'a> {
     pub paths: Vec<ReachFacts>,
+    /// The published ports among the paths.
     pub ports: Vec<&'a Port>,
+    /// Where each path is declared, in the order of `paths`.
     pub spans: Vec<Span>,
+    /// Some path reaches it from any network (see `ServerFacts::reach_every_interface`).
     pub every_interface: bool,
 }
 
 impl Reach<'_> {
-    pub fn reachable(&self) -> bool {
+    /// Nothing reaches it (a settings file on its own is not a service anything publishes).
+    pub fn none() -> Self {
+        Reach {
+            paths: Vec::new(),
+            ports: Vec::new(),
+            spans: Vec::new(),
+            every_interface: false,
+        }
+    }
+
+    pub fn any(&self) -> bool {
         !self.paths.is_empty()
     }
 
@@ -127,29 +142,27 @@ impl Reach<'_> {
     }
 }
 
-pub fn reach<'a>(service: &'a Service, api_port: &str, beyond_loopback: bool) -> Reach<'a> {
-    let mut r = Reach {
-        paths: Vec::new(),
-        ports: Vec::new(),
-        spans: Vec::new(),
-        every_interface: false,
-    };
-    if !beyond_loopback {
-        return r;
-    }
-    if service.host_network() {
+pub fn reach<'a>(service: &'a Service, api_ports: &[&str]) -> Reach<'a> {
+    let mut r = Reach::none();
+    let host_network = service
+        .network_mode
+        .as_ref()
+        .filter(|_| service.host_network());
+    // Kubernetes and Helm name `hostNetwork` among their exposures, at the same place.
+    let named_as_exposure =
+        host_network.is_some_and(|m| service.exposures.iter().any(|e| e.span == m.span));
+    if let Some(m) = host_network.filter(|_| !named_as_exposure) {
         r.paths.push(ReachFacts {
             how: ReachKind::HostNetwork,
-            text: format!("port {api_port} on the host's network"),
+            text: "the host's network (`network_mode: host`)".into(),
         });
-        r.spans
-            .extend(service.network_mode.as_ref().map(|m| m.span));
+        r.spans.push(m.span);
         r.every_interface = true;
     }
     for p in service
         .ports
         .iter()
-        .filter(|p| p.reachable_from_other_hosts() && p.reaches(api_port))
+        .filter(|p| p.reachable_from_other_hosts() && api_ports.iter().any(|port| p.reaches(port)))
     {
         r.paths.push(ReachFacts {
             how: ReachKind::PublishedPort,
@@ -160,8 +173,12 @@ pub fn reach<'a>(service: &'a Service, api_port: &str, beyond_loopback: bool) ->
         r.ports.push(p);
     }
     for e in &service.exposures {
+        let how = match host_network {
+            Some(m) if m.span == e.span => ReachKind::HostNetwork,
+            _ => ReachKind::Cluster,
+        };
         r.paths.push(ReachFacts {
-            how: ReachKind::Cluster,
+            how,
             text: e.value.clone(),
         });
         r.spans.push(e.span);
@@ -170,26 +187,68 @@ pub fn reach<'a>(service: &'a Service, api_port: &str, beyond_loopback: bool) ->
     r
 }
 
+/// What a component says about its server; `node` makes the shared block of it.
+pub struct Server<'a> {
+    pub component: Component,
+    pub listen: ListenFacts,
+    pub listen_span: Option<Span>,
+    pub reach: &'a Reach<'a>,
+    pub auth: Auth,
+    pub auth_reason: String,
+    pub auth_note: String,
+    pub auth_span: Option<Span>,
+    pub version: Option<String>,
+    /// Where the server is declared (the service, the settings file's first setting).
+    pub anchor: Span,
+}
+
 /// The `server` node of one component instance: the block, with the spans a finding points
-/// at (the first reach path; the listen setting; where authentication is or is not set).
-pub fn node(
-    ctx: &ServiceCtx,
-    facts: &ServerFacts,
-    reach: &Reach,
-    listen_span: Option<Span>,
-    auth_span: Option<Span>,
-    anchor: Span,
-) -> Node {
+/// at (each reach path; the listen setting; where authentication is or is not set).
+pub fn node(ctx: &ServiceCtx, server: Server) -> Node {
+    let profile = server.component.profile();
+    let reachable = server.listen.beyond_loopback && server.reach.any();
+    let facts = ServerFacts {
+        component: server.component,
+        title: profile.title.to_string(),
+        reachable,
+        reach: if reachable {
+            server.reach.paths.clone()
+        } else {
+            Vec::new()
+        },
+        reach_text: if reachable {
+            server.reach.text()
+        } else {
+            String::new()
+        },
+        reach_every_interface: reachable && server.reach.every_interface,
+        listen: server.listen,
+        auth: server.auth,
+        auth_reason: server.auth_reason,
+        auth_note: server.auth_note,
+        impact: profile.impact.to_string(),
+        auth_fix: profile.auth_fix.to_string(),
+        references: profile.references.iter().map(|r| r.to_string()).collect(),
+        code_execution: profile.code_execution,
+        version: server.version,
+    };
     let mut n = ctx.node(NodeKind::Server);
     n.vars.push((
         "server",
-        crate::model::nodes::fact(crate::model::nodes::to_json(facts)),
+        crate::model::nodes::fact(crate::model::nodes::to_json(&facts)),
     ));
-    n.span("server", anchor);
-    for s in &reach.spans {
-        n.span("server.reach", *s);
+    n.span("server", server.anchor);
+    if reachable {
+        for s in &server.reach.spans {
+            n.span("server.reach", *s);
+        }
     }
-    n.opt_span("server.listen", listen_span);
-    n.opt_span("server.auth", auth_span);
+    // One label per place: where the listen setting is also where authentication is decided
+    // (a mounted redis.conf), the authentication label says it.
+    n.opt_span(
+        "server.listen",
+        server.listen_span.filter(|s| Some(*s) != server.auth_span),
+    );
+    n.opt_span("server.auth", server.auth_span);
     n
 }

@@ -6,7 +6,6 @@
 
 use super::envfile::{self, ConfiguredBy, Setting};
 use super::nodes::{Node, NodeKind, ServiceCtx};
-use super::ollama::reach;
 use super::{component::Component, ImageRef};
 use crate::model::nodes::{fact, to_json};
 use crate::source::Span;
@@ -69,7 +68,7 @@ pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
         return;
     }
     let (vars, unread) = ctx.env();
-    out.push(node_from(ctx, vars, unread, ConfiguredBy::Service, &[]));
+    node_from(ctx, vars, unread, ConfiguredBy::Service, &[], out);
 }
 
 /// Pydantic's true values (the Python server), which also cover the Rust server's `true`.
@@ -211,7 +210,8 @@ pub fn node_from(
     unread: &[String],
     kind: ConfiguredBy,
     environment_files: &[String],
-) -> Node {
+    out: &mut Vec<Node>,
+) {
     let s = ctx.service;
     let mut n = ctx.node(NodeKind::Chromadb);
     let image = s.image.as_ref();
@@ -284,9 +284,11 @@ pub fn node_from(
     let beyond_loopback = listen_host
         .as_deref()
         .is_some_and(|h| !super::is_loopback(h));
-    let reach = reach(ctx, &port, beyond_loopback);
-    for p in &reach.ports {
-        n.span("chromadb.published", p.span);
+    let reach = crate::facts::server::reach(s, &[&port]);
+    if beyond_loopback {
+        for p in &reach.ports {
+            n.span("chromadb.published", p.span);
+        }
     }
     n.span(
         "chromadb",
@@ -326,15 +328,80 @@ pub fn node_from(
         listen_source,
         port,
         listens_beyond_loopback: beyond_loopback,
-        exposed: reach.exposed,
-        published_on_all_interfaces: reach.every_interface,
-        exposure: reach.text,
+        exposed: beyond_loopback && reach.any(),
+        published_on_all_interfaces: beyond_loopback && reach.every_interface,
+        exposure: reach.text(),
         env_files_unread: unread.to_vec(),
         kind,
         environment_files: environment_files.to_vec(),
     };
     n.vars.push(("chromadb", fact(to_json(&facts))));
-    n
+    let anchor = n.spans.get("chromadb").next().copied().unwrap_or(s.span);
+    out.push(n);
+    use crate::facts::server::{self, Auth};
+    let (auth, auth_reason) = if facts.auth {
+        (
+            Auth::Required,
+            format!(
+                "authentication provider `{}` is set",
+                facts.auth_provider.as_deref().unwrap_or("")
+            ),
+        )
+    } else if !facts.auth_known {
+        (
+            Auth::Unknown,
+            "an env_file moat could not read may set a provider".into(),
+        )
+    } else if facts.auth_ignored {
+        (
+            Auth::NotRequired,
+            format!(
+                "it sets {}, which Chroma {} ignores: 1.x has no built-in authentication",
+                facts.auth_provider_name.as_deref().unwrap_or("a provider"),
+                facts.version_text
+            ),
+        )
+    } else if facts.rust_server {
+        (
+            Auth::NotRequired,
+            format!(
+                "Chroma {} has no built-in authentication",
+                facts.version_text
+            ),
+        )
+    } else {
+        (
+            Auth::NotRequired,
+            "it sets no authentication provider (`CHROMA_SERVER_AUTHN_PROVIDER`)".into(),
+        )
+    };
+    out.push(server::node(
+        ctx,
+        server::Server {
+            component: Component::Chromadb,
+            listen: server::ListenFacts {
+                address: facts.listen_address.clone(),
+                port: facts.port.clone(),
+                from: facts.listen_source.clone(),
+                beyond_loopback,
+            },
+            listen_span,
+            reach: &reach,
+            auth,
+            auth_reason,
+            auth_note: if facts.auth_ignored {
+                format!(
+                    "ignored: Chroma {} has no built-in authentication",
+                    facts.version_text
+                )
+            } else {
+                String::new()
+            },
+            auth_span: provider.map(|p| p.span),
+            version: facts.version.clone(),
+            anchor,
+        },
+    ));
 }
 
 #[cfg(test)]

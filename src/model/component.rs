@@ -43,7 +43,7 @@ impl Component {
         match self {
             Component::Ollama => &Profile {
                 title: "Ollama",
-                impact: "anyone who reaches it can run, pull, copy and delete models and use the host's GPUs",
+                impact: "anyone who reaches it can run, pull, copy and delete models on its hardware",
                 code_execution: false,
                 auth_fix: "Ollama has no authentication of its own: put a reverse proxy that authenticates in front of anything other hosts must reach",
                 references: &[

@@ -139,21 +139,9 @@ pub fn component_nodes(
         let facts = super::nodes::fact(super::nodes::service_facts(&service));
         let sctx = ServiceCtx::new(&service, &facts, ctx.file, ctx.file_facts, ctx.related);
         if which == "ollama" {
-            out.push(super::ollama::node_from(
-                &sctx,
-                vars,
-                &[],
-                by,
-                environment_files,
-            ));
+            super::ollama::node_from(&sctx, vars, &[], by, environment_files, out);
         } else {
-            out.push(super::chromadb::node_from(
-                &sctx,
-                vars,
-                &[],
-                by,
-                environment_files,
-            ));
+            super::chromadb::node_from(&sctx, vars, &[], by, environment_files, out);
         }
     }
 }

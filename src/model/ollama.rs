@@ -6,7 +6,8 @@
 
 use super::envfile::{self, ConfiguredBy, Setting};
 use super::nodes::{is_root_user, Node, NodeKind, ServiceCtx};
-use super::{component::Component, ImageRef, Port};
+use super::{component::Component, ImageRef};
+use crate::facts::server;
 use crate::model::nodes::{fact, to_json};
 use crate::source::Span;
 use schemars::JsonSchema;
@@ -84,7 +85,7 @@ pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
         return;
     }
     let (vars, unread) = ctx.env();
-    out.push(node_from(ctx, vars, unread, ConfiguredBy::Service, &[]));
+    node_from(ctx, vars, unread, ConfiguredBy::Service, &[], out);
 }
 
 /// Go's `envconfig.Var`: trimmed, surrounding quotes removed.
@@ -143,45 +144,6 @@ pub fn all_interfaces(host: &str) -> bool {
 /// Go's `strconv.ParseBool` true values.
 fn go_true(v: &str) -> bool {
     matches!(v, "1" | "t" | "T" | "TRUE" | "true" | "True")
-}
-
-/// How a service's listener is reachable from other hosts, for messages and facts.
-pub struct Reach<'a> {
-    pub ports: Vec<&'a Port>,
-    pub every_interface: bool,
-    pub exposed: bool,
-    pub text: String,
-}
-
-/// Which published ports (or host network, or other exposures) reach a listener on
-/// `api_port` that is not bound to loopback.
-pub fn reach<'a>(ctx: &ServiceCtx<'a>, api_port: &str, beyond_loopback: bool) -> Reach<'a> {
-    let s = ctx.service;
-    let ports: Vec<&Port> = s
-        .ports
-        .iter()
-        .filter(|p| p.reachable_from_other_hosts() && p.reaches(api_port))
-        .collect();
-    let mut how: Vec<String> = Vec::new();
-    if s.host_network() {
-        how.push(format!("port {api_port} on the host's network"));
-    }
-    for p in &ports {
-        how.push(format!(
-            "port `{}` published on {}",
-            p.text,
-            p.published_on()
-        ));
-    }
-    how.extend(s.exposures.iter().map(|e| e.value.clone()));
-    let every_interface =
-        s.host_network() || !s.exposures.is_empty() || ports.iter().any(|p| p.on_every_interface());
-    Reach {
-        exposed: beyond_loopback && !how.is_empty(),
-        every_interface: beyond_loopback && every_interface,
-        text: how.join(", "),
-        ports,
-    }
 }
 
 /// The image tag as a version (read by `model::version`, as the advisory rules read it):
@@ -280,7 +242,8 @@ pub fn node_from(
     unread: &[String],
     kind: ConfiguredBy,
     environment_files: &[String],
-) -> Node {
+    out: &mut Vec<Node>,
+) {
     let s = ctx.service;
     let mut n = ctx.node(NodeKind::Ollama);
     let official = s.image.as_ref().is_some_and(official_image);
@@ -315,9 +278,11 @@ pub fn node_from(
     let beyond_loopback = known && !super::is_loopback(&host);
     n.opt_span("ollama.host", host_span);
 
-    let reach = reach(ctx, &port, beyond_loopback);
-    for p in &reach.ports {
-        n.span("ollama.published", p.span);
+    let reach = server::reach(s, &[&port]);
+    if beyond_loopback {
+        for p in &reach.ports {
+            n.span("ollama.published", p.span);
+        }
     }
 
     let origins = envfile::get(vars, "OLLAMA_ORIGINS");
@@ -367,9 +332,9 @@ pub fn node_from(
         port,
         binds_all_interfaces: binds_all,
         listens_beyond_loopback: beyond_loopback,
-        exposed: reach.exposed,
-        published_on_all_interfaces: reach.every_interface,
-        exposure: reach.text,
+        exposed: beyond_loopback && reach.any(),
+        published_on_all_interfaces: beyond_loopback && reach.every_interface,
+        exposure: reach.text(),
         origins: origin_list,
         origins_text: origins.and_then(|o| o.value.clone()),
         origins_source: origins.map(|o| o.from.clone()),
@@ -389,7 +354,35 @@ pub fn node_from(
         environment_files: environment_files.to_vec(),
     };
     n.vars.push(("ollama", fact(to_json(&facts))));
-    n
+    let anchor = n.spans.get("ollama").next().copied().unwrap_or(s.span);
+    out.push(n);
+    // An init container that runs `ollama pull` against another server serves nothing.
+    if facts.serves {
+        out.push(server::node(
+            ctx,
+            server::Server {
+                component: Component::Ollama,
+                listen: server::ListenFacts {
+                    address: facts.host_known.then(|| facts.listen_address.clone()),
+                    port: facts.port.clone(),
+                    from: facts.host_source.clone(),
+                    beyond_loopback,
+                },
+                listen_span: host_span,
+                reach: &reach,
+                // Whether a proxy in front authenticates is not something moat can see in
+                // these files yet: nothing seen is said as such.
+                auth: server::Auth::NotRequired,
+                auth_reason: "Ollama has no authentication of its own, and moat sees nothing \
+                              authenticating in front of it"
+                    .into(),
+                auth_note: String::new(),
+                auth_span: None,
+                version: facts.version.clone(),
+                anchor,
+            },
+        ));
+    }
 }
 
 /// The container runs the Ollama server: the image's own `serve`, or a command that names

@@ -12,7 +12,7 @@ use super::component::Component;
 use super::nodes::{FileCtx, Node, NodeKind, ServiceCtx};
 use super::related::{FileId, Joined, Joiner};
 use super::version::{self, Stated};
-use super::{is_loopback, ImageRef, MountKind, Port, Service};
+use super::{is_loopback, ImageRef, MountKind, Service};
 use crate::model::nodes::{fact, to_json};
 use crate::parse::redis_conf::{self, Arg, Directive};
 use crate::parse::Problem;
@@ -844,9 +844,7 @@ pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
             _ => "Redis's built-in default".to_string(),
         },
     };
-    let mut node = ctx.node(NodeKind::Redis);
-    facts_into(&inst, &mut node);
-    out.push(node);
+    facts_into(&inst, ctx, out);
 }
 
 pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
@@ -910,9 +908,7 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
         },
         default_from: "Redis's built-in default".into(),
     };
-    let mut node = sctx.node(NodeKind::Redis);
-    facts_into(&inst, &mut node);
-    out.push(node);
+    facts_into(&inst, &sctx, out);
     problems
 }
 
@@ -1194,7 +1190,10 @@ pub enum LuaCveStatus {
 }
 
 /// The facts and spans of one instance, onto its node.
-fn facts_into(inst: &Instance, node: &mut Node) {
+/// The `redis` node of one instance, and its `server` block.
+fn facts_into(inst: &Instance, ctx: &ServiceCtx, out: &mut Vec<Node>) {
+    let mut redis_node = ctx.node(NodeKind::Redis);
+    let node = &mut redis_node;
     let cfg = &inst.cfg;
     let s = inst.service;
     let get = |n: &str| cfg.get(n);
@@ -1224,35 +1223,19 @@ fn facts_into(inst: &Instance, node: &mut Node) {
     };
     let bind_from = bind.map_or(inst.default_from.clone(), |b| b.from.clone());
 
-    // Reachability.
-    let mut published: Vec<&Port> = Vec::new();
-    let mut how: Vec<String> = Vec::new();
-    let mut host_network = false;
-    if let Some(s) = s {
-        let ports: Vec<&str> = [Some(port.as_str()), tls_port.as_deref()]
-            .into_iter()
-            .flatten()
-            .filter(|p| *p != "0")
-            .collect();
-        published = s
-            .ports
-            .iter()
-            .filter(|p| p.reachable_from_other_hosts() && ports.iter().any(|x| p.reaches(x)))
-            .collect();
-        host_network = s.host_network();
-        if host_network {
-            how.push("the host's network (`network_mode: host`)".into());
-        }
-        for p in &published {
-            how.push(format!(
-                "port `{}` published on {}",
-                p.text,
-                p.published_on()
-            ));
-        }
-        how.extend(s.exposures.iter().map(|e| e.value.clone()));
-    }
-    let exposed = beyond_loopback && !how.is_empty();
+    // Reachability: the plaintext and TLS ports.
+    let api_ports: Vec<&str> = [Some(port.as_str()), tls_port.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|p| *p != "0")
+        .collect();
+    let reach = match s {
+        Some(s) => crate::facts::server::reach(s, &api_ports),
+        // A settings file on its own is not a service anything publishes.
+        None => crate::facts::server::Reach::none(),
+    };
+    let host_network = s.is_some_and(|s| s.host_network());
+    let exposed = beyond_loopback && reach.any();
     let reachable_beyond_host = match s {
         Some(_) => exposed,
         None => beyond_loopback && bind.is_some(),
@@ -1346,7 +1329,7 @@ fn facts_into(inst: &Instance, node: &mut Node) {
     // Clients from other hosts or containers get a session (after AUTH when one is needed).
     let remote_clients = inst.known && beyond_loopback && !pm_guards;
     let reach_text = if exposed {
-        how.join(", ")
+        reach.text()
     } else {
         match s.and_then(|s| s.origin) {
             None | Some(super::Origin::File) if bind.is_some() => {
@@ -1455,7 +1438,7 @@ fn facts_into(inst: &Instance, node: &mut Node) {
         binds_all_host_interfaces: listens_tcp && binds_all_host_interfaces,
         listens_beyond_loopback: beyond_loopback,
         exposed,
-        exposed_text: how.join(", "),
+        exposed_text: reach.text(),
         reachable_beyond_host,
         auth_required,
         auth_by,
@@ -1533,20 +1516,55 @@ fn facts_into(inst: &Instance, node: &mut Node) {
         node.span("redis.tls", t.span);
     }
     if exposed {
-        for p in &published {
-            node.span("redis.published", p.span);
-        }
-        if let Some(n) = s
-            .and_then(|s| s.network_mode.as_ref())
-            .filter(|_| host_network)
-        {
-            node.span("redis.published", n.span);
-        }
-        // Kubernetes: the LoadBalancer/NodePort Service or Ingress that exposes it.
-        for e in s.map_or(&[][..], |s| &s.exposures[..]) {
-            node.span("redis.published", e.span);
+        // Published ports, the host's network, a Kubernetes Service or Ingress.
+        for sp in &reach.spans {
+            node.span("redis.published", *sp);
         }
     }
+    out.push(redis_node);
+
+    use crate::facts::server::{self, Auth};
+    let (auth, auth_reason) = if !inst.known {
+        (
+            Auth::Unknown,
+            "its configuration was not all read".to_string(),
+        )
+    } else if open {
+        (Auth::NotRequired, why.join("; "))
+    } else if auth_required {
+        (
+            Auth::Required,
+            format!("a password is required ({})", facts.auth_from),
+        )
+    } else {
+        (
+            Auth::Required,
+            "no password is set, and protected mode refuses clients from other hosts".into(),
+        )
+    };
+    out.push(server::node(
+        ctx,
+        server::Server {
+            component: super::component::Component::Redis,
+            listen: server::ListenFacts {
+                address: Some(facts.bind_text.clone()),
+                port: facts.port.clone(),
+                from: facts.bind_from.clone(),
+                beyond_loopback,
+            },
+            listen_span: bind.map(|b| b.span),
+            reach: &reach,
+            auth,
+            auth_reason,
+            auth_note: match auth {
+                Auth::NotRequired => format!("no password is set here ({})", facts.auth_from),
+                _ => String::new(),
+            },
+            auth_span: Some(auth_span),
+            version: inst.version_text.clone(),
+            anchor: inst.anchor,
+        },
+    ));
 }
 
 #[cfg(test)]

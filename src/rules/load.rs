@@ -25,6 +25,8 @@ pub const AREAS: &[(&str, &str)] = &[
     ("triton", "TR"),
     ("nvidia", "NV"),
     ("advisory", "AV"),
+    // Concepts over every component and format: the shared server block.
+    ("server", "SV"),
 ];
 
 #[derive(Debug)]
@@ -785,10 +787,10 @@ mod tests {
     fn supersedes_must_name_another_rule() {
         let (origin, text, _) = EMBEDDED
             .iter()
-            .find(|(p, _, _)| p.contains("OL001"))
-            .expect("OL001 is embedded");
+            .find(|(p, _, _)| p.contains("SV001"))
+            .expect("SV001 is embedded");
         let broken = text.replace("supersedes = [\"DC001\"]", "supersedes = [\"DC999\"]");
-        assert_ne!(&broken, text, "OL001 declares supersedes");
+        assert_ne!(&broken, text, "SV001 declares supersedes");
         let errors = load_all(vec![(origin.to_string(), broken.clone())]).unwrap_err();
         let line = broken
             .lines()
