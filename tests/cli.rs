@@ -1404,3 +1404,92 @@ fn a_rule_files_set_is_checked_at_load_and_selects_custom_rules() {
         stderr(&bad)
     );
 }
+
+/// Rules merged into one concept keep their former ids and names: SV001 was OL001, RD001,
+/// CH001 and KS009, and each still selects, ignores, suppresses, sets severity, matches a
+/// baseline and finds the rule in `moat explain`.
+#[test]
+fn former_rule_ids_still_work_after_a_merge() {
+    let dir = tmp();
+    let compose = dir.path().join("compose.yaml");
+    let exposed = "services:\n  cache:\n    image: redis:7.4.2\n    ports: [\"6379:6379\"]\n";
+    std::fs::write(&compose, exposed).unwrap();
+    let path = compose.to_str().unwrap();
+    let concise = |extra: &[&str]| {
+        let o = run(&[&["check", path, "--format", "concise"], extra].concat());
+        (code(&o), stdout(&o), stderr(&o))
+    };
+    let (c, out, err) = concise(&["--select", "RD001"]);
+    assert_eq!(c, 1, "{err}");
+    assert!(
+        out.contains("critical[SV001] Redis in service `cache`"),
+        "{out}"
+    );
+    assert_eq!(out.lines().filter(|l| l.contains('[')).count(), 1, "{out}");
+    let (_, out, _) = concise(&["--select", "redis-exposed-without-auth"]);
+    assert!(out.contains("[SV001]"), "{out}");
+    // A prefix of a former id selects it too (`KS` meant every Kubernetes rule, KS009 among them).
+    let (_, out, _) = concise(&["--select", "KS"]);
+    assert!(out.contains("[SV001]"), "{out}");
+    let (_, out, _) = concise(&["--ignore", "RD001"]);
+    assert!(!out.contains("[SV001]") && out.contains("[DC001]"), "{out}");
+
+    // A suppression written for the old id.
+    std::fs::write(
+        &compose,
+        exposed.replace(
+            "[\"6379:6379\"]",
+            "[\"6379:6379\"]  # moat: ignore[RD001] lab only",
+        ),
+    )
+    .unwrap();
+    let (_, out, _) = concise(&["--select", "SV001"]);
+    assert!(!out.contains("[SV001]"), "{out}");
+    std::fs::write(&compose, exposed).unwrap();
+
+    // `[severity]` keyed by the old id.
+    std::fs::write(
+        dir.path().join(".moat.toml"),
+        "[severity]\nRD001 = \"low\"\n",
+    )
+    .unwrap();
+    let (_, out, err) = concise(&["--select", "SV001"]);
+    assert!(out.contains("low[SV001]"), "{out}{err}");
+    std::fs::remove_file(dir.path().join(".moat.toml")).unwrap();
+
+    // A baseline written before the merge names RD001.
+    let baseline = dir.path().join("baseline.json");
+    let o = run(&[
+        "check",
+        path,
+        "--select",
+        "SV001",
+        "--write-baseline",
+        baseline.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = std::fs::read_to_string(&baseline).unwrap();
+    assert!(text.contains("\"SV001\""), "{text}");
+    std::fs::write(&baseline, text.replace("\"SV001\"", "\"RD001\"")).unwrap();
+    let (c, out, err) = concise(&[
+        "--select",
+        "SV001",
+        "--baseline",
+        baseline.to_str().unwrap(),
+    ]);
+    assert_eq!(c, 0, "{out}{err}");
+
+    let o = run(&["explain", "KS009"]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).starts_with("SV001 exposed-without-authentication"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("Formerly: OL001"), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("`KS009` is now SV001"),
+        "{}",
+        stderr(&o)
+    );
+}

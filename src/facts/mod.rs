@@ -245,8 +245,6 @@ pub struct ServiceFacts {
     pub socket_proxy: bool,
     /// The image is known to run as a non-root user by default.
     pub image_runs_as_non_root: bool,
-    /// Why the component is reachable without authentication, or `''`.
-    pub unauthenticated: String,
     /// A partial declaration something else completes (a Kustomize patch): what it leaves
     /// out says nothing.
     pub fragment: bool,

@@ -252,3 +252,78 @@ pub fn node(ctx: &ServiceCtx, server: Server) -> Node {
     n.opt_span("server.auth", server.auth_span);
     n
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::settings::Settings;
+    use crate::Input;
+
+    /// The server blocks moat builds for one file: (component, auth, reachable).
+    fn servers(name: &str, text: &str) -> Vec<(String, String, bool)> {
+        let input = Input::Text {
+            name: name.into(),
+            text: text.as_bytes().to_vec(),
+        };
+        let facts = crate::facts::dump::dump(&Settings::default(), input).unwrap();
+        facts["files"][0]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "server")
+            .map(|n| {
+                let s = &n["vars"]["server"];
+                (
+                    s["component"].as_str().unwrap().to_string(),
+                    s["auth"].as_str().unwrap().to_string(),
+                    s["reachable"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    fn pod(container: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p, labels: {{a: b}}}}\nspec:\n  containers: [{container}]\n---\napiVersion: v1\nkind: Service\nmetadata: {{name: s}}\nspec: {{type: NodePort, selector: {{a: b}}}}\n"
+        )
+    }
+
+    /// Redis on Kubernetes is judged by the Redis model, as on Compose: a password, a config
+    /// file moat cannot see, a shell command, Bitnami's refusal to start without a password,
+    /// and an `envFrom` it cannot read each change the answer.
+    #[test]
+    fn redis_authentication_in_a_pod() {
+        let auth = |c: &str| servers("pod.yaml", &pod(c)).remove(0);
+        let open = ("redis".to_string(), "not-required".to_string(), true);
+        assert_eq!(auth("{name: r, image: 'redis:7.4'}"), open);
+        assert_eq!(
+            auth("{name: r, image: 'redis:7.4', args: ['--requirepass', '$(PW)']}").1,
+            "required"
+        );
+        assert_eq!(
+            auth("{name: r, image: 'redis:7.4', args: ['--protected-mode', 'yes']}").1,
+            "required"
+        );
+        assert_eq!(
+            auth("{name: r, image: 'bitnami/redis:7.2', env: [{name: ALLOW_EMPTY_PASSWORD, value: 'yes'}]}"),
+            open
+        );
+        assert_eq!(auth("{name: r, image: 'bitnami/redis:7.2'}").1, "required");
+    }
+
+    #[test]
+    fn every_component_fills_the_block_on_every_format() {
+        let compose = "services:\n  o:\n    image: ollama/ollama:0.6.8\n    ports: ['11434:11434']\n  c:\n    image: chromadb/chroma:1.0.12\n    ports: ['127.0.0.1:8000:8000']\n";
+        assert_eq!(
+            servers("compose.yaml", compose),
+            [
+                ("ollama".into(), "not-required".into(), true),
+                ("chromadb".into(), "not-required".into(), false),
+            ]
+        );
+        let ollama = servers("pod.yaml", &pod("{name: o, image: 'ollama/ollama:0.6.8'}"));
+        assert_eq!(ollama, [("ollama".into(), "not-required".into(), true)]);
+        // An init container that pulls a model from another server serves nothing.
+        let client = "services:\n  pull:\n    image: ollama/ollama:0.6.8\n    entrypoint: [sh, -c, 'ollama pull llama3']\n";
+        assert!(servers("compose.yaml", client).is_empty());
+    }
+}

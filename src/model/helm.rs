@@ -860,7 +860,6 @@ mod tests {
             "LoadBalancer Service (`master.service.type`)"
         );
         assert_eq!(m.env[0].name, "ALLOW_EMPTY_PASSWORD");
-        assert!(kubernetes::component_without_auth(m).is_some());
     }
 
     #[test]

@@ -890,90 +890,6 @@ pub(crate) fn mounts(src: &str, n: Option<&YNode>, volumes: &[YNode]) -> Vec<Mou
     out
 }
 
-/// Why the component a service runs is reachable without authentication, as far as its
-/// image, command and environment tell: `None` when it authenticates or when that cannot be
-/// told (a configuration file, an `envFrom` source, a command we do not know).
-/// Why an exposed component answers without authentication, for the inventory's
-/// `authenticated` property and KS009 (Ollama). The rules about Redis and Chroma read their
-/// own models (RD001, CH001 on every format), which know protected mode, config files and
-/// Chroma's providers; this simpler copy stays only until components fill one shared server
-/// block (the component-model issue), and must not grow.
-pub fn component_without_auth(s: &Service) -> Option<&'static str> {
-    use component::Component;
-    let image = s.image.as_ref();
-    let env = |name: &str| s.env.iter().find(|e| e.name == name);
-    match s.component? {
-        Component::Ollama => Some("Ollama has no authentication of its own"),
-        Component::Chromadb => {
-            let major = image
-                .filter(|i| !i.unresolved)
-                .and_then(|i| i.tag.as_deref())
-                .map(|t| t.trim_start_matches('v'))
-                .and_then(|t| t.split(['.', '-']).next())
-                .and_then(|m| m.parse::<u32>().ok());
-            match major {
-                // No tag or `latest` is a 1.x image today.
-                None if image.is_some_and(|i| i.floating()) => {
-                    Some("Chroma 1.x has no built-in authentication")
-                }
-                Some(m) if m >= 1 => Some("Chroma 1.x has no built-in authentication"),
-                Some(_)
-                    if s.env_files.is_empty()
-                        && !s
-                            .env
-                            .iter()
-                            .any(|e| e.name.starts_with("CHROMA_SERVER_AUTH")) =>
-                {
-                    Some("no `CHROMA_SERVER_AUTHN_PROVIDER` is set")
-                }
-                _ => None,
-            }
-        }
-        Component::Redis => {
-            let args: Vec<&str> = [s.entrypoint.as_ref(), s.command.as_ref()]
-                .into_iter()
-                .flatten()
-                .flat_map(|c| c.args.iter().map(|a| a.value.as_str()))
-                .collect();
-            let configured = args.iter().any(|a| {
-                a.contains("requirepass")
-                    || a.contains("aclfile")
-                    || a.contains("--include")
-                    || a.trim_end().ends_with(".conf")
-            }) || env("REDIS_ARGS")
-                .is_some_and(|e| e.value.as_deref().is_none_or(|v| v.contains("requirepass")));
-            // A command that is not the server itself (a script) may do anything.
-            let own_command = s.entrypoint.as_ref().is_none_or(|c| {
-                c.args.first().is_some_and(|a| {
-                    let p = a.value.rsplit('/').next().unwrap_or("");
-                    p == "redis-server" || p == "valkey-server" || p.starts_with('-')
-                })
-            });
-            if configured || !own_command || !s.env_files.is_empty() {
-                return None;
-            }
-            let repo = image?.repository.as_str();
-            if repo.starts_with("bitnami") {
-                let empty_allowed = env("ALLOW_EMPTY_PASSWORD").is_some_and(|e| {
-                    e.value.as_deref().is_some_and(|v| {
-                        matches!(v.trim().to_ascii_lowercase().as_str(), "yes" | "true" | "1")
-                    })
-                });
-                let password =
-                    env("REDIS_PASSWORD").is_some() || env("REDIS_PASSWORD_FILE").is_some();
-                return (empty_allowed && !password)
-                    .then_some("no password is required: `ALLOW_EMPTY_PASSWORD=yes`, which the Bitnami chart sets for `auth.enabled: false`");
-            }
-            matches!(
-                repo,
-                "redis" | "valkey/valkey" | "redis/redis-stack" | "redis/redis-stack-server"
-            )
-            .then_some("the image starts Redis without a password")
-        }
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1066,10 +982,6 @@ spec:
             ]
         );
         assert_eq!(at(DEPLOY, o.exposures[0].span), "LoadBalancer");
-        assert_eq!(
-            component_without_auth(o),
-            Some("Ollama has no authentication of its own")
-        );
         // The sidecar: its own user, no port the Service targets, pod namespaces reported once.
         let b = &s[1];
         assert_eq!(b.user.as_ref().unwrap().value, "1000");
@@ -1084,10 +996,6 @@ spec:
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].name, "CronJob/c:r");
         assert!(s[0].exposures.is_empty());
-        assert_eq!(
-            component_without_auth(&s[0]),
-            Some("the image starts Redis without a password")
-        );
     }
 
     #[test]
@@ -1120,22 +1028,5 @@ spec:
         assert_eq!(at(src, s[0].exposures[0].span), "Service");
         assert!(s[1].exposures.is_empty() && s[2].exposures.is_empty());
         assert_eq!(s[4].exposures[0].value, "internal LoadBalancer Service `s`");
-    }
-
-    #[test]
-    fn redis_authentication() {
-        let one = |c: &str| {
-            let src = format!(
-                "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers: [{c}]\n"
-            );
-            component_without_auth(&read(&src)[0])
-        };
-        assert!(one("{name: r, image: redis}").is_some());
-        assert!(one("{name: r, image: redis, args: ['--requirepass', '$(PW)']}").is_none());
-        assert!(one("{name: r, image: redis, args: ['/etc/redis/redis.conf']}").is_none());
-        assert!(one("{name: r, image: redis, command: [sh, -c, 'x']}").is_none());
-        assert!(one("{name: r, image: 'bitnami/redis:7', env: [{name: ALLOW_EMPTY_PASSWORD, value: 'yes'}]}").is_some());
-        assert!(one("{name: r, image: 'bitnami/redis:7'}").is_none());
-        assert!(one("{name: r, image: redis, envFrom: [{configMapRef: {name: x}}]}").is_none());
     }
 }

@@ -519,9 +519,6 @@ fn typed_service_facts(s: &Service) -> facts::ServiceFacts {
         image_runs_as_non_root: s.image.as_ref().is_some_and(|i| {
             runtime::image_runs_as_non_root(i, s.entrypoint.as_ref(), s.command.as_ref())
         }),
-        unauthenticated: super::kubernetes::component_without_auth(s)
-            .unwrap_or("")
-            .to_string(),
         fragment: s.fragment,
         image_user: s.image.as_ref().map_or(runtime::ImageUser::Unknown, |i| {
             runtime::image_user(i, s.entrypoint.as_ref(), s.command.as_ref())
@@ -676,11 +673,22 @@ pub fn service_nodes(
     }
     // Component nodes: each component module decides whether the service is one of its own.
     let ctx = ServiceCtx::new(s, &facts, file, file_facts, related);
+    let first = out.len();
     super::redis::service_nodes(&ctx, out);
     super::ollama::service_nodes(&ctx, out);
     super::chromadb::service_nodes(&ctx, out);
     super::triton::service_nodes(&ctx, out);
-    super::packages::service_nodes(s, file, file_facts, out);
+    // The inventory's `authenticated` is the server block's answer.
+    let unauthenticated = out[first..]
+        .iter()
+        .filter(|n| n.kind == NodeKind::Server)
+        .find_map(|n| {
+            let (_, server) = n.vars.iter().find(|(name, _)| *name == "server")?;
+            (server["auth"] == "not-required")
+                .then(|| server["auth_reason"].as_str().unwrap_or("").to_string())
+        })
+        .unwrap_or_default();
+    super::packages::service_nodes(s, &unauthenticated, file, file_facts, out);
 }
 
 /// What a component module gets to build its nodes for one service.

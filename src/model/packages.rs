@@ -645,8 +645,11 @@ fn exposure(s: &Service) -> Vec<(String, Span)> {
 
 /// The `component` node of a service's image: Compose (unless it builds the image), Kubernetes
 /// and Helm. A Dockerfile's images are its `FROM` lines, read by `dockerfile_nodes`.
+/// `unauthenticated`: why the server the service runs authenticates no one (its server
+/// block), or `''`.
 pub fn service_nodes(
     s: &Service,
+    unauthenticated: &str,
     file: usize,
     file_facts: &super::nodes::Fact,
     out: &mut Vec<Node>,
@@ -663,7 +666,7 @@ pub fn service_nodes(
         exposed: s.exposed(),
         exposure: exposure(s),
         runs: s.component.map(|c| c.name().to_string()),
-        unauthenticated: super::kubernetes::component_without_auth(s).unwrap_or(""),
+        unauthenticated,
     };
     // Two occurrences at one span are made one by `nodes::dedup_components`.
     out.push(node(from_image(image, &owner), file, file_facts));
