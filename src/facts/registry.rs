@@ -30,6 +30,10 @@ pub fn var_type(kind: NodeKind, var: &str) -> Option<SchemaFn> {
         (NodeKind::Redis, "redis") => of::<crate::model::redis::RedisFacts>,
         (NodeKind::Ollama, "ollama") => of::<crate::model::ollama::OllamaFacts>,
         (NodeKind::Chromadb, "chromadb") => of::<crate::model::chromadb::ChromadbFacts>,
+        (NodeKind::Triton, "triton") => of::<crate::model::triton::TritonFacts>,
+        (NodeKind::Toolkit, "toolkit") => of::<crate::model::nvidia::ToolkitFacts>,
+        (NodeKind::Chart, "chart") => of::<crate::model::helm::ChartFacts>,
+        (NodeKind::Component, "component") => of::<crate::model::packages::ComponentFacts>,
         _ => return None,
     })
 }

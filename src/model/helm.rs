@@ -31,11 +31,12 @@ use super::image::parse_image_ref;
 use super::kubernetes::{self, boolean, inside, SecurityContext};
 use super::nodes::{service_nodes, FileCtx, Node, NodeKind};
 use super::{Command, EnvSource, EnvVar, ImageRef, Origin, Service, Spanned};
-use crate::model::nodes::fact;
+use crate::model::nodes::{fact, to_json};
 use crate::parse::yaml::{parse_documents, YNode, YValue};
 use crate::parse::Problem;
 use crate::source::Span;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 /// Span keys a `chart` rule may name.
 pub const SPAN_KEYS: &[&str] = &[
@@ -112,25 +113,67 @@ fn chart_meta(ctx: &FileCtx) -> ChartMeta {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Flavor {
+/// Which known chart a chart's values are, recognised from its name and its values' shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub enum ChartFlavor {
+    /// Bitnami's Redis chart: its image is `bitnami/redis` (or `bitnamilegacy/redis`), or a
+    /// chart named `redis` has `master`, `auth` or `architecture`.
+    #[serde(rename = "bitnami-redis")]
     BitnamiRedis,
+    /// The Ollama chart (otwld/ollama-helm): an `ollama` mapping, in a chart named `ollama`
+    /// or one running `ollama/ollama`.
+    #[serde(rename = "ollama-helm")]
     Ollama,
+    /// The ChromaDB chart (amikos-tech/chromadb-chart): a `chromadb` mapping, in a chart
+    /// named `chromadb` or one running a `*/chroma` image.
+    #[serde(rename = "chromadb")]
     Chroma,
+    /// A Triton chart (NVIDIA's examples): `image.imageName` names `tritonserver`.
+    #[serde(rename = "triton")]
     Triton,
+    /// Any other chart.
+    #[serde(rename = "")]
     Other,
 }
 
-impl Flavor {
-    fn name(self) -> &'static str {
-        match self {
-            Flavor::BitnamiRedis => "bitnami-redis",
-            Flavor::Ollama => "ollama-helm",
-            Flavor::Chroma => "chromadb",
-            Flavor::Triton => "triton",
-            Flavor::Other => "",
-        }
-    }
+/// `chart`: one workload block of a Helm values file, with the settings of the chart it
+/// belongs to (the file's own chart, or a dependency's values in an umbrella chart).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ChartFacts {
+    /// The chart's name: Chart.yaml's `name` (a dependency's `name` for its values), or
+    /// `chart` when there is no Chart.yaml beside the values.
+    pub name: String,
+    /// The known chart these values are for.
+    pub flavor: ChartFlavor,
+    /// The values key of the dependency (its `alias`, else its `name`) whose values these
+    /// are; `null` for the file's own chart.
+    pub dependency: Option<String>,
+    /// The block's values path below the chart, dot-separated (`master`, `ollama`); `''` for
+    /// the chart's top level.
+    pub block: String,
+    /// The chart's first block: chart-wide settings (`auth`, `networkPolicy`) are reported
+    /// once, on it.
+    pub primary: bool,
+    /// Some block of the chart is reachable from outside the cluster (`exposures` is not
+    /// empty).
+    pub exposed: bool,
+    /// How the chart's blocks are reachable from outside the cluster, for messages
+    /// (``NodePort Service (`service.type`)``, ``an Ingress (`ingress.enabled`)``): every
+    /// block's, not only this one's.
+    pub exposures: Vec<String>,
+    /// The components the chart's blocks run, each once, in block order.
+    pub components: Vec<component::Component>,
+    /// The chart's own authentication switch (Bitnami Redis `auth.enabled`, chromadb
+    /// `chromadb.auth.enabled`); `null` when the values do not set it (or not to a boolean),
+    /// and for charts without one.
+    pub auth_enabled: Option<bool>,
+    /// `networkPolicy.enabled`; `null` when the values do not set it (or not to a boolean).
+    pub network_policy_enabled: Option<bool>,
+    /// The block has a `resources` mapping or a `resourcesPreset` (even `none`).
+    pub resources_declared: bool,
+    /// The block runs an enclosing block's image without being a known chart's workload:
+    /// likelier an init or helper container than a workload of its own.
+    pub auxiliary: bool,
 }
 
 /// One chart's values: the file's own chart, or a dependency's subtree.
@@ -140,7 +183,7 @@ struct Chart<'a> {
     prefix: String,
     values: &'a YNode,
     app_version: Option<String>,
-    flavor: Flavor,
+    flavor: ChartFlavor,
     /// Top-level keys that belong to dependencies (not read as this chart's).
     skip: Vec<String>,
 }
@@ -174,7 +217,7 @@ fn charts<'a>(src: &str, root: &'a YNode, meta: &ChartMeta) -> Vec<Chart<'a>> {
     out
 }
 
-fn flavor(src: &str, name: &str, v: &YNode) -> Flavor {
+fn flavor(src: &str, name: &str, v: &YNode) -> ChartFlavor {
     let image = v.get("image");
     let repo = image
         .and_then(|i| i.get("repository"))
@@ -186,19 +229,19 @@ fn flavor(src: &str, name: &str, v: &YNode) -> Flavor {
         || repo.ends_with("bitnamilegacy/redis")
         || (name == "redis" && (map("master") || map("auth") || v.get("architecture").is_some()))
     {
-        Flavor::BitnamiRedis
+        ChartFlavor::BitnamiRedis
     } else if map("ollama") && (name == "ollama" || repo.ends_with("ollama/ollama")) {
-        Flavor::Ollama
+        ChartFlavor::Ollama
     } else if map("chromadb") && (name == "chromadb" || repo.ends_with("/chroma")) {
-        Flavor::Chroma
+        ChartFlavor::Chroma
     } else if image
         .and_then(|i| i.get("imageName"))
         .and_then(YNode::as_str)
         .is_some_and(|n| n.contains("tritonserver"))
     {
-        Flavor::Triton
+        ChartFlavor::Triton
     } else {
-        Flavor::Other
+        ChartFlavor::Other
     }
 }
 
@@ -342,7 +385,7 @@ fn blocks<'a>(chart: &Chart<'a>) -> Vec<Block<'a>> {
     let skip = |path: &[String], key: &str| {
         path.is_empty()
             && (chart.skip.iter().any(|s| s == key)
-                || (flavor == Flavor::BitnamiRedis && key == "replica" && standalone))
+                || (flavor == ChartFlavor::BitnamiRedis && key == "replica" && standalone))
     };
     let mut cands = Vec::new();
     let first_key = root.entries().first().map_or(root.span, |(k, _)| k.span);
@@ -384,7 +427,7 @@ fn blocks<'a>(chart: &Chart<'a>) -> Vec<Block<'a>> {
     // The Bitnami Redis chart always deploys a master (or a sentinel-managed node): its
     // chart-level settings (`auth`, `networkPolicy`) need a block to be reported on even
     // when the values only override those.
-    if flavor == Flavor::BitnamiRedis
+    if flavor == ChartFlavor::BitnamiRedis
         && !out
             .iter()
             .any(|b| b.path.first().is_some_and(|p| p == "master"))
@@ -409,16 +452,16 @@ fn blocks<'a>(chart: &Chart<'a>) -> Vec<Block<'a>> {
 }
 
 /// The component a known chart's block runs, by where it is.
-fn flavor_component(flavor: Flavor, path: &[String]) -> Option<component::Component> {
+fn flavor_component(flavor: ChartFlavor, path: &[String]) -> Option<component::Component> {
     use component::Component;
     let at = |p: &[&str]| path.len() == p.len() && path.iter().zip(p).all(|(a, b)| a == b);
     match flavor {
-        Flavor::BitnamiRedis if at(&["master"]) || at(&["replica"]) || at(&["sentinel"]) => {
+        ChartFlavor::BitnamiRedis if at(&["master"]) || at(&["replica"]) || at(&["sentinel"]) => {
             Some(Component::Redis)
         }
-        Flavor::Ollama if path.is_empty() => Some(Component::Ollama),
-        Flavor::Chroma if path.is_empty() => Some(Component::Chromadb),
-        Flavor::Triton if path.is_empty() => Some(Component::Triton),
+        ChartFlavor::Ollama if path.is_empty() => Some(Component::Ollama),
+        ChartFlavor::Chroma if path.is_empty() => Some(Component::Chromadb),
+        ChartFlavor::Triton if path.is_empty() => Some(Component::Triton),
         _ => None,
     }
 }
@@ -615,8 +658,8 @@ fn block_service(src: &str, chart: &Chart, b: &Block) -> Built {
     };
     if args.is_none() {
         args = match chart.flavor {
-            Flavor::Triton => program_args("serverArgs", "tritonserver"),
-            Flavor::BitnamiRedis => program_args("extraFlags", "redis-server"),
+            ChartFlavor::Triton => program_args("serverArgs", "tritonserver"),
+            ChartFlavor::BitnamiRedis => program_args("extraFlags", "redis-server"),
             _ => None,
         };
     }
@@ -695,7 +738,7 @@ fn chart_environment(src: &str, chart: &Chart, s: &mut Service) {
         merged_at: None,
     };
     match chart.flavor {
-        Flavor::BitnamiRedis if s.component == Some(component::Component::Redis) => {
+        ChartFlavor::BitnamiRedis if s.component == Some(component::Component::Redis) => {
             let auth = root.get("auth");
             if let Some(e) = auth.and_then(|a| a.get("enabled")) {
                 if e.as_bool() == Some(false) {
@@ -713,7 +756,7 @@ fn chart_environment(src: &str, chart: &Chart, s: &mut Service) {
                 }
             }
         }
-        Flavor::Chroma if s.component == Some(component::Component::Chromadb) => {
+        ChartFlavor::Chroma if s.component == Some(component::Component::Chromadb) => {
             let legacy = s
                 .image
                 .as_ref()
@@ -755,8 +798,8 @@ fn emit(ctx: &FileCtx, src: &str, chart: &Chart, out: &mut Vec<Node>) {
         Some(n)
     };
     let auth = match chart.flavor {
-        Flavor::BitnamiRedis => setting(&["auth", "enabled"]),
-        Flavor::Chroma => setting(&["chromadb", "auth", "enabled"]),
+        ChartFlavor::BitnamiRedis => setting(&["auth", "enabled"]),
+        ChartFlavor::Chroma => setting(&["chromadb", "auth", "enabled"]),
         _ => None,
     }
     .and_then(|n| boolean(src, Some(n)));
@@ -765,10 +808,10 @@ fn emit(ctx: &FileCtx, src: &str, chart: &Chart, out: &mut Vec<Node>) {
         .iter()
         .flat_map(|(_, x)| x.service.exposures.iter())
         .collect();
-    let mut components: Vec<&str> = Vec::new();
+    let mut components: Vec<component::Component> = Vec::new();
     for c in built.iter().filter_map(|(_, x)| x.service.component) {
-        if !components.contains(&c.name()) {
-            components.push(c.name());
+        if !components.contains(&c) {
+            components.push(c);
         }
     }
     for (i, (b, x)) in built.iter().enumerate() {
@@ -789,21 +832,21 @@ fn emit(ctx: &FileCtx, src: &str, chart: &Chart, out: &mut Vec<Node>) {
             n.vars.push(("service", v));
         }
         n.spans = spans;
-        let facts = json!({
-            "name": chart.name,
-            "flavor": chart.flavor.name(),
-            "dependency": (!chart.prefix.is_empty()).then(|| chart.prefix.clone()),
-            "block": b.path.join("."),
-            "primary": i == 0,
-            "exposed": !exposures.is_empty(),
-            "exposures": exposures.iter().map(|e| e.value.clone()).collect::<Vec<_>>(),
-            "components": components,
-            "auth_enabled": auth.as_ref().map(|a| a.value),
-            "network_policy_enabled": network_policy.as_ref().map(|a| a.value),
-            "resources_declared": x.resources_declared,
-            "auxiliary": b.auxiliary,
-        });
-        n.vars.push(("chart", fact(facts)));
+        let facts = ChartFacts {
+            name: chart.name.clone(),
+            flavor: chart.flavor,
+            dependency: (!chart.prefix.is_empty()).then(|| chart.prefix.clone()),
+            block: b.path.join("."),
+            primary: i == 0,
+            exposed: !exposures.is_empty(),
+            exposures: exposures.iter().map(|e| e.value.clone()).collect(),
+            components: components.clone(),
+            auth_enabled: auth.as_ref().map(|a| a.value),
+            network_policy_enabled: network_policy.as_ref().map(|a| a.value),
+            resources_declared: x.resources_declared,
+            auxiliary: b.auxiliary,
+        };
+        n.vars.push(("chart", fact(to_json(&facts))));
         n.span("chart", b.span);
         n.opt_span("chart.auth_enabled", auth.as_ref().map(|a| a.span));
         n.opt_span(

@@ -8,9 +8,11 @@
 //! NVIDIA/nvidia-container-toolkit ([ctk-config], [ctk-toml], [ctk-cli], [ctk-features]).
 
 use super::nodes::{FileCtx, Node, NodeKind};
-use crate::model::nodes::fact;
+use crate::model::nodes::{fact, to_json};
 use crate::parse::Problem;
 use crate::source::Span;
+use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::{json, Value};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
@@ -49,10 +51,75 @@ fn entry<'a, 'i>(
 }
 
 /// A setting as read: its value, the span of `key = value`, and whether the key is there.
+/// `value` is the default's JSON type, or `null` when the file gives another type.
 struct Setting {
     value: Value,
     set: bool,
     span: Span,
+}
+
+impl Setting {
+    fn boolean(&self) -> Option<bool> {
+        self.value.as_bool()
+    }
+    fn string(&self) -> Option<String> {
+        self.value.as_str().map(str::to_string)
+    }
+}
+
+/// `toolkit`: one NVIDIA Container Toolkit `config.toml`, each setting at its effective value
+/// (the toolkit's default when the key is absent). A value of the wrong type is a problem
+/// (the toolkit cannot load the file) and its fact is `null`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ToolkitFacts {
+    /// `accept-nvidia-visible-devices-envvar-when-unprivileged` (top level): an unprivileged
+    /// container's `NVIDIA_VISIBLE_DEVICES` selects GPUs; `true` when unset (the toolkit's
+    /// default), `null` when not a boolean.
+    pub accept_envvar_when_unprivileged: Option<bool>,
+    /// `accept-nvidia-visible-devices-envvar-when-unprivileged` is in the file.
+    pub accept_envvar_when_unprivileged_set: bool,
+    /// `accept-nvidia-visible-devices-as-volume-mounts` (top level): GPUs are selected by
+    /// volume mounts under `/var/run/nvidia-container-devices`; `false` when unset, `null`
+    /// when not a boolean.
+    pub accept_volume_mounts: Option<bool>,
+    /// `accept-nvidia-visible-devices-as-volume-mounts` is in the file.
+    pub accept_volume_mounts_set: bool,
+    /// `[features] allow-ldconfig-from-container`: `[nvidia-container-cli] ldconfig` may name
+    /// a path inside the container instead of a host path; `false` when unset, `null` when
+    /// not a boolean.
+    pub allow_ldconfig_from_container: Option<bool>,
+    /// `allow-ldconfig-from-container` is in `[features]`.
+    pub allow_ldconfig_from_container_set: bool,
+    /// `[features] allow-cuda-compat-libs-from-container`: CUDA compatibility libraries from
+    /// the container may override the host's driver library mounts; `false` when unset,
+    /// `null` when not a boolean.
+    pub allow_cuda_compat_libs_from_container: Option<bool>,
+    /// `allow-cuda-compat-libs-from-container` is in `[features]`.
+    pub allow_cuda_compat_libs_from_container_set: bool,
+    /// `[nvidia-container-cli] ldconfig` as written (`@/sbin/ldconfig` when unset: a leading
+    /// `@` is a host path); `null` when not a string.
+    pub ldconfig: Option<String>,
+    /// `ldconfig` is a path inside the container: not empty and without the leading `@`.
+    pub ldconfig_in_container: bool,
+    /// `[nvidia-container-runtime] mode` as written (`auto`, `legacy`, `csv`, `cdi`, ...;
+    /// `auto` when unset); `null` when not a string.
+    pub mode: Option<String>,
+    /// The file has a `[features]` table.
+    pub has_features_section: bool,
+    /// The `[features]` switches that are `true` and let files from the container into the
+    /// privileged hook, in the order they are written.
+    pub container_lib_features: Vec<ContainerLibFeature>,
+}
+
+/// A `[features]` switch that lets files from the container into the privileged hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContainerLibFeature {
+    /// `allow-ldconfig-from-container`: `ldconfig` may be a path inside the container.
+    AllowLdconfigFromContainer,
+    /// `allow-cuda-compat-libs-from-container`: the container's CUDA compatibility libraries
+    /// may override the host's driver libraries.
+    AllowCudaCompatLibsFromContainer,
 }
 
 /// A dotted key (`features.allow-ldconfig-from-container`) spans its last part only; widen it
@@ -212,36 +279,40 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
     );
     let mode = read(runtime, "mode", json!("auto"), runtime_span, &mut problems);
 
-    let mut container_lib: Vec<(&str, Span)> = [
-        (ALLOW_LDCONFIG, &allow_ldconfig),
-        (ALLOW_COMPAT, &allow_compat),
+    let mut container_lib: Vec<(ContainerLibFeature, Span)> = [
+        (
+            ContainerLibFeature::AllowLdconfigFromContainer,
+            &allow_ldconfig,
+        ),
+        (
+            ContainerLibFeature::AllowCudaCompatLibsFromContainer,
+            &allow_compat,
+        ),
     ]
     .into_iter()
     .filter(|(_, s)| s.value == json!(true))
     .map(|(k, s)| (k, s.span))
     .collect();
     container_lib.sort_by_key(|(_, s)| *s);
-    let ldconfig_text = ldconfig.value.as_str().unwrap_or("").to_string();
-    let facts = json!({
-        // `true` when unset: the toolkit's default ([ctk-config], [ctk-toml]).
-        "accept_envvar_when_unprivileged": accept_envvar.value,
-        "accept_envvar_when_unprivileged_set": accept_envvar.set,
-        "accept_volume_mounts": accept_mounts.value,
-        "accept_volume_mounts_set": accept_mounts.set,
-        "allow_ldconfig_from_container": allow_ldconfig.value,
-        "allow_ldconfig_from_container_set": allow_ldconfig.set,
-        "allow_cuda_compat_libs_from_container": allow_compat.value,
-        "allow_cuda_compat_libs_from_container_set": allow_compat.set,
-        "ldconfig": ldconfig.value,
+    let ldconfig_text = ldconfig.string().unwrap_or_default();
+    let facts = ToolkitFacts {
+        accept_envvar_when_unprivileged: accept_envvar.boolean(),
+        accept_envvar_when_unprivileged_set: accept_envvar.set,
+        accept_volume_mounts: accept_mounts.boolean(),
+        accept_volume_mounts_set: accept_mounts.set,
+        allow_ldconfig_from_container: allow_ldconfig.boolean(),
+        allow_ldconfig_from_container_set: allow_ldconfig.set,
+        allow_cuda_compat_libs_from_container: allow_compat.boolean(),
+        allow_cuda_compat_libs_from_container_set: allow_compat.set,
+        ldconfig: ldconfig.string(),
         // A path without the leading `@` is resolved inside the container.
-        "ldconfig_in_container": !ldconfig_text.is_empty() && !ldconfig_text.starts_with('@'),
-        "mode": mode.value,
-        "has_features_section": features.is_some(),
-        // The `[features]` switches on that let container files into the privileged hooks.
-        "container_lib_features": container_lib.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
-    });
+        ldconfig_in_container: !ldconfig_text.is_empty() && !ldconfig_text.starts_with('@'),
+        mode: mode.string(),
+        has_features_section: features.is_some(),
+        container_lib_features: container_lib.iter().map(|(k, _)| *k).collect(),
+    };
     let mut node = Node::new(NodeKind::Toolkit, ctx.file, ctx.file_facts);
-    node.vars.push(("toolkit", fact(facts)));
+    node.vars.push(("toolkit", fact(to_json(&facts))));
     node.span("toolkit", file_start);
     node.span(
         "toolkit.accept_envvar_when_unprivileged",

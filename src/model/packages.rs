@@ -9,10 +9,13 @@ use super::nodes::{Node, NodeKind};
 use super::version::{self, Packaging, Stated};
 use super::{ImageRef, Origin, Service};
 use crate::advisory::{self, Assessment, Target};
-use crate::model::nodes::fact;
+use crate::model::nodes::{fact, to_json};
 use crate::parse::dockerfile::{Dockerfile, Form, Instruction};
 use crate::source::Span;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::{Serialize, Serializer};
 use serde_json::json;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Span keys a `component` rule may name.
@@ -40,6 +43,179 @@ impl Kind {
             Kind::Package(Packaging::Apk) => "apk",
         }
     }
+
+    fn fact(self) -> OccurrenceKind {
+        match self {
+            Kind::Image => OccurrenceKind::Image,
+            Kind::Package(Packaging::Deb) => OccurrenceKind::Deb,
+            Kind::Package(Packaging::Rpm) => OccurrenceKind::Rpm,
+            Kind::Package(Packaging::Pypi) => OccurrenceKind::Pypi,
+            Kind::Package(Packaging::Apk) => OccurrenceKind::Apk,
+        }
+    }
+}
+
+/// What a component occurrence is.
+// `Kind::name` spells the same, for purls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OccurrenceKind {
+    /// An image reference.
+    Image,
+    /// A Debian or Ubuntu package pinned in a `RUN` line (`apt-get install pkg=ver`).
+    Deb,
+    /// An RPM package pinned in a `RUN` line (`dnf install pkg-ver`).
+    Rpm,
+    /// A Python package pinned in a `RUN` line (`pip install pkg==ver`).
+    Pypi,
+    /// An Alpine package pinned in a `RUN` line (`apk add pkg=ver`).
+    Apk,
+}
+
+/// A component of the advisory table (`advisory::COMPONENTS`), or `''` for none. Its schema
+/// lists the table's components, so the reference follows the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdvisoryComponent(Option<&'static str>);
+
+impl Serialize for AdvisoryComponent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.unwrap_or(""))
+    }
+}
+
+impl JsonSchema for AdvisoryComponent {
+    fn schema_name() -> Cow<'static, str> {
+        "AdvisoryComponent".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let mut values: Vec<serde_json::Value> = advisory::COMPONENTS
+            .iter()
+            .map(
+                |(name, _, title)| json!({ "type": "string", "const": name, "description": title }),
+            )
+            .collect();
+        values.push(json!({
+            "type": "string",
+            "const": "",
+            "description": "Not a component of the advisory table.",
+        }));
+        Schema::try_from(json!({
+            "description": "A component of the advisory table (`rules/advisories.toml`, `--advisories`), or `''` for none.",
+            "oneOf": values,
+        }))
+        .expect("an object is a schema")
+    }
+}
+
+/// The worst severity among the advisories that apply, or `''`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WorstSeverity {
+    /// Rated critical.
+    Critical,
+    /// Rated high.
+    High,
+    /// Rated medium.
+    Medium,
+    /// Rated low.
+    Low,
+    /// Not rated by any record (ranks with medium).
+    Unknown,
+    /// No advisory applies without a condition.
+    #[serde(rename = "")]
+    None,
+}
+
+impl From<Option<advisory::Severity>> for WorstSeverity {
+    fn from(s: Option<advisory::Severity>) -> Self {
+        use advisory::Severity;
+        match s {
+            Some(Severity::Critical) => WorstSeverity::Critical,
+            Some(Severity::High) => WorstSeverity::High,
+            Some(Severity::Medium) => WorstSeverity::Medium,
+            Some(Severity::Low) => WorstSeverity::Low,
+            Some(Severity::Unknown) => WorstSeverity::Unknown,
+            None => WorstSeverity::None,
+        }
+    }
+}
+
+/// `component`: one component occurrence (an image reference, or a package pinned in a `RUN`
+/// line), its version as the component's scheme reads it, and what the advisory table says
+/// about that version.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ComponentFacts {
+    /// An image, or the packaging of a pinned package.
+    pub kind: OccurrenceKind,
+    /// The image repository (`redis`, `ollama/ollama`; a Docker Hub mirror's image as the
+    /// Hub names it) or the package name, normalised.
+    pub name: String,
+    /// The image's registry; `null` for Docker Hub (also through a mirror) and for packages.
+    pub registry: Option<String>,
+    /// Images: the reference with variables substituted where their defaults are known (as
+    /// written when one has no value); packages: the pin as written
+    /// (`nvidia-container-toolkit=1.17.0-1`).
+    pub reference: String,
+    /// What it is, for messages: ``image `redis:7.2.4` ``, ``image `x` (tag from Chart.yaml
+    /// appVersion)``, ``package pin `pkg=1.0` ``.
+    pub what: String,
+    /// The advisory table's component this is; `''` when the table has none for it.
+    pub component: AdvisoryComponent,
+    /// The table's display name of `component` (`Redis`, `NVIDIA Container Toolkit`); `''`
+    /// when `component` is.
+    pub title: String,
+    /// The stated version (`7.2.4`; a release line as `7.2.x`; a pre-release as written);
+    /// `null` when none is stated (no tag, `latest`, a digest only, a variable) or
+    /// `component` is `''`.
+    pub version: Option<String>,
+    /// The version is one exact release (not a line, a pre-release or none).
+    pub version_known: bool,
+    /// Why the version is not known exactly, for messages (`` `latest` is whatever was
+    /// pushed last ``); `''` when it is, or when `component` is `''` (and the reference has
+    /// no variable).
+    pub version_note: String,
+    /// Where the tag came from when the reference does not say (`Chart.yaml appVersion`);
+    /// `null` otherwise.
+    pub version_from: Option<String>,
+    /// Triton: the server release of the NGC tag (`2.46.0` for `24.05`); `null` otherwise.
+    pub release: Option<String>,
+    /// The service, Dockerfile stage or values block it belongs to (`api`, ``stage `build` ``,
+    /// `gpu-operator/toolkit`, `ClusterPolicy/cluster-policy:toolkit`).
+    pub service: String,
+    /// Its service is reachable from other hosts (always false in a Dockerfile and for GPU
+    /// Operator blocks).
+    pub exposed: bool,
+    /// How its service is reachable from other hosts, comma-separated, for messages (`port
+    /// 11434:11434`, `the host's network`, ``NodePort Service `x` ``); `''` when not.
+    pub exposure: String,
+    /// Ids of the advisories affecting this version that a later release fixes, most severe
+    /// first.
+    pub advisories: Vec<String>,
+    /// `advisories` for messages: each id with its severity, nickname and condition, the
+    /// first eight and then `and N more`; `''` when none.
+    pub listing: String,
+    /// Ids of the advisories affecting this version that name no fixed release (later
+    /// releases are not listed as affected).
+    pub unfixed: Vec<String>,
+    /// `unfixed` for messages, as `listing` without severities.
+    pub unfixed_listing: String,
+    /// Ids of the advisories affecting every release from some point on, with no fix (no
+    /// authentication by design, say): context for exposure rules, not an upgrade finding.
+    pub open_ended: Vec<String>,
+    /// The worst severity among `advisories` and `unfixed` that apply without a condition.
+    pub worst: WorstSeverity,
+    /// The first release after this version that none of them affects; `''` when the table
+    /// has none.
+    pub upgrade: String,
+    /// `upgrade` has the same major and minor number as the version (a patch release of its
+    /// branch; never for NGC versions).
+    pub same_branch: bool,
+    /// What to do, for messages: a sentence naming `upgrade` (or saying there is none), and
+    /// whether it leaves the version's branch.
+    pub advice: String,
+    /// The URLs of `advisories` and `unfixed`, each once, in order.
+    pub references: Vec<String>,
 }
 
 /// One occurrence of an image or a pinned package, with what the advisory table says.
@@ -585,35 +761,35 @@ pub fn node(p: Package, file: usize, file_facts: &super::nodes::Fact) -> Node {
     } else {
         format!("Move to {title} {upgrade} or later")
     };
-    let facts = json!({
-        "kind": p.kind.name(),
-        "name": p.name,
-        "registry": p.registry,
-        "reference": p.reference,
-        "what": p.what(),
-        "component": p.component.unwrap_or(""),
-        "title": title,
-        "version": version,
-        "version_known": matches!(p.stated, Stated::Exact(_)),
-        "version_note": p.version_note,
-        "version_from": p.version_from,
-        "release": p.release,
-        "service": p.service,
-        "exposed": p.exposed,
-        "exposure": p.exposure.join(", "),
-        "advisories": ids(&a.fixable),
-        "listing": listing(&a.fixable, true),
-        "unfixed": ids(&a.unfixed),
-        "unfixed_listing": listing(&a.unfixed, false),
-        "open_ended": ids(&a.open_ended),
-        "worst": a.worst().map_or("", |s| s.as_str()),
-        "upgrade": upgrade,
-        "same_branch": same_branch,
-        "advice": advice,
-        "references": references,
-    });
+    let facts = ComponentFacts {
+        kind: p.kind.fact(),
+        name: p.name.clone(),
+        registry: p.registry.clone(),
+        reference: p.reference.clone(),
+        what: p.what(),
+        component: AdvisoryComponent(p.component),
+        title: title.to_string(),
+        version,
+        version_known: matches!(p.stated, Stated::Exact(_)),
+        version_note: p.version_note.clone(),
+        version_from: p.version_from.clone(),
+        release: p.release.clone(),
+        service: p.service.clone(),
+        exposed: p.exposed,
+        exposure: p.exposure.join(", "),
+        advisories: ids(&a.fixable),
+        listing: listing(&a.fixable, true),
+        unfixed: ids(&a.unfixed),
+        unfixed_listing: listing(&a.unfixed, false),
+        open_ended: ids(&a.open_ended),
+        worst: a.worst().into(),
+        upgrade,
+        same_branch,
+        advice,
+        references,
+    };
     let mut n = Node::new(NodeKind::Component, file, file_facts);
-    n.vars.push(("component", fact(facts)));
+    n.vars.push(("component", fact(to_json(&facts))));
     n.span("component", p.span);
     for s in &p.exposure_spans {
         n.span("component.exposure", *s);

@@ -11,9 +11,10 @@
 use super::component::Component;
 use super::nodes::{Node, NodeKind, ServiceCtx};
 use super::{is_loopback, Service};
-use crate::model::nodes::fact;
+use crate::model::nodes::{fact, to_json};
 use crate::source::Span;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 /// Span keys a `triton` rule may name. A setting left at its default points at the image
 /// line (or, without one, at the `tritonserver` command, then the service).
@@ -57,15 +58,60 @@ pub const API_GROUPS: &[&str] = &[
     "logging",
 ];
 
-/// The administrative groups the deployment guide says to restrict ([tr-deploy]).
-pub const ADMIN_GROUPS: &[&str] = &[
-    "shared-memory",
-    "model-config",
-    "model-repository",
-    "statistics",
-    "trace",
-    "logging",
+/// The administrative groups the deployment guide says to restrict ([tr-deploy]), in the
+/// canonical order the facts list them in.
+pub const ADMIN_GROUPS: &[TritonAdminApi] = &[
+    TritonAdminApi::SharedMemory,
+    TritonAdminApi::ModelConfig,
+    TritonAdminApi::ModelRepository,
+    TritonAdminApi::Statistics,
+    TritonAdminApi::Trace,
+    TritonAdminApi::Logging,
 ];
+
+/// An administrative API group of Triton, as `--http-restricted-api` and
+/// `--grpc-restricted-protocol` name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TritonAdminApi {
+    /// Register and unregister system and CUDA shared memory regions.
+    SharedMemory,
+    /// Read model configurations.
+    ModelConfig,
+    /// List, load and unload models (a load request can carry the model's files).
+    ModelRepository,
+    /// Inference statistics of every model.
+    Statistics,
+    /// Read and change trace settings, including the trace file's path.
+    Trace,
+    /// Read and change log settings, including the log file's path.
+    Logging,
+}
+
+impl TritonAdminApi {
+    /// The group's name, as the flags and the facts spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TritonAdminApi::SharedMemory => "shared-memory",
+            TritonAdminApi::ModelConfig => "model-config",
+            TritonAdminApi::ModelRepository => "model-repository",
+            TritonAdminApi::Statistics => "statistics",
+            TritonAdminApi::Trace => "trace",
+            TritonAdminApi::Logging => "logging",
+        }
+    }
+}
+
+/// One of Triton's API protocols (the metrics endpoint is not one: it serves no API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub enum TritonProtocol {
+    /// The HTTP/REST API (`--http-port`, 8000).
+    #[serde(rename = "HTTP")]
+    Http,
+    /// The gRPC API (`--grpc-port`, 8001).
+    #[serde(rename = "gRPC")]
+    Grpc,
+}
 
 /// Every long option of `tritonserver` (src/command_line_parser.cc), so that prefixes resolve
 /// as getopt resolves them. `false`: the option takes no argument.
@@ -210,7 +256,7 @@ pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
     }
     let mut node = ctx.node(NodeKind::Triton);
     let facts = facts(s, invocation.as_ref(), &mut node);
-    node.vars.push(("triton", fact(facts)));
+    node.vars.push(("triton", fact(to_json(&facts))));
     out.push(node);
 }
 
@@ -254,7 +300,144 @@ struct Endpoint {
     how: Vec<String>,
 }
 
-fn facts(s: &Service, inv: Option<&Invocation>, node: &mut Node) -> Value {
+/// `--model-control-mode`: how Triton loads and unloads models. `none` (the default),
+/// `poll`, `explicit`, `unknown` (a variable without a default), or any other value,
+/// lower-cased as written (Triton refuses it and does not start).
+// The open last variant keeps a mistyped value visible as written, as the facts always had.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelControlMode {
+    /// Loads every model of the repository at start; later changes to the repository and
+    /// load or unload requests are ignored. Also when the flag is absent.
+    None,
+    /// Loads every model at start, then loads, reloads and unloads models as the repository
+    /// changes (checked every `--repository-poll-secs`).
+    Poll,
+    /// Loads the `--load-model` models at start, then what the model-repository API's load
+    /// and unload requests ask for.
+    Explicit,
+    /// The flag's value is a variable without a default: the mode is not known.
+    Unknown,
+    /// Any other value, lower-cased as written: Triton refuses it and does not start.
+    #[serde(untagged)]
+    Invalid(String),
+}
+
+impl ModelControlMode {
+    /// A value as Triton reads it: case-insensitive.
+    fn read(value: &str) -> Self {
+        match value.to_ascii_lowercase().as_str() {
+            "none" => ModelControlMode::None,
+            "poll" => ModelControlMode::Poll,
+            "explicit" => ModelControlMode::Explicit,
+            other => ModelControlMode::Invalid(other.to_string()),
+        }
+    }
+}
+
+/// `triton`: one Triton Inference Server, as its `tritonserver` command line and its image's
+/// defaults configure it. Triton has no authentication of its own; API groups can only be put
+/// behind a header (`--http-restricted-api`, `--grpc-restricted-protocol`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TritonFacts {
+    /// A `tritonserver` command line was found; false when the service runs a Triton server
+    /// image with no command of its own (every setting is then the default).
+    pub invoked: bool,
+    /// The `tritonserver` command: its words joined by spaces, from the program to the end of
+    /// its command (a shell's `&&` or `;` ends it); `null` when `invoked` is false.
+    pub command: Option<String>,
+    /// The image is NGC's `nvcr.io/nvidia/tritonserver`.
+    pub official_image: bool,
+    /// The NGC release of the image tag (`24.05` from `24.05-py3`); `null` when the tag is not
+    /// a `yy.mm` release (or there is no image).
+    pub version: Option<String>,
+    /// `version` as a number to compare, `yy * 100 + mm` (`2405`); `null` with `version`.
+    pub version_num: Option<i64>,
+    /// `--model-control-mode` in effect (`none` when the flag is absent).
+    pub model_control_mode: ModelControlMode,
+    /// `--model-control-mode` is given on the command line.
+    pub model_control_mode_set: bool,
+    /// The `--model-repository` values as written, then those of its old name
+    /// `--model-store`; empty when none is given.
+    pub model_repositories: Vec<String>,
+    /// The HTTP endpoint is on (`--allow-http`, default true; a value that is not a boolean
+    /// or a variable leaves the default).
+    pub http_enabled: bool,
+    /// `--http-address`, else `0.0.0.0` (also when the value is a variable).
+    pub http_address: String,
+    /// `--http-port`, else 8000; `null` when the value is a variable or not a port number.
+    pub http_port: Option<u16>,
+    /// HTTP is on and its address is not loopback: it listens beyond the container.
+    pub http_listening: bool,
+    /// `http_listening`, and a published TCP port (on any host address) reaches `http_port`.
+    pub http_published: bool,
+    /// `http_listening`, and other hosts reach it: a port published beyond loopback, the
+    /// host's network, or an exposure path (LoadBalancer, NodePort, Ingress).
+    pub http_exposed: bool,
+    /// The gRPC endpoint is on (`--allow-grpc`, default true), as `http_enabled`.
+    pub grpc_enabled: bool,
+    /// `--grpc-address`, else `0.0.0.0` (also when the value is a variable).
+    pub grpc_address: String,
+    /// `--grpc-port`, else 8001; `null` when the value is a variable or not a port number.
+    pub grpc_port: Option<u16>,
+    /// gRPC is on and its address is not loopback.
+    pub grpc_listening: bool,
+    /// `grpc_listening`, and a published TCP port (on any host address) reaches `grpc_port`.
+    pub grpc_published: bool,
+    /// `grpc_listening`, and other hosts reach it, as `http_exposed`.
+    pub grpc_exposed: bool,
+    /// The metrics endpoint is on (`--allow-metrics`, default true), as `http_enabled`.
+    pub metrics_enabled: bool,
+    /// `--metrics-address`, else the HTTP address (Triton's default).
+    pub metrics_address: String,
+    /// `--metrics-port`, else 8002; `null` when the value is a variable or not a port number.
+    pub metrics_port: Option<u16>,
+    /// Metrics are on and their address is not loopback.
+    pub metrics_listening: bool,
+    /// `metrics_listening`, and a published TCP port (on any host address) reaches
+    /// `metrics_port`.
+    pub metrics_published: bool,
+    /// `metrics_listening`, and other hosts reach it, as `http_exposed`.
+    pub metrics_exposed: bool,
+    /// The API groups every `--http-restricted-api=<groups>:<key>=<value>` puts behind a
+    /// header, lower-cased, each once, as written (not checked against Triton's groups);
+    /// empty when none.
+    pub http_restricted_api: Vec<String>,
+    /// The same for `--grpc-restricted-protocol`.
+    pub grpc_restricted_protocol: Vec<String>,
+    /// How HTTP and gRPC (those in `exposed_protocols`) are reachable from other hosts,
+    /// comma-separated, for messages (``port 8000 published on all interfaces (`8000:8000`)``,
+    /// `` `network_mode: host` ``); `''` when they are not.
+    pub exposed_how: String,
+    /// The same for the protocols in `admin_exposed_protocols`.
+    pub admin_how: String,
+    /// The same for the protocols in `model_repository_api_exposed`.
+    pub model_repository_how: String,
+    /// The same for the metrics endpoint (`''` unless `metrics_exposed`).
+    pub metrics_how: String,
+    /// Administrative groups HTTP serves without a required header, in canonical order;
+    /// empty when HTTP does not listen beyond loopback.
+    pub http_open_admin_apis: Vec<TritonAdminApi>,
+    /// The same for gRPC.
+    pub grpc_open_admin_apis: Vec<TritonAdminApi>,
+    /// The API protocols that listen beyond loopback (`http_listening`, `grpc_listening`).
+    pub reachable_protocols: Vec<TritonProtocol>,
+    /// The API protocols other hosts reach (`http_exposed`, `grpc_exposed`).
+    pub exposed_protocols: Vec<TritonProtocol>,
+    /// The protocols serving the model-repository API (load, unload) without a required
+    /// header.
+    pub model_repository_api_open: Vec<TritonProtocol>,
+    /// Those of `model_repository_api_open` that other hosts reach.
+    pub model_repository_api_exposed: Vec<TritonProtocol>,
+    /// The protocols other hosts reach that serve some administrative group without a
+    /// required header.
+    pub admin_exposed_protocols: Vec<TritonProtocol>,
+    /// The administrative groups open (no required header) on some protocol other hosts
+    /// reach, in canonical order.
+    pub admin_open_exposed: Vec<TritonAdminApi>,
+}
+
+fn facts(s: &Service, inv: Option<&Invocation>, node: &mut Node) -> TritonFacts {
     // Where a default "is written": the image line, else the command, else the service.
     let default_span = s
         .image
@@ -273,9 +456,9 @@ fn facts(s: &Service, inv: Option<&Invocation>, node: &mut Node) -> Value {
 
     let mode_flag = flag("model-control-mode");
     let mode = match mode_flag {
-        Some(f) if f.unresolved => "unknown".to_string(),
-        Some(f) => f.value.to_ascii_lowercase(),
-        None => "none".to_string(),
+        Some(f) if f.unresolved => ModelControlMode::Unknown,
+        Some(f) => ModelControlMode::read(&f.value),
+        None => ModelControlMode::None,
     };
     at("triton.model_control_mode", mode_flag);
 
@@ -356,14 +539,14 @@ fn facts(s: &Service, inv: Option<&Invocation>, node: &mut Node) -> Value {
         }
     }
     // A restriction whose value is a variable without a default is still a restriction.
-    let open_admin = |e: &Endpoint, restricted: &[String]| -> Vec<&'static str> {
+    let open_admin = |e: &Endpoint, restricted: &[String]| -> Vec<TritonAdminApi> {
         if !e.listening {
             return Vec::new();
         }
         ADMIN_GROUPS
             .iter()
             .copied()
-            .filter(|g| !restricted.iter().any(|r| r == g))
+            .filter(|g| !restricted.iter().any(|r| r == g.as_str()))
             .collect()
     };
     let http_open = open_admin(&http, &http_restricted);
@@ -400,32 +583,38 @@ fn facts(s: &Service, inv: Option<&Invocation>, node: &mut Node) -> Value {
     let protocols = |pred: &dyn Fn(&Endpoint) -> bool, http: &Endpoint, grpc: &Endpoint| {
         let mut v = Vec::new();
         if pred(http) {
-            v.push("HTTP");
+            v.push(TritonProtocol::Http);
         }
         if pred(grpc) {
-            v.push("gRPC");
+            v.push(TritonProtocol::Grpc);
         }
         v
     };
     let reachable = protocols(&|e| e.listening, &http, &grpc);
     let exposed = protocols(&|e| !e.exposed.is_empty(), &http, &grpc);
-    let repo_api_open: Vec<&str> = [("HTTP", &http_open), ("gRPC", &grpc_open)]
-        .into_iter()
-        .filter(|(_, open)| open.contains(&"model-repository"))
-        .map(|(p, _)| p)
-        .collect();
-    let repo_api_exposed: Vec<&str> = repo_api_open
+    let repo_api_open: Vec<TritonProtocol> = [
+        (TritonProtocol::Http, &http_open),
+        (TritonProtocol::Grpc, &grpc_open),
+    ]
+    .into_iter()
+    .filter(|(_, open)| open.contains(&TritonAdminApi::ModelRepository))
+    .map(|(p, _)| p)
+    .collect();
+    let repo_api_exposed: Vec<TritonProtocol> = repo_api_open
         .iter()
         .copied()
         .filter(|p| exposed.contains(p))
         .collect();
-    let admin_exposed: Vec<&str> = [("HTTP", &http_open), ("gRPC", &grpc_open)]
-        .into_iter()
-        .filter(|(p, open)| !open.is_empty() && exposed.contains(p))
-        .map(|(p, _)| p)
-        .collect();
+    let admin_exposed: Vec<TritonProtocol> = [
+        (TritonProtocol::Http, &http_open),
+        (TritonProtocol::Grpc, &grpc_open),
+    ]
+    .into_iter()
+    .filter(|(p, open)| !open.is_empty() && exposed.contains(p))
+    .map(|(p, _)| p)
+    .collect();
     // The admin groups open on some exposed protocol, in the canonical order.
-    let admin_open_exposed: Vec<&str> = ADMIN_GROUPS
+    let admin_open_exposed: Vec<TritonAdminApi> = ADMIN_GROUPS
         .iter()
         .copied()
         .filter(|g| {
@@ -433,11 +622,16 @@ fn facts(s: &Service, inv: Option<&Invocation>, node: &mut Node) -> Value {
                 || (!grpc.exposed.is_empty() && grpc_open.contains(g))
         })
         .collect();
-    // How the given protocols are reachable from other hosts, in words, each way once.
-    let how_of = |protocols: &[&str]| -> String {
+    // How the given endpoints are reachable from other hosts, in words, each way once, in
+    // the order HTTP, gRPC, metrics.
+    let how_of = |protocols: &[TritonProtocol], with_metrics: bool| -> String {
         let mut how: Vec<&str> = Vec::new();
-        for (p, e) in [("HTTP", &http), ("gRPC", &grpc), ("metrics", &metrics)] {
-            if protocols.contains(&p) {
+        for (wanted, e) in [
+            (protocols.contains(&TritonProtocol::Http), &http),
+            (protocols.contains(&TritonProtocol::Grpc), &grpc),
+            (with_metrics, &metrics),
+        ] {
+            if wanted {
                 for h in &e.how {
                     if !how.contains(&h.as_str()) {
                         how.push(h);
@@ -458,46 +652,48 @@ fn facts(s: &Service, inv: Option<&Invocation>, node: &mut Node) -> Value {
         .flat_map(|i| i.all("model-repository").chain(i.all("model-store")))
         .map(|f| f.value.clone())
         .collect();
-    let ep = |e: &Endpoint| {
-        json!({
-            "enabled": e.enabled, "address": e.address, "port": e.port,
-            "listening": e.listening, "published": !e.published.is_empty(),
-            "exposed": !e.exposed.is_empty(),
-        })
-    };
-    let (h, g, m) = (ep(&http), ep(&grpc), ep(&metrics));
-    json!({
-        "invoked": inv.is_some(),
-        "command": inv.map(|i| i.text.clone()),
-        "official_image": official,
-        "version": version.as_ref().map(|v| v.0.clone()),
-        "version_num": version.as_ref().map(|v| v.1),
-        "model_control_mode": mode,
-        "model_control_mode_set": mode_flag.is_some(),
-        "model_repositories": repositories,
-        "http_enabled": h["enabled"], "http_address": h["address"], "http_port": h["port"],
-        "http_listening": h["listening"], "http_published": h["published"], "http_exposed": h["exposed"],
-        "grpc_enabled": g["enabled"], "grpc_address": g["address"], "grpc_port": g["port"],
-        "grpc_listening": g["listening"], "grpc_published": g["published"], "grpc_exposed": g["exposed"],
-        "metrics_enabled": m["enabled"], "metrics_address": m["address"], "metrics_port": m["port"],
-        "metrics_listening": m["listening"], "metrics_published": m["published"], "metrics_exposed": m["exposed"],
-        "http_restricted_api": http_restricted,
-        "grpc_restricted_protocol": grpc_restricted,
-        "http_open_admin_apis": http_open,
-        "grpc_open_admin_apis": grpc_open,
-        "reachable_protocols": reachable,
-        "exposed_protocols": exposed,
-        "model_repository_api_open": repo_api_open,
-        "model_repository_api_exposed": repo_api_exposed,
-        "admin_exposed_protocols": admin_exposed,
-        "admin_open_exposed": admin_open_exposed,
-        // How HTTP/gRPC (the APIs) are reachable from other hosts; the same for the
-        // protocols behind each rule's concern.
-        "exposed_how": how_of(&exposed),
-        "admin_how": how_of(&admin_exposed),
-        "model_repository_how": how_of(&repo_api_exposed),
-        "metrics_how": how_of(&["metrics"]),
-    })
+    TritonFacts {
+        invoked: inv.is_some(),
+        command: inv.map(|i| i.text.clone()),
+        official_image: official,
+        version: version.as_ref().map(|v| v.0.clone()),
+        version_num: version.as_ref().map(|v| v.1),
+        model_control_mode: mode,
+        model_control_mode_set: mode_flag.is_some(),
+        model_repositories: repositories,
+        http_enabled: http.enabled,
+        http_address: http.address.clone(),
+        http_port: http.port,
+        http_listening: http.listening,
+        http_published: !http.published.is_empty(),
+        http_exposed: !http.exposed.is_empty(),
+        grpc_enabled: grpc.enabled,
+        grpc_address: grpc.address.clone(),
+        grpc_port: grpc.port,
+        grpc_listening: grpc.listening,
+        grpc_published: !grpc.published.is_empty(),
+        grpc_exposed: !grpc.exposed.is_empty(),
+        metrics_enabled: metrics.enabled,
+        metrics_address: metrics.address.clone(),
+        metrics_port: metrics.port,
+        metrics_listening: metrics.listening,
+        metrics_published: !metrics.published.is_empty(),
+        metrics_exposed: !metrics.exposed.is_empty(),
+        http_restricted_api: http_restricted,
+        grpc_restricted_protocol: grpc_restricted,
+        exposed_how: how_of(&exposed, false),
+        admin_how: how_of(&admin_exposed, false),
+        model_repository_how: how_of(&repo_api_exposed, false),
+        metrics_how: how_of(&[], true),
+        http_open_admin_apis: http_open,
+        grpc_open_admin_apis: grpc_open,
+        reachable_protocols: reachable,
+        exposed_protocols: exposed,
+        model_repository_api_open: repo_api_open,
+        model_repository_api_exposed: repo_api_exposed,
+        admin_exposed_protocols: admin_exposed,
+        admin_open_exposed,
+    }
 }
 
 /// An endpoint's reachability: enabled on a non-loopback address, and which of the service's
