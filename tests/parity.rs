@@ -42,16 +42,15 @@ struct Exception {
 
 /// The case's concepts as one form gives them: the highest severity per rule id.
 fn concepts(engine: &Engine, file: &Path, ids: &[&String]) -> BTreeMap<String, String> {
-    let report = check(engine, &Settings::all(), Input::Paths(vec![file.to_path_buf()])).unwrap();
+    let report = check(
+        engine,
+        &Settings::all(),
+        Input::Paths(vec![file.to_path_buf()]),
+    )
+    .unwrap();
     let mut found: BTreeMap<String, Severity> = BTreeMap::new();
     for d in &report.diagnostics {
-        assert_ne!(
-            &*d.rule,
-            "parse-error",
-            "{}: {}",
-            file.display(),
-            d.message
-        );
+        assert_ne!(&*d.rule, "parse-error", "{}: {}", file.display(), d.message);
         if ids.iter().any(|id| ***id == *d.rule) {
             let s = found.entry(d.rule.to_string()).or_insert(d.severity);
             *s = (*s).max(d.severity);
@@ -80,7 +79,11 @@ fn every_format_of_a_stack_gives_the_same_concepts() {
         let case: Case = toml::from_str(&std::fs::read_to_string(dir.join("parity.toml")).unwrap())
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         assert!(!case.expect.is_empty(), "{}: no concepts", dir.display());
-        assert!(case.forms.len() >= 3, "{}: fewer than 3 forms", dir.display());
+        assert!(
+            case.forms.len() >= 3,
+            "{}: fewer than 3 forms",
+            dir.display()
+        );
         let ids: Vec<&String> = case
             .expect
             .keys()
@@ -101,7 +104,12 @@ fn every_format_of_a_stack_gives_the_same_concepts() {
             check_form(form, file, &case.expect);
         }
         for e in &case.exceptions {
-            assert!(e.reason.len() > 20, "{}: say why {} differs", dir.display(), e.form);
+            assert!(
+                e.reason.len() > 20,
+                "{}: say why {} differs",
+                dir.display(),
+                e.form
+            );
             check_form(&e.form, &e.file, &e.expect);
         }
     }

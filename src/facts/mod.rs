@@ -24,7 +24,7 @@ pub struct FileFacts {
     /// The path as moat names it in diagnostics.
     pub path: String,
     /// The file kind: `compose`, `dockerfile`, `kubernetes`, `helm-values`, `redis-conf`,
-    /// `env-file`, `systemd`, `nvidia-toolkit`.
+    /// `env-file`, `systemd`, `nvidia-toml`.
     pub kind: String,
     /// Registries the file's `.moat.toml` trusts (`[images] trusted-registries`).
     pub trusted_registries: Vec<String>,

@@ -97,8 +97,8 @@ impl NodeKind {
             NodeKind::Ollama => "One per Ollama server: a service that runs it, or an env file or systemd unit that configures it.",
             NodeKind::Chromadb => "One per ChromaDB server.",
             NodeKind::Triton => "One per NVIDIA Triton Inference Server.",
-            NodeKind::Toolkit => "One per NVIDIA Container Toolkit configuration (`config.toml`), or GPU Operator toolkit block.",
-            NodeKind::Chart => "One per workload block of a known Helm chart's values.",
+            NodeKind::Toolkit => "One per NVIDIA Container Toolkit configuration (`config.toml`).",
+            NodeKind::Chart => "One per workload block of a Helm chart's values, with what moat knows of the chart (`flavor` for the charts it knows).",
             NodeKind::Component => "One per component occurrence (an image or a pinned package) with its version and the advisories that apply.",
             NodeKind::Server => "One per component instance that serves a network API (Ollama, Redis, ChromaDB, ...): where it listens, how other hosts reach it, whether it authenticates.",
         }
