@@ -69,18 +69,28 @@ fn enum_values(schema: &Value) -> Option<Vec<(String, String)>> {
                 .collect(),
         );
     }
-    let list = schema["oneOf"].as_array()?;
-    list.iter()
+    // `oneOf` for a plain enum; `anyOf` when a catch-all variant keeps any other string (shown
+    // as `(other)`).
+    let list = schema["oneOf"]
+        .as_array()
+        .or_else(|| schema["anyOf"].as_array())?;
+    let values: Option<Vec<(String, String)>> = list
+        .iter()
         .map(|alt| {
+            let description = alt["description"].as_str().unwrap_or("").to_string();
             let value = alt["const"]
                 .as_str()
-                .or_else(|| alt["enum"].as_array()?.first()?.as_str())?;
-            Some((
-                value.to_string(),
-                alt["description"].as_str().unwrap_or("").to_string(),
-            ))
+                .or_else(|| alt["enum"].as_array()?.first()?.as_str());
+            match value {
+                Some(v) => Some((v.to_string(), description)),
+                None if alt["type"] == "string" && alt.get("$ref").is_none() => {
+                    Some(("(other)".to_string(), description))
+                }
+                None => None,
+            }
         })
-        .collect()
+        .collect();
+    values.filter(|v| v.iter().any(|(name, _)| name != "(other)"))
 }
 
 /// A schema as a reader names its type: `string`, `list of PortFacts`, `ServiceFacts or null`.
@@ -91,7 +101,7 @@ pub fn type_name(schema: &Value) -> String {
     }
     for key in ["anyOf", "oneOf"] {
         if let Some(list) = schema[key].as_array() {
-            if enum_values(schema).is_some() && key == "oneOf" {
+            if enum_values(schema).is_some() {
                 break;
             }
             return list.iter().map(type_name).collect::<Vec<_>>().join(" or ");
