@@ -250,14 +250,43 @@ fn lint(engine: &Engine, uri: &lsp::Uri, text: String) -> Document {
     // A configuration that does not load is reported (see `config_problem`) and the file is
     // linted with the defaults, as the last good state is not known.
     let mut config_error = None;
-    let settings = match crate::config::find(&path).map(|c| crate::config::load_found(&c, &[])) {
-        Some(Ok(loaded)) => Settings::from_config(loaded),
+    // As `moat check`: the nearest `.moat.toml`, else the user-level configuration.
+    let found = crate::config::find(&path)
+        .map(|c| crate::config::load_found(&c, &[]))
+        .or_else(|| crate::config::user_config().map(|p| crate::config::load(&p)));
+    let settings = match found {
+        Some(Ok(loaded)) => {
+            let exclude = loaded.exclusions(&[], &[]);
+            let config_path = loaded.path.clone().unwrap_or_default();
+            let mut settings = Settings::from_config(loaded);
+            match exclude {
+                Ok(e) => settings.exclude = e,
+                Err(message) => {
+                    config_error = Some(crate::config::ConfigError {
+                        path: config_path,
+                        line: 1,
+                        column: 1,
+                        message,
+                    })
+                }
+            }
+            settings
+        }
         Some(Err(e)) => {
             config_error = Some(e);
             Settings::default()
         }
         None => Settings::default(),
     };
+    // An excluded file is not linted in the editor either (ruff's server does the same).
+    if settings.excludes(&path) {
+        let display = path.display().to_string();
+        return Document {
+            diagnostics: Vec::new(),
+            file: SourceFile::new(path, display, text, 0),
+            config_error,
+        };
+    }
     let body = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
     let bom = text.len() - body.len();
     let display = path.display().to_string();

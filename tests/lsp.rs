@@ -13,7 +13,15 @@ struct Client {
 
 impl Client {
     fn start() -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_moat"))
+        Client::start_with(&[])
+    }
+
+    fn start_with(env: &[(&str, &std::path::Path)]) -> Client {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_moat"));
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command
             .arg("lsp")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -250,5 +258,45 @@ fn findings_can_be_suppressed_here_or_in_the_file_and_link_to_their_page() {
             .all(|d| d["code"] != "DF005"),
         "{again}"
     );
+    end(c);
+}
+
+/// As `moat check`: the user-level configuration governs files no `.moat.toml` governs, and a
+/// file a configuration excludes gets no diagnostics.
+#[test]
+fn the_user_level_configuration_and_exclusions_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let xdg = root.join("xdg");
+    std::fs::create_dir_all(xdg.join("moat")).unwrap();
+    std::fs::write(xdg.join("moat/moat.toml"), "ignore = [\"DC010\"]\n").unwrap();
+    let project = root.join("project");
+    std::fs::create_dir_all(project.join("generated")).unwrap();
+    let compose = "services:\n  api:\n    image: redis\n";
+    let codes = |c: &mut Client, uri: &str| -> Vec<String> {
+        c.send(json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": compose}}}));
+        let p = c.until(|m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        });
+        p["params"]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let mut c = Client::start_with(&[("XDG_CONFIG_HOME", &xdg)]);
+    c.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": null, "rootUri": null, "capabilities": {}}}));
+    c.until(|m| m["id"] == 1);
+    c.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    // No `.moat.toml` above: the user-level one ignores DC010 (`redis` has no tag).
+    let free = uri_of(&project.join("compose.yaml"));
+    assert!(!codes(&mut c, &free).contains(&"DC010".to_string()));
+    // A project configuration wins, and its exclusion silences the generated file.
+    std::fs::write(project.join(".moat.toml"), "exclude = [\"generated/\"]\n").unwrap();
+    let generated = uri_of(&project.join("generated/compose.yaml"));
+    assert_eq!(codes(&mut c, &generated), Vec::<String>::new());
+    let other = uri_of(&project.join("docker-compose.yml"));
+    assert!(codes(&mut c, &other).contains(&"DC010".to_string()));
     end(c);
 }
