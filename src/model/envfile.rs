@@ -25,7 +25,8 @@ pub struct Setting {
     pub value: Option<String>,
     /// The line (entry) that set it, in the file being linted.
     pub span: Span,
-    /// Where it came from, for messages: `environment`, "env_file `ollama.env`", `ENV`,
+    /// Where it came from, for messages: `environment` (Compose), "env_file `ollama.env`",
+    /// "`env:` of container `ollama`" (Kubernetes), "Helm values of `ollama`", `ENV`,
     /// `Environment=`, `env file`.
     pub from: String,
 }
@@ -63,13 +64,26 @@ pub fn service_env(s: &Service, related: &super::related::Joiner) -> (Vec<Settin
             name: e.name.clone(),
             value: e.value.as_deref().and_then(resolved),
             span: e.span,
-            from: match e.source {
-                EnvSource::Compose => "environment".to_string(),
-                _ => "ENV".to_string(),
-            },
+            from: env_label(s, e.source),
         });
     }
     (out, unread)
+}
+
+/// Where a service's own environment entry is written, as a message names it. Kubernetes and
+/// Helm entries share Compose's `EnvSource` (the facts say `compose`); the service's origin
+/// tells them apart.
+fn env_label(s: &Service, source: EnvSource) -> String {
+    match (s.origin, source) {
+        (_, EnvSource::Env | EnvSource::Arg) => "ENV".to_string(),
+        // `Deployment/ollama:ollama`: the container is after the last colon.
+        (Some(Origin::Kubernetes), _) => {
+            let container = s.name.rsplit(':').next().unwrap_or(&s.name);
+            format!("`env:` of container `{container}`")
+        }
+        (Some(Origin::Helm), _) => format!("Helm values of `{}`", s.name),
+        _ => "environment".to_string(),
+    }
 }
 
 /// An env file's value as Compose reads it: single quotes are literal, the rest is
@@ -160,4 +174,37 @@ pub fn file_nodes(ctx: &FileCtx, out: &mut Vec<Node>) -> Vec<Problem> {
         .collect();
     component_nodes(ctx, &vars, ConfiguredBy::Env, &[], out);
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::yaml::parse_documents;
+
+    fn labels(services: &[Service]) -> Vec<String> {
+        let related = crate::model::related::Related::default();
+        let joiner = related.joiner();
+        services
+            .iter()
+            .flat_map(|s| service_env(s, &joiner).0)
+            .map(|v| format!("{}: {}", v.name, v.from))
+            .collect()
+    }
+
+    /// Messages name where a variable is set in the reader's own words.
+    #[test]
+    fn settings_name_their_source_per_format() {
+        let k8s = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: ollama\n      image: ollama/ollama\n      env: [{name: OLLAMA_ORIGINS, value: '*'}]\n";
+        let docs = parse_documents(k8s).unwrap();
+        let pods = crate::model::kubernetes::services_from_manifests(k8s, &docs);
+        assert_eq!(
+            labels(&pods),
+            ["OLLAMA_ORIGINS: `env:` of container `ollama`"]
+        );
+        let compose =
+            "services:\n  ollama:\n    image: ollama/ollama\n    environment: [OLLAMA_ORIGINS=*]\n";
+        let docs = parse_documents(compose).unwrap();
+        let (services, _) = crate::model::compose::services_from_compose(compose, &docs[0]);
+        assert_eq!(labels(&services), ["OLLAMA_ORIGINS: environment"]);
+    }
 }

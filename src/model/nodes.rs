@@ -13,6 +13,7 @@ use super::shell;
 use super::{EnvSource, EnvVar, ImageRef, Mount, Port, Service};
 use crate::parse::dockerfile::{Dockerfile, Form, Instruction};
 
+use crate::classify::FileKind;
 use crate::facts;
 use crate::source::Span;
 use serde_json::Value;
@@ -161,6 +162,51 @@ impl NodeKind {
             NodeKind::Chart => super::helm::SPAN_KEYS,
             NodeKind::Component => super::packages::SPAN_KEYS,
             NodeKind::Server => crate::facts::server::SPAN_KEYS,
+        }
+    }
+
+    /// The file kinds whose readers build nodes of this kind: a rule's `[applies-to] kinds`
+    /// when the rule leaves it out. Kept to what the readers really build (the
+    /// `produced_by_covers_every_reader` test reads a sample of each format): a kind listed
+    /// here that builds no such node would make a defaulted rule demand an example it cannot
+    /// have.
+    ///
+    /// - Services and their env entries and images: the four readers that see a process
+    ///   start (Compose services, Kubernetes containers, Helm values workload blocks, a
+    ///   Dockerfile's final stage; a Dockerfile's `FROM`s are images too). Ports and mounts:
+    ///   those of them that say so.
+    /// - Components: those four, each component module deciding on the service; plus
+    ///   redis.conf for Redis, and standalone env files and systemd units for the servers
+    ///   configured by environment alone (Ollama, ChromaDB). Triton is configured by its
+    ///   command line, which only a service has.
+    /// - `component` occurrences: the four (images, pinned packages); Kubernetes and Helm add
+    ///   the GPU Operator's operand blocks.
+    /// - The NVIDIA Container Toolkit is read from its `config.toml` only: GPU Operator values
+    ///   give its image (a `component`), not its configuration.
+    pub fn produced_by(self) -> &'static [FileKind] {
+        use FileKind::*;
+        const SERVICES: &[FileKind] = &[Compose, Kubernetes, HelmValues, Dockerfile];
+        match self {
+            NodeKind::Service
+            | NodeKind::Env
+            | NodeKind::Image
+            | NodeKind::Triton
+            | NodeKind::Component => SERVICES,
+            // Helm values say which Service fronts a workload, not its container ports.
+            NodeKind::Port => &[Compose, Kubernetes, Dockerfile],
+            // A Dockerfile's `VOLUME` declares a mount point, not what is mounted there.
+            NodeKind::Mount => &[Compose, Kubernetes, HelmValues],
+            NodeKind::Instruction | NodeKind::Command => &[Dockerfile],
+            NodeKind::Redis => &[Compose, Kubernetes, HelmValues, Dockerfile, RedisConf],
+            NodeKind::Ollama | NodeKind::Chromadb => {
+                &[Compose, Kubernetes, HelmValues, Dockerfile, Env, Systemd]
+            }
+            NodeKind::Toolkit => &[NvidiaToml],
+            NodeKind::Chart => &[HelmValues],
+            // The servers' shared block: built with each component that serves an API.
+            NodeKind::Server => &[
+                Compose, Kubernetes, HelmValues, Dockerfile, RedisConf, Env, Systemd,
+            ],
         }
     }
 }
@@ -1484,5 +1530,110 @@ mod tests {
         );
         assert_eq!(normalize_host_path("./data"), "./data");
         assert_eq!(normalize_host_path("/"), "/");
+    }
+
+    /// What one sample file of each format builds, by node kind: the readers really run (the
+    /// pipeline of `moat check`, with no rules and an observer of the nodes).
+    fn built_by_samples() -> HashMap<NodeKind, Vec<crate::classify::FileKind>> {
+        use std::sync::{Arc, Mutex};
+        const K8S_OLLAMA: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ollama}\nspec:\n  template:\n    spec:\n      containers:\n        - name: ollama\n          image: ollama/ollama:0.5.7\n          env: [{name: OLLAMA_ORIGINS, value: '*'}]\n          ports: [{containerPort: 11434}]\n          volumeMounts: [{name: data, mountPath: /root/.ollama}]\n      volumes: [{name: data, hostPath: {path: /srv/ollama}}]\n";
+        const K8S_OTHERS: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: stack}\nspec:\n  containers:\n    - {name: redis, image: 'redis:7.4.2'}\n    - {name: chroma, image: 'chromadb/chroma:0.5.20'}\n    - {name: triton, image: 'nvcr.io/nvidia/tritonserver:24.05-py3', command: [tritonserver]}\n";
+        let samples: &[(&str, &str)] = &[
+            (
+                "Dockerfile",
+                "FROM golang:1.22 AS build\nRUN go build ./...\nFROM ollama/ollama:0.5.7\nCOPY --from=build /x /x\nENV OLLAMA_ORIGINS=*\nEXPOSE 11434\nVOLUME /root/.ollama\n",
+            ),
+            ("redis/Dockerfile", "FROM redis:7.4.2\n"),
+            ("chroma/Dockerfile", "FROM chromadb/chroma:0.5.20\n"),
+            (
+                "triton/Dockerfile",
+                "FROM nvcr.io/nvidia/tritonserver:24.05-py3\nCMD [\"tritonserver\"]\n",
+            ),
+            (
+                "compose.yaml",
+                "services:\n  ollama:\n    image: ollama/ollama:0.5.7\n    environment: [OLLAMA_ORIGINS=*]\n    ports: ['11434:11434']\n    volumes: ['./data:/root/.ollama']\n  redis: {image: 'redis:7.4.2'}\n  chroma: {image: 'chromadb/chroma:0.5.20'}\n  triton: {image: 'nvcr.io/nvidia/tritonserver:24.05-py3', command: [tritonserver]}\n",
+            ),
+            ("ollama.yaml", K8S_OLLAMA),
+            ("stack.yaml", K8S_OTHERS),
+            (
+                "ollama/values.yaml",
+                "image: {repository: ollama/ollama, tag: 0.5.7}\nextraEnv: [{name: OLLAMA_ORIGINS, value: '*'}]\nservice: {type: NodePort, port: 11434}\nvolumes: [{name: data, hostPath: {path: /srv/ollama}}]\nvolumeMounts: [{name: data, mountPath: /root/.ollama}]\n",
+            ),
+            (
+                "redis/values.yaml",
+                "image: {registry: docker.io, repository: bitnami/redis, tag: 7.4.2}\nauth: {enabled: false}\n",
+            ),
+            ("chroma/values.yaml", "image: {repository: chromadb/chroma, tag: 0.5.20}\n"),
+            (
+                "triton/values.yaml",
+                "image: {imageName: 'nvcr.io/nvidia/tritonserver:24.05-py3'}\nserverArgs: ['--model-repository=/models']\n",
+            ),
+            ("redis.conf", "bind 0.0.0.0\nport 6379\n"),
+            ("ollama.env", "OLLAMA_ORIGINS=*\nCHROMA_SERVER_CORS_ALLOW_ORIGINS=[\"*\"]\n"),
+            (
+                "ollama.service",
+                "[Service]\nEnvironment=\"OLLAMA_HOST=0.0.0.0\"\nEnvironment=\"CHROMA_SERVER_CORS_ALLOW_ORIGINS=*\"\n",
+            ),
+            (
+                "config.toml",
+                "[nvidia-container-cli]\nno-cgroups = false\n[nvidia-container-runtime]\nmode = \"auto\"\n",
+            ),
+        ];
+        type Seen = Arc<Mutex<Vec<(String, Vec<NodeKind>)>>>;
+        let seen: Seen = Arc::default();
+        for (name, text) in samples {
+            let sink = Arc::clone(&seen);
+            let mut engine = crate::rules::eval::Engine::new(Vec::new());
+            engine.observer = Some(Box::new(move |source, nodes| {
+                let kinds = nodes.iter().map(|n| n.kind).collect();
+                sink.lock().unwrap().push((source.display.clone(), kinds));
+            }));
+            let input = crate::Input::Text {
+                name: (*name).into(),
+                text: text.as_bytes().to_vec(),
+            };
+            crate::check(&engine, &crate::settings::Settings::default(), input).unwrap();
+        }
+        let mut built: HashMap<NodeKind, Vec<crate::classify::FileKind>> = HashMap::new();
+        for (name, kinds) in seen.lock().unwrap().iter() {
+            let text = samples.iter().find(|(n, _)| n == name).map(|(_, t)| *t);
+            let file =
+                crate::classify::by_name_or_content(std::path::Path::new(name), text.unwrap())
+                    .unwrap_or_else(|| panic!("{name} is of no kind"));
+            for k in kinds {
+                let list = built.entry(*k).or_default();
+                if !list.contains(&file) {
+                    list.push(file);
+                }
+            }
+        }
+        built
+    }
+
+    /// `produced_by` says no less than the readers build (a rule left to the default must
+    /// run wherever its node exists), and, for each kind the samples reach, no more.
+    #[test]
+    fn produced_by_covers_every_reader() {
+        let built = built_by_samples();
+        for kind in NodeKind::ALL {
+            let table = kind.produced_by();
+            let from = built.get(&kind).cloned().unwrap_or_default();
+            for f in &from {
+                assert!(
+                    table.contains(f),
+                    "{} nodes are built from {} files, which `produced_by` leaves out",
+                    kind.name(),
+                    f.name()
+                );
+            }
+            for f in table {
+                assert!(
+                    from.contains(f),
+                    "`produced_by` says {} files build {} nodes; no sample does",
+                    f.name(),
+                    kind.name()
+                );
+            }
+        }
     }
 }

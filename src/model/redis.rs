@@ -837,7 +837,12 @@ pub fn service_nodes(ctx: &ServiceCtx, out: &mut Vec<Node>) {
         fresh,
         anchor,
         sources,
-        what: format!("Redis in service `{}`", s.name),
+        what: match s.origin {
+            Some(super::Origin::Kubernetes | super::Origin::Helm) => {
+                format!("Redis in container `{}`", s.name)
+            }
+            _ => format!("Redis in service `{}`", s.name),
+        },
         default_from: match (flavor, image_text) {
             (Flavor::Official, Some(i)) => format!("the default of image `{i}`"),
             (Flavor::Bitnami, Some(i)) => format!("the default of image `{i}`"),

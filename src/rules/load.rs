@@ -545,14 +545,34 @@ fn load_one(source: &Source) -> Result<Rule, Vec<RuleError>> {
             return Err(errors);
         }
     };
+    // Where a kind's error points: the `kinds` list, or the node it defaulted from.
+    let kinds_span = file
+        .applies_to
+        .kinds
+        .as_ref()
+        .map_or_else(|| file.applies_to.node.span(), |k| k.span());
     let mut kinds = Vec::new();
-    for k in file.applies_to.kinds.get_ref() {
-        match FileKind::parse(k) {
-            Some(kind) => kinds.push(kind),
-            None => errors.push(err(
-                file.applies_to.kinds.span(),
-                format!("unknown file kind `{k}`"),
-            )),
+    match &file.applies_to.kinds {
+        None => kinds.extend_from_slice(node.produced_by()),
+        Some(listed) => {
+            for k in listed.get_ref() {
+                match FileKind::parse(k) {
+                    Some(kind) if !node.produced_by().contains(&kind) => errors.push(err(
+                        listed.span(),
+                        format!(
+                            "no `{k}` file has `{}` nodes (they come from {})",
+                            node.name(),
+                            node.produced_by()
+                                .iter()
+                                .map(|k| k.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )),
+                    Some(kind) => kinds.push(kind),
+                    None => errors.push(err(listed.span(), format!("unknown file kind `{k}`"))),
+                }
+            }
         }
     }
     if when == Compile::Now {
@@ -601,8 +621,16 @@ fn load_one(source: &Source) -> Result<Rule, Vec<RuleError>> {
                 crate::classify::by_name_or_content(Path::new(&e.file), &e.code) == Some(*k)
             }) {
                 errors.push(err(
-                    file.applies_to.kinds.span(),
-                    format!("kind `{}` has no example", k.name()),
+                    kinds_span.clone(),
+                    match file.applies_to.kinds {
+                        Some(_) => format!("kind `{}` has no example", k.name()),
+                        None => format!(
+                            "kind `{}` has no example (`{}` nodes come from it; list \
+                             `[applies-to] kinds` to run on fewer)",
+                            k.name(),
+                            node.name()
+                        ),
+                    },
                 ));
             }
         }
@@ -801,6 +829,96 @@ mod tests {
             errors
                 .iter()
                 .any(|e| e.line == line && e.message.contains("`DC999`")),
+            "{errors:?}"
+        );
+    }
+
+    /// A small rule on `node`, with `kinds` (a TOML line, or nothing) and examples.
+    fn rule_text(node: &str, kinds: &str, examples: &[(&str, &str, &str)]) -> String {
+        let mut t = format!(
+            "id = \"RD900\"\nname = \"test-rule\"\ntitle = \"t\"\nseverity = \"low\"\n\
+             since = \"0.1.0\"\nreferences = [\"https://example.com\"]\n\
+             [applies-to]\nnode = \"{node}\"\n{kinds}\n\
+             [match]\ncondition = \"true\"\n\
+             [message]\ntext = \"m\"\nhelp = \"h\"\n\
+             [docs]\nwhat = \"w\"\nwhy = \"y\"\n"
+        );
+        for (kind, file, code) in examples {
+            t.push_str(&format!(
+                "[[example]]\nkind = \"{kind}\"\nfile = \"{file}\"\ncode = \"\"\"\n{code}\"\"\"\n"
+            ));
+        }
+        t
+    }
+
+    fn load_text(text: String) -> Result<Vec<Rule>, Vec<RuleError>> {
+        load_all(vec![("rules/redis/RD900-test-rule.toml".into(), text)])
+    }
+
+    #[test]
+    fn kinds_default_to_every_format_that_builds_the_node() {
+        let conf = "bind 127.0.0.1\n";
+        let rules = load_text(rule_text(
+            "redis",
+            "",
+            &[
+                ("bad", "redis.conf", conf),
+                ("good", "compose.yaml", "services:\n  r: {image: 'redis:7'}\n"),
+                (
+                    "bad",
+                    "k8s.yaml",
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: r}\nspec:\n  containers: [{name: r, image: 'redis:7'}]\n",
+                ),
+                (
+                    "bad",
+                    "chart/values.yaml",
+                    "image: {repository: bitnami/redis, tag: '7.4'}\n",
+                ),
+                ("bad", "Dockerfile", "FROM redis:7\n"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(rules[0].kinds, NodeKind::Redis.produced_by());
+        // Each defaulted kind needs its example, as a listed one does.
+        let errors = load_text(rule_text(
+            "redis",
+            "",
+            &[("bad", "redis.conf", conf), ("good", "redis.conf", conf)],
+        ))
+        .unwrap_err();
+        let missing: Vec<&str> = errors
+            .iter()
+            .filter(|e| e.message.contains("has no example"))
+            .map(|e| e.message.split('`').nth(1).unwrap())
+            .collect();
+        assert_eq!(
+            missing,
+            ["compose", "kubernetes", "helm-values", "dockerfile"]
+        );
+        assert!(errors.iter().all(|e| e.line == 8), "{errors:?}");
+        // Listing kinds runs on those only.
+        let rules = load_text(rule_text(
+            "redis",
+            "kinds = [\"redis-conf\"]",
+            &[("bad", "redis.conf", conf), ("good", "redis.conf", conf)],
+        ))
+        .unwrap();
+        assert_eq!(rules[0].kinds, [FileKind::RedisConf]);
+    }
+
+    #[test]
+    fn a_listed_kind_that_builds_no_such_node_is_an_error() {
+        let conf = "bind 127.0.0.1\n";
+        let errors = load_text(rule_text(
+            "redis",
+            "kinds = [\"redis-conf\", \"systemd\"]",
+            &[("bad", "redis.conf", conf), ("good", "redis.conf", conf)],
+        ))
+        .unwrap_err();
+        assert!(
+            errors.iter().any(
+                |e| e.line == 9 && e.message.starts_with("no `systemd` file has `redis` nodes")
+            ),
             "{errors:?}"
         );
     }

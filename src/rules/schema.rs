@@ -111,7 +111,9 @@ pub enum Status {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct AppliesTo {
     pub node: Spanned<String>,
-    pub kinds: Spanned<Vec<String>>,
+    /// The file kinds the rule runs on; absent: every kind whose reader builds `node`
+    /// (`NodeKind::produced_by`), so a rule on a concept follows it to each format.
+    pub kinds: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
