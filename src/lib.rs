@@ -598,6 +598,15 @@ pub fn lint_source(
         for l in &mut d.labels {
             l.span = clamp(&source.text, l.span);
         }
+        // A lone `\r` is a line break to editors and to moat's line numbers, but a blank
+        // between arguments to Redis (which splits at `\n` only): an edit across one would
+        // delete what the user sees as another line. Such a fix is withheld; the finding stays.
+        if d.fix
+            .as_ref()
+            .is_some_and(|f| f.edits.iter().any(|e| has_lone_cr(&source.text, e.span)))
+        {
+            d.fix = None;
+        }
     }
     one_finding_per_place(out, first);
 }
@@ -667,6 +676,13 @@ fn one_finding_per_place(out: &mut Vec<Diagnostic>, first: usize) {
         index += 1;
         index <= first || keep[index - first - 1]
     });
+}
+
+/// Whether `span` of `text` holds a `\r` not followed by `\n`.
+fn has_lone_cr(text: &str, span: Span) -> bool {
+    let bytes = text.as_bytes();
+    let end = span.end.min(bytes.len());
+    (span.start.min(end)..end).any(|i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
 }
 
 fn clamp(text: &str, span: Span) -> Span {
