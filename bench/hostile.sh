@@ -9,11 +9,12 @@
 #   compose-services   n services, each with an image and a port
 #   compose-fix        `--fix` on the same file (on a copy)
 #   dockerfile-stages  n `FROM … AS sN` stages
+#   compose-ports      one service with n ports, the embedded rules only
 #   cel-linear-rule    a user rule (`--rule-dir`) looping over a service's n ports
 #   cel-nested-rule    the same rule nested three deep: refused at load, whatever n is
 #   advisories         an `--advisories` file of n advisories for one image, two images
 #
-# Usage: bench/hostile.sh            Environment: RUNS=3 (best of)
+# Usage: bench/hostile.sh            Environment: RUNS=3 (best of), SHAPES="a b" (only those)
 # Needs python3 (it generates the inputs and reads rusage); nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,6 +77,10 @@ elif shape in ("compose-services", "compose-fix"):
 elif shape == "dockerfile-stages":
     f = write("Dockerfile", "".join(f"FROM alpine:3.20 AS s{i}\n" for i in range(n)))
     print("check", "--select", "ALL", f)
+elif shape == "compose-ports":
+    ports = "".join(f"      - \"{1024 + i % 60000}:80\"\n" for i in range(n))
+    f = write("compose.yaml", "services:\n  a:\n    image: nginx:1.27\n    ports:\n" + ports)
+    print("check", "--select", "ALL", f)
 elif shape in ("cel-linear-rule", "cel-nested-rule"):
     ports = "".join(f"      - \"{1024 + i % 60000}:80\"\n" for i in range(n))
     f = write("compose.yaml", "services:\n  a:\n    image: nginx:1.27\n    ports:\n" + ports)
@@ -103,6 +108,7 @@ EOF
 printf '%-18s %9s %9s | %8s %8s | %8s %8s | %s\n' shape n input "n: s" "MB" "2n: s" "MB" "2n/n time"
 row() { # shape n
   local shape=$1 n=$2 a b ta tb
+  case " ${SHAPES:-$shape} " in *" $shape "*) ;; *) return 0 ;; esac
   read -r -a a <<< "$(gen "$shape" "$n" "$work/$shape-1")"
   read -r -a b <<< "$(gen "$shape" $((2 * n)) "$work/$shape-2")"
   local size
@@ -129,6 +135,7 @@ row run-nesting 1000000
 row compose-services 15000
 row compose-fix 15000
 row dockerfile-stages 50000
+row compose-ports 50000
 row cel-linear-rule 50000
 row cel-nested-rule 50000
 row advisories 15000

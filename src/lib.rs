@@ -530,8 +530,10 @@ pub fn lint_source(
     errors: &mut Vec<EvalError>,
 ) {
     let first = out.len();
+    let first_error = errors.len();
     let related = related.joiner();
     let mut node_list: Vec<Node> = Vec::new();
+    let mut evaluated = Evaluated::default();
     let facts = nodes::file_facts_with(&source.display, kind.name(), &settings.trusted_registries);
     match kind {
         FileKind::Dockerfile => match parse::dockerfile::parse(&source.text) {
@@ -589,6 +591,9 @@ pub fn lint_source(
                             s.entrypoint.as_ref(),
                         );
                         nodes::service_nodes(s, file, &facts, &related, &mut node_list);
+                        if node_list.len() >= Evaluated::CHUNK {
+                            evaluated.flush(engine, source, kind, &mut node_list, out, errors);
+                        }
                     }
                 }
             }
@@ -625,12 +630,7 @@ pub fn lint_source(
             message,
         ));
     }
-    nodes::dedup_components(&mut node_list);
-    if let Some(observe) = &engine.observer {
-        observe(source, &node_list);
-    }
-    let first_error = errors.len();
-    engine.evaluate(kind, &node_list, out, errors);
+    evaluated.flush(engine, source, kind, &mut node_list, out, errors);
     for e in &mut errors[first_error..] {
         let p = source.position(clamp(&source.text, e.span).start);
         e.place = format!("{}:{}:{}", source.display, p.line, p.column);
@@ -642,8 +642,48 @@ pub fn lint_source(
         for l in &mut d.labels {
             l.span = clamp(&source.text, l.span);
         }
+        // A lone `\r` is a line break to editors and to moat's line numbers, but a blank
+        // between arguments to Redis (which splits at `\n` only): an edit across one would
+        // delete what the user sees as another line. Such a fix is withheld; the finding stays.
+        if d.fix
+            .as_ref()
+            .is_some_and(|f| f.edits.iter().any(|e| has_lone_cr(&source.text, e.span)))
+        {
+            d.fix = None;
+        }
     }
     one_finding_per_place(out, first);
+}
+
+/// A file's nodes are evaluated a chunk at a time, between services, and dropped: a file of
+/// 30,000 Compose services held every node and its facts until the rules had run.
+#[derive(Default)]
+struct Evaluated {
+    /// The spans of the component nodes evaluated so far: a later one at the same place is
+    /// the same occurrence (`nodes::dedup_components`).
+    components: std::collections::HashSet<Vec<Span>>,
+}
+
+impl Evaluated {
+    /// Nodes gathered before a chunk is evaluated: a few services' worth.
+    const CHUNK: usize = 4096;
+
+    fn flush(
+        &mut self,
+        engine: &Engine,
+        source: &SourceFile,
+        kind: FileKind,
+        node_list: &mut Vec<Node>,
+        out: &mut Vec<Diagnostic>,
+        errors: &mut Vec<EvalError>,
+    ) {
+        nodes::dedup_components(node_list, &mut self.components);
+        if let Some(observe) = &engine.observer {
+            observe(source, node_list);
+        }
+        engine.evaluate(kind, node_list, out, errors);
+        node_list.clear();
+    }
 }
 
 /// One cause, one finding: models reach one setting through several paths (a Helm chart's
@@ -680,6 +720,13 @@ fn one_finding_per_place(out: &mut Vec<Diagnostic>, first: usize) {
         index += 1;
         index <= first || keep[index - first - 1]
     });
+}
+
+/// Whether `span` of `text` holds a `\r` not followed by `\n`.
+fn has_lone_cr(text: &str, span: Span) -> bool {
+    let bytes = text.as_bytes();
+    let end = span.end.min(bytes.len());
+    (span.start.min(end)..end).any(|i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
 }
 
 fn clamp(text: &str, span: Span) -> Span {

@@ -579,3 +579,49 @@ fn fixes_keep_links_modes_owners_and_say_what_they_did_not_write() {
         assert_eq!(&value[..n], b"kept");
     }
 }
+
+/// Class: a lone carriage return. Editors and moat's line numbers show a line break there;
+/// Redis splits its configuration at `\n` only and reads a lone `\r` as a blank between
+/// arguments (`config.c`: `sdssplitlen` on `"\n"`, then `sdssplitargs`), so in
+/// `bind 0.0.0.0 # c\rport 6379` the words after the `\r` are `bind` arguments. RD003's fix
+/// rewrites `bind`'s arguments and deleted `port 6379`, which the user sees on a line of its
+/// own. No fix edits across a lone `\r`, in any file kind: the finding stays, without a fix;
+/// edits that do not reach the `\r` still apply.
+#[test]
+fn fixes_never_edit_across_a_lone_carriage_return() {
+    for (name, text, select, after) in [
+        ("redis.conf", "bind 0.0.0.0 # c\rport 6379\n", "RD003", None),
+        ("redis.conf", "bind 0.0.0.0\rport 6379\n", "RD003", None),
+        ("redis.conf", "protected-mode no\rport 6379\n", "RD004", None),
+        (
+            "redis.conf",
+            "protected-mode no\nport 6379\rmaxclients 10\n",
+            "RD004",
+            Some("protected-mode yes\nport 6379\rmaxclients 10\n"),
+        ),
+        (
+            "Dockerfile",
+            "FROM node:22.1.0\nENV NODE_TLS_REJECT_UNAUTHORIZED=0\rUSER node\n",
+            "DF007",
+            Some("FROM node:22.1.0\nENV NODE_TLS_REJECT_UNAUTHORIZED=1\rUSER node\n"),
+        ),
+        (
+            "compose.yaml",
+            "services:\n  a:\n    image: redis:7.2.4\n    ports: [\"6379:6379\"]\r    restart: always\n",
+            "DC001",
+            Some("services:\n  a:\n    image: redis:7.2.4\n    ports: [\"127.0.0.1:6379:6379\"]\r    restart: always\n"),
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        let (out, _, _, _) = run_in(dir.path(), &["check", name, "--format", "concise", "--select", select]);
+        assert!(out.contains(select), "{text:?}: the finding stays: {out}");
+        run_in(
+            dir.path(),
+            &["check", name, "--fix", "--unsafe-fixes", "--select", select],
+        );
+        let fixed = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(fixed, after.unwrap_or(text), "{text:?}");
+    }
+}

@@ -204,7 +204,9 @@ fn file_names_cannot_forge_lines_or_drive_the_terminal() {
 #[test]
 fn file_contents_cannot_drive_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    let conf = "# \x1b]52;c;ZXZpbA==\x07 \x1b[2J \u{9b}0m\nbind 0.0.0.0 -::1\r  # fine\n";
+    // The lone CR is in the comment, not in `bind`'s line: RD003's fix would edit across it,
+    // and a fix across a lone CR is withheld (`fixes_never_edit_across_a_lone_carriage_return`).
+    let conf = "# \x1b]52;c;ZXZpbA==\x07 \x1b[2J \u{9b}0m\r  # fine\nbind 0.0.0.0 -::1\n";
     std::fs::write(dir.path().join("redis.conf"), conf).unwrap();
     // YAML allows no raw control characters, but its double-quoted escapes make them.
     std::fs::write(

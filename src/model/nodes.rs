@@ -260,7 +260,7 @@ impl Node {
         }
     }
     pub fn span(&mut self, key: &'static str, span: Span) {
-        self.spans.0.push((key, span));
+        self.spans.own.push((key, span));
     }
     pub fn opt_span(&mut self, key: &'static str, span: Option<Span>) {
         if let Some(s) = span {
@@ -273,19 +273,32 @@ impl Node {
 /// given. A node has a handful: scanning them beats hashing, which was a tenth of building
 /// the model.
 #[derive(Debug, Clone, Default)]
-pub struct Spans(Vec<(&'static str, Span)>);
+pub struct Spans {
+    /// The service's spans (`service.ports` has one per port), first, and shared by the
+    /// service's nodes: a copy per port node was quadratic in a service's ports.
+    shared: Option<SharedSpans>,
+    own: Vec<(&'static str, Span)>,
+}
+
+/// A service's spans, built once per service (`service_spans`), sorted by key.
+pub type SharedSpans = std::sync::Arc<[(&'static str, Span)]>;
 
 impl Spans {
     /// The spans under `key`, in the order given.
     pub fn get<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Span> + 'a {
-        self.0
+        // Shared spans are sorted by key (stably): the run under `key` is found by bisection,
+        // not a scan over every port of the service for each port node.
+        let shared = self.shared.as_deref().unwrap_or(&[]);
+        let from = shared.partition_point(|(k, _)| *k < key);
+        let to = from + shared[from..].partition_point(|(k, _)| *k == key);
+        shared[from..to]
             .iter()
-            .filter(move |(k, _)| *k == key)
+            .chain(self.own.iter().filter(move |(k, _)| *k == key))
             .map(|(_, s)| s)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &(&'static str, Span)> {
-        self.0.iter()
+        self.shared.iter().flat_map(|s| s.iter()).chain(&self.own)
     }
 }
 
@@ -608,7 +621,20 @@ fn unconfined(opt: &super::Spanned<String>) -> Option<&'static str> {
     runtime::unconfined_option(&opt.value.replace(':', "="))
 }
 
-fn service_spans(node: &mut Node, s: &Service) {
+fn service_spans(node: &mut Node, shared: &SharedSpans) {
+    debug_assert!(node.spans.shared.is_none() && node.spans.own.is_empty());
+    node.spans.shared = Some(shared.clone());
+}
+
+/// The spans every node of a service carries (`service`, `service.image`, ...).
+fn shared_service_spans(s: &Service) -> SharedSpans {
+    let mut node = Node {
+        kind: NodeKind::Service,
+        file: 0,
+        vars: Vec::new(),
+        spans: Spans::default(),
+        package: None,
+    };
     node.span("service", s.span);
     node.opt_span("service.image", s.image.as_ref().map(|i| i.span));
     node.opt_span("service.user", s.user.as_ref().map(|u| u.span));
@@ -665,6 +691,9 @@ fn service_spans(node: &mut Node, s: &Service) {
         "service.run_as_non_root",
         s.run_as_non_root.as_ref().map(|p| p.span),
     );
+    let mut spans = node.spans.own;
+    spans.sort_by_key(|(k, _)| *k);
+    spans.into()
 }
 
 /// Nodes for one service: the service itself, and one per port, env entry and mount.
@@ -676,10 +705,11 @@ pub fn service_nodes(
     out: &mut Vec<Node>,
 ) {
     let facts = fact(service_facts(s));
+    let spans = shared_service_spans(s);
     let base = |kind| {
         let mut n = Node::new(kind, file, file_facts);
         n.vars.push(("service", facts.clone()));
-        service_spans(&mut n, s);
+        service_spans(&mut n, &spans);
         n
     };
     out.push(base(NodeKind::Service));
@@ -720,6 +750,7 @@ pub fn service_nodes(
     // Component nodes: each component module decides whether the service is one of its own.
     let ctx = ServiceCtx::new(s, &facts, file, file_facts, related);
     let first = out.len();
+    let _ = ctx.spans.set(spans);
     super::redis::service_nodes(&ctx, out);
     super::ollama::service_nodes(&ctx, out);
     super::chromadb::service_nodes(&ctx, out);
@@ -747,6 +778,7 @@ pub struct ServiceCtx<'a> {
     /// Reads the files the service names (`env_file:`, mounted configuration).
     pub related: &'a Joiner<'a>,
     env: std::cell::OnceCell<(Vec<Setting>, Vec<String>)>,
+    spans: std::cell::OnceCell<SharedSpans>,
 }
 
 impl<'a> ServiceCtx<'a> {
@@ -764,6 +796,7 @@ impl<'a> ServiceCtx<'a> {
             file_facts,
             related,
             env: std::cell::OnceCell::new(),
+            spans: std::cell::OnceCell::new(),
         }
     }
 
@@ -778,7 +811,10 @@ impl<'a> ServiceCtx<'a> {
     pub fn node(&self, kind: NodeKind) -> Node {
         let mut n = Node::new(kind, self.file, self.file_facts);
         n.vars.push(("service", self.facts.clone()));
-        service_spans(&mut n, self.service);
+        let spans = self
+            .spans
+            .get_or_init(|| shared_service_spans(self.service));
+        service_spans(&mut n, spans);
         n
     }
 }
@@ -824,8 +860,9 @@ pub fn image_node(
 /// Component nodes at a span an earlier one of the file already has (a GPU Operator block
 /// read both as a workload and as an operand) are one occurrence: the later ones go. One pass
 /// with a set: checking each new node against all earlier ones was quadratic in services.
-pub fn dedup_components(nodes: &mut Vec<Node>) {
-    let mut seen: std::collections::HashSet<Vec<Span>> = std::collections::HashSet::new();
+/// `seen`: the spans of the file's earlier component nodes (the file's nodes may come in
+/// several chunks).
+pub fn dedup_components(nodes: &mut Vec<Node>, seen: &mut std::collections::HashSet<Vec<Span>>) {
     nodes.retain(|n| {
         if n.kind != NodeKind::Component {
             return true;
@@ -994,10 +1031,11 @@ fn stage_env_nodes(
             ..Service::default()
         };
         let facts = fact(service_facts(&service));
+        let spans = shared_service_spans(&service);
         for e in &vars {
             let mut n = Node::new(NodeKind::Env, file, file_facts);
             n.vars.push(("service", facts.clone()));
-            service_spans(&mut n, &service);
+            service_spans(&mut n, &spans);
             let mut env = env_facts(e, &[]);
             env.effective = false;
             n.vars.push(("env", fact(to_json(&env))));

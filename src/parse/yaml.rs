@@ -201,22 +201,80 @@ impl<'de> Deserialize<'de> for YValue {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<YValue, A::Error> {
                 let mut entries: Vec<(YNode, YNode)> = Vec::new();
+                // Where each key is, to find a repeated one: past a few entries, string keys by
+                // hash (scanning every entry was quadratic in a mapping's size: 30,000 Compose
+                // services), the rare other keys by comparison.
+                let mut index = KeyIndex::default();
                 while let Some((k, v)) = a.next_entry::<Spanned<YValue>, Spanned<YValue>>()? {
                     let (k, v) = (node(k), node(v));
                     // A key merged in by `<<` never overrides one written in the mapping.
-                    if let Some(existing) = entries.iter_mut().find(|(ek, _)| ek.value == k.value) {
+                    if let Some(i) = index.find(&entries, &k.value) {
+                        let existing = &mut entries[i];
                         if k.is_aliased() && !existing.0.is_aliased() {
                             continue;
                         }
                         *existing = (k, v);
                     } else {
                         entries.push((k, v));
+                        index.added(&entries);
                     }
                 }
                 Ok(YValue::Map(entries))
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// A mapping's keys by position: scanned while the mapping is small, hashed (string keys) past
+/// `KeyIndex::SCAN` entries.
+#[derive(Default)]
+struct KeyIndex {
+    strings: Option<std::collections::HashMap<String, usize>>,
+    others: Vec<usize>,
+}
+
+impl KeyIndex {
+    const SCAN: usize = 16;
+
+    fn find(&self, entries: &[(YNode, YNode)], key: &YValue) -> Option<usize> {
+        let Some(strings) = &self.strings else {
+            return entries.iter().position(|(k, _)| k.value == *key);
+        };
+        match key {
+            YValue::Str(s) => strings.get(s).copied(),
+            key => self
+                .others
+                .iter()
+                .copied()
+                .find(|&i| entries[i].0.value == *key),
+        }
+    }
+
+    /// The last of `entries` is new.
+    fn added(&mut self, entries: &[(YNode, YNode)]) {
+        let new = entries.len() - 1;
+        match &mut self.strings {
+            Some(strings) => match &entries[new].0.value {
+                YValue::Str(s) => {
+                    strings.insert(s.clone(), new);
+                }
+                _ => self.others.push(new),
+            },
+            None if entries.len() > Self::SCAN => {
+                let mut strings = std::collections::HashMap::new();
+                for (i, (k, _)) in entries.iter().enumerate() {
+                    match &k.value {
+                        YValue::Str(s) => {
+                            strings.insert(s.clone(), i);
+                        }
+                        _ => self.others.push(i),
+                    }
+                }
+                self.strings = Some(strings);
+            }
+            None => {}
+        }
     }
 }
 
@@ -255,20 +313,58 @@ fn node(s: Spanned<YValue>) -> YNode {
     }
 }
 
+/// Where `src`'s lines break: line ends found by bisection, not by scanning the text (a
+/// one-line flow mapping of 10,000 services scanned its whole line for each scalar).
+struct Lines<'s> {
+    src: &'s str,
+    breaks: Vec<usize>,
+}
+
+impl<'s> Lines<'s> {
+    fn of(src: &'s str) -> Self {
+        let breaks = src
+            .bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b'\n')
+            .map(|(i, _)| i);
+        Lines {
+            src,
+            breaks: breaks.collect(),
+        }
+    }
+
+    /// The start of the line holding byte `at`.
+    fn start(&self, at: usize) -> usize {
+        match self.breaks.partition_point(|&b| b < at) {
+            0 => 0,
+            i => self.breaks[i - 1] + 1,
+        }
+    }
+
+    /// The end (its `\n`, or the end of the text) of the line holding byte `at`.
+    fn end(&self, at: usize) -> usize {
+        let i = self.breaks.partition_point(|&b| b < at);
+        self.breaks.get(i).copied().unwrap_or(self.src.len())
+    }
+}
+
 /// serde-saphyr reports a block scalar (`|`, `>-`, `|2`) from its first content line to the
 /// next token, over the indentation and comment lines before that token: a fix replacing it
 /// ate the next key. Each block scalar's span is made to cover exactly the scalar as written,
 /// its indicator through the end of its last content line.
-fn settle_block_scalars(n: &mut YNode, src: &str) {
+fn settle_block_scalars(n: &mut YNode, lines: &Lines) {
+    let src = lines.src;
     match &mut n.value {
-        YValue::Seq(items) => items.iter_mut().for_each(|i| settle_block_scalars(i, src)),
+        YValue::Seq(items) => items
+            .iter_mut()
+            .for_each(|i| settle_block_scalars(i, lines)),
         YValue::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
-            settle_block_scalars(k, src);
-            settle_block_scalars(v, src);
+            settle_block_scalars(k, lines);
+            settle_block_scalars(v, lines);
         }),
         YValue::Str(_) => {
             let aliased = n.is_aliased();
-            if let Some(s) = block_scalar_span(src, n.defined) {
+            if let Some(s) = block_scalar_span(src, lines, n.defined) {
                 if !aliased {
                     n.span = s;
                 }
@@ -300,13 +396,18 @@ fn is_block_header(token: &str) -> bool {
 
 /// The span of the block scalar that saphyr reports at `reported`, or `None` when the text
 /// there is not one (then the reported span stands).
-fn block_scalar_span(src: &str, reported: Span) -> Option<Span> {
-    let line_start = |at: usize| src[..at].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = |at: usize| src[at..].find('\n').map_or(src.len(), |i| at + i);
+fn block_scalar_span(src: &str, lines: &Lines, reported: Span) -> Option<Span> {
+    let line_start = |at: usize| lines.start(at);
+    let line_end = |at: usize| lines.end(at);
     let start = reported.start.min(src.len());
     // The header is on the line where the scalar starts, or the last non-blank line above
     // its first content line.
     let mut ls = line_start(start);
+    if !src[ls..start].trim().is_empty() && !src[start..].starts_with(['|', '>']) {
+        // Text before it on its line, and no indicator: a flow or plain scalar (looking
+        // further read the whole line for each scalar of a one-line flow mapping).
+        return None;
+    }
     if src[ls..start].trim().is_empty() {
         loop {
             if ls == 0 {
@@ -411,14 +512,17 @@ pub fn parse_documents(src: &str) -> Result<Vec<YNode>, YamlError> {
         });
     }
     match serde_saphyr::from_multiple_with_options::<Spanned<YValue>>(src, options()) {
-        Ok(docs) => Ok(docs
-            .into_iter()
-            .map(|d| {
-                let mut n = node(d);
-                settle_block_scalars(&mut n, src);
-                n
-            })
-            .collect()),
+        Ok(docs) => {
+            let lines = Lines::of(src);
+            Ok(docs
+                .into_iter()
+                .map(|d| {
+                    let mut n = node(d);
+                    settle_block_scalars(&mut n, &lines);
+                    n
+                })
+                .collect())
+        }
         Err(e) => {
             let message = first_line(&e.without_snippet().to_string());
             let span = e

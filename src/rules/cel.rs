@@ -27,6 +27,8 @@ pub struct Expr {
     program: OnceLock<Result<Expression, String>>,
     /// The terms checked without the interpreter (`prefilter`), found on first use.
     prefilter: OnceLock<super::prefilter::Term>,
+    /// The variables it reads (and the names its comprehensions bind), found on first use.
+    variables: OnceLock<Vec<String>>,
 }
 
 /// When CEL is compiled: at load, checked against the node's variables (user rule folders,
@@ -61,6 +63,7 @@ pub fn compile_with(
         source: source.to_string(),
         program,
         prefilter: OnceLock::new(),
+        variables: OnceLock::new(),
     })
 }
 
@@ -377,6 +380,19 @@ impl Expr {
                 Err(_) => super::prefilter::Term::Other,
             })
             .false_on(vars)
+    }
+
+    /// Whether the expression reads `var`. An expression that does not compile reads every
+    /// variable (it is run, and fails, on every node).
+    pub fn reads(&self, var: &str) -> bool {
+        let names = self.variables.get_or_init(|| match self.program() {
+            Ok(e) => {
+                let refs = e.references();
+                refs.variables().into_iter().map(str::to_string).collect()
+            }
+            Err(_) => Vec::new(),
+        });
+        self.program().is_err() || names.iter().any(|n| n == var)
     }
 
     pub fn eval_bool(&self, ctx: &Context) -> Result<bool, String> {

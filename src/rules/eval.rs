@@ -9,6 +9,7 @@ use crate::model::nodes::{Node, NodeKind};
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 use cel::Context;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// What may watch each file's model nodes: the file and its nodes.
@@ -55,6 +56,10 @@ impl Engine {
     ) {
         // The rules for each node kind of this file kind, found once per file.
         let mut by_node_kind: Vec<(NodeKind, Vec<&Rule>)> = Vec::new();
+        // Conditions that read only facts a node shares with others (a port node's `service`
+        // and `file`), by rule and those facts: the same on every node that shares them, so
+        // evaluated once. A rule looping over a service's ports ran once per port: quadratic.
+        let mut settled: HashMap<SharedKey, Result<bool, String>> = HashMap::new();
         for node in nodes {
             let i = match by_node_kind.iter().position(|(k, _)| *k == node.kind) {
                 Some(i) => i,
@@ -94,7 +99,19 @@ impl Engine {
                 }
             }
             for rule in live {
-                match apply(rule, node, &ctx) {
+                let matched = match shared_key(rule, node) {
+                    Some(key) => settled
+                        .entry(key)
+                        .or_insert_with(|| rule.condition.eval_bool(&ctx))
+                        .clone(),
+                    None => rule.condition.eval_bool(&ctx),
+                };
+                let found = match matched {
+                    Ok(true) => apply(rule, node, &ctx),
+                    Ok(false) => Ok(None),
+                    Err(e) => Err(e),
+                };
+                match found {
                     Ok(Some(d)) => out.push(d),
                     Ok(None) => {}
                     Err(message) => errors.push(EvalError {
@@ -108,6 +125,25 @@ impl Engine {
             }
         }
     }
+}
+
+/// A rule and the facts its condition reads, by address: `Fact`s are shared `Arc`s, alive
+/// (so their addresses unique) while the file's nodes are evaluated.
+type SharedKey = (usize, [usize; 3]);
+
+/// The key under which `rule`'s condition on `node` is settled once for all the nodes that
+/// share the facts it reads, or `None` when it reads the node's own facts.
+fn shared_key(rule: &Rule, node: &Node) -> Option<SharedKey> {
+    if node.vars.len() > 3 || rule.condition.reads(node.kind.name()) {
+        return None;
+    }
+    let mut facts = [0; 3];
+    for (slot, (name, fact)) in facts.iter_mut().zip(&node.vars) {
+        if rule.condition.reads(name) {
+            *slot = Arc::as_ptr(fact) as usize;
+        }
+    }
+    Some((rule as *const Rule as usize, facts))
 }
 
 /// One node's variables as CEL reads them: its facts in place (`to_val`: one box each).
@@ -157,10 +193,8 @@ fn node_span(rule: &Rule, node: &Node) -> crate::source::Span {
         .unwrap_or_default()
 }
 
+/// The finding of `rule`, whose condition holds on `node`.
 fn apply(rule: &Rule, node: &Node, ctx: &Context) -> Result<Option<Diagnostic>, String> {
-    if !rule.condition.eval_bool(ctx)? {
-        return Ok(None);
-    }
     let span = node_span(rule, node);
     let mut severity = rule.severity;
     for (when, to) in &rule.escalate {
