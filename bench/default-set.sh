@@ -6,7 +6,7 @@
 # Membership is read from `moat rules --format json`, so the figures follow the rule files.
 #
 # Usage: bench/default-set.sh        (MOAT=path/to/moat to use a built binary)
-#        WHAT_IF=DC010,DF002 bench/default-set.sh   also counts with these rules moved out of
+#        WHAT_IF=CT007,DF002 bench/default-set.sh   also counts with these rules moved out of
 #        the default set, to weigh a candidate before editing its rule file
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -487,11 +487,11 @@ mod tests {
         assert!(e.message.contains("colour"), "{e}");
         std::fs::write(
             &p,
-            "[kinds]\n\"ops/*.yml\" = \"compose\"\n[severity]\nDC012 = \"info\"\n",
+            "[kinds]\n\"ops/*.yml\" = \"compose\"\n[severity]\nCT006 = \"info\"\n",
         )
         .unwrap();
         let l = load(&p).unwrap();
-        assert_eq!(l.severity, vec![("DC012".to_string(), Severity::Info)]);
+        assert_eq!(l.severity, vec![("CT006".to_string(), Severity::Info)]);
         assert!(l.kinds[0].0.is_match(dir.path().join("ops/stack.yml")));
         std::fs::write(
             &p,

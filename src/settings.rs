@@ -288,17 +288,17 @@ mod tests {
         let s = Settings::default();
         assert_eq!(s.selection(RuleKey::new("DC001", "a", D)), Selection::Shown);
         assert_eq!(
-            s.selection(RuleKey::new("DC012", "b", H)),
+            s.selection(RuleKey::new("CT006", "b", H)),
             Selection::OutsideDefault
         );
         // Extending the default by the set's name, in any case, or by one id.
-        for extra in ["hardening", "HARDENING", "DC012", "b", "ALL"] {
+        for extra in ["hardening", "HARDENING", "CT006", "b", "ALL"] {
             let s = Settings {
                 extend_select: vec![extra.into()],
                 ..Settings::default()
             };
             assert!(
-                s.enabled(RuleKey::new("DC012", "b", H))
+                s.enabled(RuleKey::new("CT006", "b", H))
                     && s.enabled(RuleKey::new("DC001", "a", D)),
                 "{extra}"
             );
@@ -308,7 +308,7 @@ mod tests {
             select: vec!["hardening".into()],
             ..Settings::default()
         };
-        assert!(s.enabled(RuleKey::new("DC012", "b", H)));
+        assert!(s.enabled(RuleKey::new("CT006", "b", H)));
         assert_eq!(
             s.selection(RuleKey::new("DC001", "a", D)),
             Selection::Deselected
@@ -319,10 +319,10 @@ mod tests {
             ..Settings::all()
         };
         assert_eq!(
-            s.selection(RuleKey::new("DC012", "b", H)),
+            s.selection(RuleKey::new("CT006", "b", H)),
             Selection::Deselected
         );
-        assert!(Settings::all().enabled(RuleKey::new("DC012", "b", H)));
+        assert!(Settings::all().enabled(RuleKey::new("CT006", "b", H)));
     }
 
     #[test]

@@ -475,7 +475,7 @@ fn fixing_a_block_scalar_keeps_the_next_key() {
         .unwrap();
         run_in(
             dir.path(),
-            &["check", ".", "--fix", "--unsafe-fixes", "--select", "DC009"],
+            &["check", ".", "--fix", "--unsafe-fixes", "--select", "CT005"],
         );
         assert_eq!(
             std::fs::read_to_string(&file).unwrap(),

@@ -589,7 +589,7 @@ fn inline_suppressions_need_a_reason_and_can_be_audited() {
     let f = dir.path().join("compose.yaml");
     std::fs::write(
         &f,
-        "services:\n  api:\n    image: ollama/ollama:0.5.7\n    ports:\n      - \"11434:11434\" # moat: ignore[DC001] the host firewall drops it\n      # moat: ignore[port-published-on-all-interfaces]\n      - \"8080:8080\"\n      - \"9090:9090\"\n  # moat: ignore[DC002] nothing to suppress here\n  db:\n    image: redis:7\n",
+        "services:\n  api:\n    image: ollama/ollama:0.5.7\n    ports:\n      - \"11434:11434\" # moat: ignore[DC001] the host firewall drops it\n      # moat: ignore[port-published-on-all-interfaces]\n      - \"8080:8080\"\n      - \"9090:9090\"\n  # moat: ignore[CT001] nothing to suppress here\n  db:\n    image: redis:7\n",
     )
     .unwrap();
     let o = run(&[
@@ -626,7 +626,7 @@ fn inline_suppressions_need_a_reason_and_can_be_audited() {
     ]);
     assert!(
         stdout(&audited)
-            .contains(":9:3: low[unused-suppression] this suppression of DC002 matches no finding"),
+            .contains(":9:3: low[unused-suppression] this suppression of CT001 matches no finding"),
         "{}",
         stdout(&audited)
     );
@@ -679,7 +679,7 @@ fn moat_toml_is_found_upwards_and_applied() {
         "--format",
         "concise",
         "--select",
-        "DC002",
+        "CT001",
     ]);
     assert_eq!(stdout(&flags_win), "");
 }
@@ -875,7 +875,7 @@ fn output_across_many_batches_is_one_sorted_document() {
         )),
         "one summary, at the end"
     );
-    let clean = run(&["check", root, "--select", "DC002", "--format", "json"]);
+    let clean = run(&["check", root, "--select", "CT001", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&clean)).unwrap();
     assert_eq!(v["diagnostics"], serde_json::json!([]));
 }
@@ -1032,17 +1032,18 @@ fn own_repository_has_no_parse_errors() {
 #[test]
 fn a_user_rule_with_a_misspelt_field_is_an_error_at_its_line() {
     let dir = tmp();
-    let area = dir.path().join("compose");
+    let area = dir.path().join("container");
     std::fs::create_dir_all(&area).unwrap();
-    let rule = std::fs::read_to_string("rules/compose/DC002-privileged-container.toml")
+    let rule = std::fs::read_to_string("rules/container/CT001-privileged-container.toml")
         .unwrap()
-        .replace("DC002", "DC902")
+        .replace("\"CT001\"", "\"CT902\"")
         .replace("\"privileged-container\"", "\"typo\"")
         .replace(
-            "condition = \"service.privileged\"",
-            "condition = \"service.privilegd\"",
-        );
-    std::fs::write(area.join("DC902-typo.toml"), &rule).unwrap();
+            "aliases  = [\"DC002\", \"KS001\", \"container-privileged\"]\n",
+            "",
+        )
+        .replace("&& service.privileged\"", "&& service.privilegd\"");
+    std::fs::write(area.join("CT902-typo.toml"), &rule).unwrap();
     let line = rule
         .lines()
         .position(|l| l.starts_with("condition"))
@@ -1056,7 +1057,7 @@ fn a_user_rule_with_a_misspelt_field_is_an_error_at_its_line() {
     ]);
     assert_eq!(code(&o), 2);
     let err = stderr(&o);
-    assert!(err.contains(&format!("DC902-typo.toml:{line}:")), "{err}");
+    assert!(err.contains(&format!("CT902-typo.toml:{line}:")), "{err}");
     assert!(err.contains("`service.privilegd`"), "{err}");
     assert!(err.contains("did you mean `privileged`"), "{err}");
 }
@@ -1066,17 +1067,21 @@ fn a_user_rule_with_a_misspelt_field_is_an_error_at_its_line() {
 #[test]
 fn a_user_rule_whose_bad_example_does_not_fire_is_an_error() {
     let dir = tmp();
-    let area = dir.path().join("compose");
+    let area = dir.path().join("container");
     std::fs::create_dir_all(&area).unwrap();
-    let rule = std::fs::read_to_string("rules/compose/DC002-privileged-container.toml")
+    let rule = std::fs::read_to_string("rules/container/CT001-privileged-container.toml")
         .unwrap()
-        .replace("DC002", "DC903")
+        .replace("\"CT001\"", "\"CT903\"")
         .replace("\"privileged-container\"", "\"never\"")
         .replace(
-            "condition = \"service.privileged\"",
-            "condition = \"service.privileged && service.read_only\"",
+            "aliases  = [\"DC002\", \"KS001\", \"container-privileged\"]\n",
+            "",
+        )
+        .replace(
+            "&& service.privileged\"",
+            "&& service.privileged && service.read_only\"",
         );
-    std::fs::write(area.join("DC903-never.toml"), &rule).unwrap();
+    std::fs::write(area.join("CT903-never.toml"), &rule).unwrap();
     let line = rule.lines().position(|l| l == "[[example]]").unwrap() + 1;
     let o = run(&[
         "check",
@@ -1086,7 +1091,7 @@ fn a_user_rule_whose_bad_example_does_not_fire_is_an_error() {
     ]);
     assert_eq!(code(&o), 2);
     let err = stderr(&o);
-    assert!(err.contains(&format!("DC903-never.toml:{line}:")), "{err}");
+    assert!(err.contains(&format!("CT903-never.toml:{line}:")), "{err}");
     assert!(err.contains("bad example 1 gives 0 diagnostics"), "{err}");
 }
 
@@ -1128,12 +1133,12 @@ fn facts_prints_nodes_and_the_schema() {
 // The default set (issue 16, "What matters first"): hardening rules are opted into, and what
 // they would have found is one note away.
 
-/// A service only the hardening rules flag: DC011 no-new-privileges, DC012 memory limit,
+/// A service only the hardening rules flag: CT006 memory limit, DC011 no-new-privileges,
 /// DC013 root (busybox's default user).
 const HARDENING_ONLY: &str =
     "services:\n  worker:\n    image: busybox:1.36\n    command: [\"true\"]\n";
 
-const NOTE: &str = "moat: note: 3 more finding(s) from rules outside the default set: DC011 no-new-privileges-not-set (1), DC012 no-memory-limit (1), DC013 runs-as-root (1); --extend-select hardening or --select ALL to see them\n";
+const NOTE: &str = "moat: note: 3 more finding(s) from rules outside the default set: CT006 no-memory-limit (1), DC011 no-new-privileges-not-set (1), DC013 runs-as-root (1); --extend-select hardening or --select ALL to see them\n";
 
 /// `moat check` with `args` in a folder holding `files`.
 fn check_in(files: &[(&str, &str)], args: &[&str]) -> Output {
@@ -1198,11 +1203,11 @@ fn one_flag_reaches_every_rule() {
         1,
         "shown findings fail at the default --fail-on low"
     );
-    assert_eq!(rules_in(&all), ["DC011", "DC012", "DC013"]);
+    assert_eq!(rules_in(&all), ["CT006", "DC011", "DC013"]);
     assert!(!stderr(&all).contains("note:"), "{}", stderr(&all));
     // An explicit id enables a rule outside the default set, and only it.
-    let one = check_in(&files, &["--select", "DC012", "--format", "json"]);
-    assert_eq!((code(&one), rules_in(&one)), (1, vec!["DC012".to_string()]));
+    let one = check_in(&files, &["--select", "CT006", "--format", "json"]);
+    assert_eq!((code(&one), rules_in(&one)), (1, vec!["CT006".to_string()]));
     assert!(
         !stderr(&one).contains("note:"),
         "select replaced the default"
@@ -1210,14 +1215,14 @@ fn one_flag_reaches_every_rule() {
     // The set by name, added to the defaults or instead of them.
     for flag in ["--extend-select", "--select"] {
         let set = check_in(&files, &[flag, "hardening", "--format", "json"]);
-        assert_eq!(rules_in(&set), ["DC011", "DC012", "DC013"], "{flag}");
+        assert_eq!(rules_in(&set), ["CT006", "DC011", "DC013"], "{flag}");
         assert!(!stderr(&set).contains("note:"), "{flag}");
     }
     let low_only = check_in(&files, &["--select", "ALL", "--fail-on", "medium"]);
     assert_eq!(code(&low_only), 0);
     // One rule added to the defaults: the note counts the others.
-    let extended = check_in(&files, &["--extend-select", "DC012", "--format", "json"]);
-    assert_eq!(rules_in(&extended), ["DC012"]);
+    let extended = check_in(&files, &["--extend-select", "CT006", "--format", "json"]);
+    assert_eq!(rules_in(&extended), ["CT006"]);
     assert!(
         stderr(&extended).contains(
             "note: 2 more finding(s) from rules outside the default set: DC011 no-new-privileges-not-set (1), DC013 runs-as-root (1);"
@@ -1226,7 +1231,7 @@ fn one_flag_reaches_every_rule() {
         stderr(&extended)
     );
     // What the user ignored is not advertised.
-    let ignored = check_in(&files, &["--ignore", "DC012,DC013"]);
+    let ignored = check_in(&files, &["--ignore", "CT006,DC013"]);
     assert!(
         stderr(&ignored).contains(
             "note: 1 more finding(s) from rules outside the default set: DC011 no-new-privileges-not-set (1);"
@@ -1273,15 +1278,15 @@ fn configuration_selects_the_set_by_name() {
     assert_eq!(rules_in(&default), ["DC001"]);
     let only = with("select = [\"hardening\"]\n", &[]);
     assert_eq!(code(&only), 1);
-    assert_eq!(rules_in(&only), ["DC011", "DC012", "DC013"]);
+    assert_eq!(rules_in(&only), ["CT006", "DC011", "DC013"]);
     let extended = with("extend-select = [\"hardening\"]\n", &[]);
-    assert_eq!(rules_in(&extended), ["DC001", "DC011", "DC012", "DC013"]);
+    assert_eq!(rules_in(&extended), ["DC001", "CT006", "DC011", "DC013"]);
     // --select on the command line replaces the configuration's selection, extension too.
     let replaced = with("extend-select = [\"hardening\"]\n", &["--select", "DC001"]);
     assert_eq!(rules_in(&replaced), ["DC001"]);
     // --extend-select adds to the configuration's select.
-    let added = with("select = [\"DC001\"]\n", &["--extend-select", "DC012"]);
-    assert_eq!(rules_in(&added), ["DC001", "DC012"]);
+    let added = with("select = [\"DC001\"]\n", &["--extend-select", "CT006"]);
+    assert_eq!(rules_in(&added), ["DC001", "CT006"]);
     // A name that is no rule and no set is an error where it is written.
     let typo = with("extend-select = [\"hardning\"]\n", &[]);
     assert_eq!(code(&typo), 2);
@@ -1321,13 +1326,13 @@ fn rules_and_explain_say_which_set_a_rule_is_in() {
             .join(" ")
     };
     assert!(table.starts_with("ID     SEVERITY  SET  "), "{table}");
-    assert_eq!(row("DC012"), "DC012 low hardening");
+    assert_eq!(row("CT006"), "CT006 low hardening");
     assert_eq!(row("DC001"), "DC001 medium default");
     let json: Vec<serde_json::Value> =
         serde_json::from_slice(&run(&["rules", "--format", "json"]).stdout).unwrap();
-    let dc012 = json.iter().find(|r| r["id"] == "DC012").unwrap();
+    let ct006 = json.iter().find(|r| r["id"] == "CT006").unwrap();
     assert_eq!(
-        (&dc012["set"], &dc012["default"]),
+        (&ct006["set"], &ct006["default"]),
         (&"hardening".into(), &false.into())
     );
     let hardening: Vec<&str> = json
@@ -1337,14 +1342,11 @@ fn rules_and_explain_say_which_set_a_rule_is_in() {
         .collect();
     assert_eq!(
         hardening,
-        [
-            "DC011", "DC012", "DC013", "DF001", "DF013", "HV003", "KS003", "KS010", "KS012",
-            "KS013"
-        ]
+        ["CT006", "DC011", "DC013", "DF001", "DF013", "HV003", "KS003", "KS012", "KS013"]
     );
-    let explain = stdout(&run(&["explain", "DC012"]));
+    let explain = stdout(&run(&["explain", "CT006"]));
     assert!(
-        explain.contains("Not in the default set: in `hardening`, reported with `--extend-select hardening`, `--select DC012` or `--select ALL`."),
+        explain.contains("Not in the default set: in `hardening`, reported with `--extend-select hardening`, `--select CT006` or `--select ALL`."),
         "{explain}"
     );
     assert!(stdout(&run(&["explain", "DC001"])).contains("In the default set"));
@@ -1353,16 +1355,20 @@ fn rules_and_explain_say_which_set_a_rule_is_in() {
 #[test]
 fn a_rule_files_set_is_checked_at_load_and_selects_custom_rules() {
     let dir = tmp();
-    let area = dir.path().join("rules/compose");
+    let area = dir.path().join("rules/container");
     std::fs::create_dir_all(&area).unwrap();
     let original = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/rules/compose/DC012-no-memory-limit.toml"
+        "/rules/container/CT006-no-memory-limit.toml"
     ))
     .unwrap()
-    .replace("\"DC012\"", "\"DC912\"")
-    .replace("\"no-memory-limit\"", "\"my-memory-limit\"");
-    let file = area.join("DC912-my-memory-limit.toml");
+    .replace("\"CT006\"", "\"CT912\"")
+    .replace("\"no-memory-limit\"", "\"my-memory-limit\"")
+    .replace(
+        "aliases  = [\"DC012\", \"KS010\", \"container-without-memory-limit\"]\n",
+        "",
+    );
+    let file = area.join("CT912-my-memory-limit.toml");
     std::fs::write(dir.path().join("compose.yaml"), HARDENING_ONLY).unwrap();
     let lint = |args: &[&str]| {
         moat()
@@ -1387,18 +1393,18 @@ fn a_rule_files_set_is_checked_at_load_and_selects_custom_rules() {
     std::fs::write(&file, &original).unwrap();
     let custom = lint(&["--select", "hardening"]);
     assert!(
-        rules_in(&custom).contains(&"DC912".to_string()),
+        rules_in(&custom).contains(&"CT912".to_string()),
         "{}",
         stderr(&custom)
     );
-    assert!(!rules_in(&lint(&[])).contains(&"DC912".to_string()));
+    assert!(!rules_in(&lint(&[])).contains(&"CT912".to_string()));
     // A set moat does not know is an error at its line, not a rule silently in no set.
     let line = original.lines().position(|l| l.starts_with("set")).unwrap() + 1;
     std::fs::write(&file, original.replace("\"hardening\"", "\"hygiene\"")).unwrap();
     let bad = lint(&[]);
     assert_eq!(code(&bad), 2);
     assert!(
-        stderr(&bad).contains(&format!("DC912-my-memory-limit.toml:{line}:"))
+        stderr(&bad).contains(&format!("CT912-my-memory-limit.toml:{line}:"))
             && stderr(&bad).contains("hygiene"),
         "{}",
         stderr(&bad)
@@ -1492,4 +1498,71 @@ fn former_rule_ids_still_work_after_a_merge() {
         "{}",
         stderr(&o)
     );
+}
+
+/// The container rules merged two per concept, one Compose and one Kubernetes id each: both
+/// former ids and the former names select, ignore and suppress the one rule on both formats,
+/// and `moat explain` finds it by either.
+#[test]
+fn former_compose_and_kubernetes_ids_both_name_the_merged_container_rule() {
+    let dir = tmp();
+    let compose = "services:\n  gpu:\n    image: ollama/ollama:0.5.7\n    privileged: true\n";
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: gpu\nspec:\n  containers:\n    - name: gpu\n      image: ollama/ollama:0.5.7\n      securityContext:\n        privileged: true\n";
+    std::fs::write(dir.path().join("compose.yaml"), compose).unwrap();
+    std::fs::write(dir.path().join("pod.yaml"), pod).unwrap();
+    let root = dir.path().to_str().unwrap();
+    let concise = |extra: &[&str]| {
+        let o = run(&[&["check", root, "--format", "concise"], extra].concat());
+        let out = stdout(&o);
+        let mut files: Vec<String> = out
+            .lines()
+            .filter(|l| l.contains("[CT001]"))
+            .map(|l| {
+                l.split(':')
+                    .next()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        files.sort();
+        (files, out)
+    };
+    for key in [
+        "CT001",
+        "DC002",
+        "KS001",
+        "privileged-container",
+        "container-privileged",
+    ] {
+        let (files, out) = concise(&["--select", key]);
+        assert_eq!(files, ["compose.yaml", "pod.yaml"], "--select {key}: {out}");
+    }
+    for key in ["DC002", "KS001", "container-privileged"] {
+        let (files, out) = concise(&["--ignore", key]);
+        assert!(files.is_empty(), "--ignore {key}: {out}");
+    }
+    // A suppression written for the Kubernetes id, in a Compose file.
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        compose.replace("true\n", "true  # moat: ignore[KS001] GPU lab\n"),
+    )
+    .unwrap();
+    let (files, out) = concise(&["--select", "CT001"]);
+    assert_eq!(files, ["pod.yaml"], "{out}");
+    for (former, now) in [
+        ("DC010", "CT007 image-not-pinned"),
+        ("KS008", "CT007 image-not-pinned"),
+    ] {
+        let o = run(&["explain", former]);
+        assert_eq!(code(&o), 0);
+        assert!(stdout(&o).starts_with(now), "{}", stdout(&o));
+        assert!(
+            stderr(&o).contains(&format!("`{former}` is now CT007")),
+            "{}",
+            stderr(&o)
+        );
+    }
 }

@@ -288,7 +288,7 @@ fn config_prints_the_effective_settings_and_their_source() {
     std::fs::create_dir_all(root.join("sub")).unwrap();
     std::fs::write(
         root.join(".moat.toml"),
-        "ignore = [\"DC013\"]\nfail-on = \"high\"\n[severity]\nDC012 = \"info\"\n",
+        "ignore = [\"DC013\"]\nfail-on = \"high\"\n[severity]\nCT006 = \"info\"\n",
     )
     .unwrap();
     let o = moat_in(root).args(["config", "sub"]).output().unwrap();
@@ -300,7 +300,7 @@ fn config_prints_the_effective_settings_and_their_source() {
         "{text}"
     );
     assert!(text.contains("ignore = [\"DC013\"]\n") && text.contains("fail-on = \"high\"\n"));
-    assert!(text.contains("[severity]\nDC012 = \"info\"\n"), "{text}");
+    assert!(text.contains("[severity]\nCT006 = \"info\"\n"), "{text}");
     // What it prints is itself a configuration moat reads.
     let body: String = text
         .lines()
@@ -665,11 +665,11 @@ fn a_baseline_reports_exactly_the_new_finding() {
         std::fs::write(root.join("compose.yaml"), text).unwrap();
     };
     compose(&["web"]);
-    let w = with_baseline(root, &["--write-baseline", "moat-baseline.json"], "DC002");
+    let w = with_baseline(root, &["--write-baseline", "moat-baseline.json"], "CT001");
     assert_eq!(code(&w), 0, "{}", err(&w));
     // A second privileged service added above the first: it, not the old one, is new.
     compose(&["worker", "web"]);
-    let o = with_baseline(root, &["--baseline", "moat-baseline.json"], "DC002");
+    let o = with_baseline(root, &["--baseline", "moat-baseline.json"], "CT001");
     assert_eq!(code(&o), 1, "{}", err(&o));
     let lines: Vec<&str> = std::str::from_utf8(&o.stdout).unwrap().lines().collect();
     assert_eq!(lines.len(), 1, "{lines:?}");
@@ -683,14 +683,14 @@ fn a_baseline_reports_exactly_the_new_finding() {
         &["./compose.yaml", "--baseline", "moat-baseline.json"][..],
         &[".", "--baseline", "./moat-baseline.json"][..],
     ] {
-        let o = with_baseline(root, args, "DC002");
+        let o = with_baseline(root, args, "CT001");
         assert_eq!(code(&o), 0, "{args:?}: {}", out(&o));
     }
     std::fs::create_dir(root.join("sub")).unwrap();
     let o = with_baseline(
         &root.join("sub"),
         &["..", "--baseline", "../moat-baseline.json"],
-        "DC002",
+        "CT001",
     );
     assert_eq!(code(&o), 0, "from a subfolder: {}", out(&o));
 }

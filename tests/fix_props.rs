@@ -360,7 +360,7 @@ fn port_item() -> impl Strategy<Value = PortItem> {
 
 #[derive(Debug, Clone)]
 enum EnvItem {
-    /// A secret-named variable with a literal value: DC009 may replace the value.
+    /// A secret-named variable with a literal value: CT005 may replace the value.
     Secret(&'static str, String),
     Plain(&'static str, &'static str),
     Reference(&'static str),

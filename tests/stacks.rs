@@ -84,7 +84,7 @@ fn the_exposed_stack_is_flagged_where_it_matters() {
         .filter(|d| d.severity == Severity::Critical)
         .map(|d| &*d.rule)
         .collect();
-    for rule in ["SV001", "DC003"] {
+    for rule in ["SV001", "CT002"] {
         assert!(
             critical.contains(&rule),
             "{rule} is not critical here: {critical:?}"
@@ -115,15 +115,15 @@ fn the_example_shows_the_default_set_and_counts_the_rest() {
     assert_eq!(
         shown.into_iter().collect::<Vec<_>>(),
         [
-            "AV001", "DC001", "DC003", "DC005", "DC009", "DC010", "DF005", "DF006", "OL002",
+            "AV001", "CT002", "CT005", "CT007", "DC001", "DC005", "DF005", "DF006", "OL002",
             "OL005", "RD008", "SV001", "TR002", "TR004"
         ]
     );
     assert_eq!(
         hidden,
         [
+            ("CT006".to_string(), 4),
             ("DC011".to_string(), 4),
-            ("DC012".to_string(), 4),
             ("DF001".to_string(), 1),
             ("DF013".to_string(), 1)
         ]

@@ -143,7 +143,7 @@ impl NodeKind {
                 "service",
                 "service.image",
             ],
-            NodeKind::Mount => &["mount", "mount.source", "service"],
+            NodeKind::Mount => &["mount", "mount.source", "mount.place", "service"],
             NodeKind::Image => &["image", "image.name"],
             NodeKind::Instruction => &[
                 "instruction",
@@ -736,6 +736,14 @@ pub fn service_nodes(
         n.vars.push(("mount", fact(to_json(&mount_facts(m)))));
         n.span("mount", m.span);
         n.opt_span("mount.source", m.source_span);
+        // Where a finding about the mount goes, in every format: the source where the entry
+        // itself names it (a Compose bind), else the entry (a Kubernetes `volumeMounts` item,
+        // whose `hostPath` is declared apart, in the pod's `volumes`).
+        let place = m
+            .source_span
+            .filter(|s| s.start >= m.span.start && s.end <= m.span.end)
+            .unwrap_or(m.span);
+        n.span("mount.place", place);
         out.push(n);
     }
     if let Some(image) = &s.image {

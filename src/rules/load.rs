@@ -27,6 +27,8 @@ pub const AREAS: &[(&str, &str)] = &[
     ("advisory", "AV"),
     // Concepts over every component and format: the shared server block.
     ("server", "SV"),
+    // Container hardening concepts over Compose, Kubernetes and Helm values.
+    ("container", "CT"),
 ];
 
 #[derive(Debug)]
