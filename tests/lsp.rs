@@ -289,14 +289,15 @@ fn the_user_level_configuration_and_exclusions_apply() {
     c.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": null, "rootUri": null, "capabilities": {}}}));
     c.until(|m| m["id"] == 1);
     c.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
-    // No `.moat.toml` above: the user-level one ignores DC010 (`redis` has no tag).
+    // No `.moat.toml` above: the user-level one ignores DC010 (CT007 image-not-pinned by its
+    // former id; `redis` has no tag).
     let free = uri_of(&project.join("compose.yaml"));
-    assert!(!codes(&mut c, &free).contains(&"DC010".to_string()));
+    assert!(!codes(&mut c, &free).contains(&"CT007".to_string()));
     // A project configuration wins, and its exclusion silences the generated file.
     std::fs::write(project.join(".moat.toml"), "exclude = [\"generated/\"]\n").unwrap();
     let generated = uri_of(&project.join("generated/compose.yaml"));
     assert_eq!(codes(&mut c, &generated), Vec::<String>::new());
     let other = uri_of(&project.join("docker-compose.yml"));
-    assert!(codes(&mut c, &other).contains(&"DC010".to_string()));
+    assert!(codes(&mut c, &other).contains(&"CT007".to_string()));
     end(c);
 }

@@ -73,7 +73,7 @@ fn every_format_of_a_stack_gives_the_same_concepts() {
         .filter(|p| p.join("parity.toml").is_file())
         .collect();
     cases.sort();
-    assert!(cases.len() >= 4, "parity cases: {cases:?}");
+    assert!(cases.len() >= 5, "parity cases: {cases:?}");
     let mut failures = Vec::new();
     for dir in &cases {
         let case: Case = toml::from_str(&std::fs::read_to_string(dir.join("parity.toml")).unwrap())
