@@ -28,7 +28,7 @@ git add compose.yaml
 if git commit -qm "bad" 2>"$work/bad.log"; then
   echo "pre-commit let a file with findings through" >&2; cat "$work/bad.log" >&2; exit 1
 fi
-grep -q "OL001" "$work/bad.log" || { echo "the hook did not report OL001:" >&2; cat "$work/bad.log" >&2; exit 1; }
+grep -q "SV001" "$work/bad.log" || { echo "the hook did not report SV001 (exposed without authentication):" >&2; cat "$work/bad.log" >&2; exit 1; }
 
 cat > compose.yaml <<'YAML'
 services:
@@ -67,5 +67,5 @@ git add compose.yaml
 if git commit -qm "bad" 2>"$work/bad-binary.log"; then
   echo "moat-binary let a file with findings through" >&2; cat "$work/bad-binary.log" >&2; exit 1
 fi
-grep -q "OL001" "$work/bad-binary.log" || { echo "moat-binary did not report OL001:" >&2; cat "$work/bad-binary.log" >&2; exit 1; }
+grep -q "SV001" "$work/bad-binary.log" || { echo "moat-binary did not report SV001:" >&2; cat "$work/bad-binary.log" >&2; exit 1; }
 echo "pre-commit moat-binary hook: the release binary refused a bad commit"
