@@ -303,6 +303,12 @@ mod tests {
             auth("{name: r, image: 'redis:7.4', args: ['--protected-mode', 'yes']}").1,
             "required"
         );
+        // One argument with the name and its value, as Bitnami's `extraFlags` often are:
+        // Redis reads it as the directive.
+        assert_eq!(
+            auth("{name: r, image: 'redis:7.4', args: ['--protected-mode yes']}").1,
+            "required"
+        );
         assert_eq!(
             auth("{name: r, image: 'bitnami/redis:7.2', env: [{name: ALLOW_EMPTY_PASSWORD, value: 'yes'}]}"),
             open

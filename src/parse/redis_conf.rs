@@ -221,6 +221,33 @@ pub fn from_args(args: &[Arg]) -> (Option<Arg>, Vec<Directive>) {
     let mut out: Vec<Directive> = Vec::new();
     for a in rest {
         match a.value.strip_prefix("--") {
+            // Redis appends `--name` arguments to its configuration text as written, so one
+            // argument `--protected-mode yes` (Bitnami's `extraFlags` items often are) is the
+            // directive and its values; each word keeps its own span where the argument's
+            // span is its text.
+            Some(name) if name.contains(char::is_whitespace) => {
+                let precise = a.span.len() == a.value.len();
+                let mut words = a.value[2..].split_whitespace().map(|w| {
+                    let start = a.value.len() - a.value[2..].len()
+                        + (w.as_ptr() as usize - a.value[2..].as_ptr() as usize);
+                    Arg {
+                        value: w.to_string(),
+                        span: if precise {
+                            Span::new(a.span.start + start, a.span.start + start + w.len())
+                        } else {
+                            a.span
+                        },
+                    }
+                });
+                if let Some(first) = words.next() {
+                    out.push(Directive {
+                        name: first.value.to_ascii_lowercase(),
+                        name_span: a.span,
+                        args: words.collect(),
+                        span: a.span,
+                    });
+                }
+            }
             Some(name) if !name.is_empty() => out.push(Directive {
                 name: name.to_ascii_lowercase(),
                 name_span: a.span,
@@ -337,6 +364,14 @@ mod tests {
             ]
         );
         assert_eq!(d[1].span, Span::new(28, 39));
+        // One argument holding name and values, as Redis reads it.
+        let (_, d) = from_args(&[Arg {
+            value: "--protected-mode  yes".into(),
+            span: Span::new(10, 31),
+        }]);
+        assert_eq!(d[0].name, "protected-mode");
+        assert_eq!(values(&d[0]), ["yes"]);
+        assert_eq!(d[0].args[0].span, Span::new(28, 31));
         let (conf, d) = from_args(&args(&["--protected-mode", "no"]));
         assert!(conf.is_none());
         assert_eq!(d[0].name, "protected-mode");
